@@ -1,0 +1,32 @@
+import { Codec } from './codec';
+import { ConfigMapSchema, ContainerStatusSchema, PodSchema, SecretSchema } from './schemas/k8s';
+import {
+  CreateStructSchema,
+  LogStructSchema,
+  PingResponseSchema,
+  PodCreateRequestsSchema,
+  PodListSchema,
+  PodStatusListSchema,
+  PodStatusSchema,
+  RetrievedPodDataSchema,
+  type CreateStruct,
+  type LogStruct,
+  type PingResponse,
+  type PodCreateRequests,
+  type PodStatus,
+  type RetrievedPodData,
+} from './schemas/messages';
+import type { V1ConfigMap, V1ContainerStatus, V1Pod, V1Secret } from '@kubernetes/client-node';
+
+export const PodCreateRequestsCodec = new Codec<PodCreateRequests>('PodCreateRequests', PodCreateRequestsSchema);
+export const RetrievedPodDataCodec = new Codec<RetrievedPodData>('RetrievedPodData', RetrievedPodDataSchema);
+export const CreateStructCodec = new Codec<CreateStruct>('CreateStruct', CreateStructSchema);
+export const PodCodec = new Codec<V1Pod>('Pod', PodSchema);
+export const PodListCodec = new Codec<V1Pod[]>('pod list', PodListSchema);
+export const PodStatusCodec = new Codec<PodStatus>('PodStatus', PodStatusSchema);
+export const PodStatusListCodec = new Codec<PodStatus[]>('PodStatus list', PodStatusListSchema);
+export const LogStructCodec = new Codec<LogStruct>('LogStruct', LogStructSchema);
+export const PingResponseCodec = new Codec<PingResponse>('PingResponse', PingResponseSchema);
+export const ConfigMapCodec = new Codec<V1ConfigMap>('ConfigMap', ConfigMapSchema);
+export const SecretCodec = new Codec<V1Secret>('Secret', SecretSchema);
+export const ContainerStatusCodec = new Codec<V1ContainerStatus>('ContainerStatus', ContainerStatusSchema);

@@ -1,0 +1,21 @@
+export * from './constants';
+export { Codec, ContractError } from './codec';
+export * from './codecs';
+export * from './encode';
+export { logRequestProblem, type LogRequestRules } from './log-request';
+export { relayOpenApi, pluginOpenApi } from './openapi';
+export { GO_ZERO_TIME } from './schemas/helpers';
+export type {
+  AcceleratorResponse,
+  ContainerLogOpts,
+  CreateStruct,
+  LogStruct,
+  PingResponse,
+  PodCreateRequests,
+  PodStatus,
+  ResourcesResponse,
+  RetrievedContainer,
+  RetrievedPodData,
+  ScriptBuildConfig,
+  TaintResponse,
+} from './schemas/messages';

@@ -1,0 +1,201 @@
+import { Type } from '@sinclair/typebox';
+import type { V1ConfigMap, V1ContainerStatus, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { K8sArray, K8sObject, Quantity, StringMap, Time } from './helpers';
+
+// Kubernetes objects are validated only as far as the interLink components depend on them;
+// every other field passes through untouched (additional properties are allowed everywhere).
+
+const ObjectMeta = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    namespace: Type.Optional(Type.String()),
+    uid: Type.String({ minLength: 1 }),
+    resourceVersion: Type.Optional(Type.String()),
+    creationTimestamp: Type.Optional(Time),
+    deletionTimestamp: Type.Optional(Time),
+    labels: Type.Optional(Type.Union([StringMap, Type.Null()])),
+    annotations: Type.Optional(Type.Union([StringMap, Type.Null()])),
+  },
+  { title: 'ObjectMeta' },
+);
+
+/** Metadata of ConfigMaps/Secrets: the pseudo-ConfigMaps of projected volumes carry no uid. */
+const LooseObjectMeta = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    namespace: Type.Optional(Type.String()),
+    uid: Type.Optional(Type.String()),
+    creationTimestamp: Type.Optional(Time),
+  },
+  { title: 'LooseObjectMeta' },
+);
+
+const EnvVar = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    value: Type.Optional(Type.String()),
+    valueFrom: Type.Optional(Type.Object({})),
+  },
+  { title: 'EnvVar' },
+);
+
+const VolumeMount = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    mountPath: Type.String({ minLength: 1 }),
+    subPath: Type.Optional(Type.String()),
+    readOnly: Type.Optional(Type.Boolean()),
+  },
+  { title: 'VolumeMount' },
+);
+
+const ResourceRequirements = Type.Object(
+  {
+    limits: Type.Optional(Type.Union([Type.Record(Type.String(), Quantity), Type.Null()])),
+    requests: Type.Optional(Type.Union([Type.Record(Type.String(), Quantity), Type.Null()])),
+  },
+  { title: 'ResourceRequirements' },
+);
+
+const Container = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    image: Type.Optional(Type.String()),
+    command: K8sArray(Type.String()),
+    args: K8sArray(Type.String()),
+    workingDir: Type.Optional(Type.String()),
+    env: K8sArray(EnvVar),
+    envFrom: K8sArray(Type.Object({})),
+    volumeMounts: K8sArray(VolumeMount),
+    resources: Type.Optional(ResourceRequirements),
+    imagePullPolicy: Type.Optional(Type.String()),
+    securityContext: Type.Optional(Type.Union([Type.Object({}), Type.Null()])),
+  },
+  { title: 'Container' },
+);
+
+/** A container that is about to run: it needs an image. */
+const RunnableContainer = Type.Composite([Container, Type.Object({ image: Type.String({ minLength: 1 }) })], {
+  title: 'RunnableContainer',
+});
+
+const Volume = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+  },
+  { title: 'Volume', description: 'A v1.Volume; configMap, secret, projected, emptyDir, hostPath, ... pass through' },
+);
+
+const PodSpecFields = {
+  volumes: K8sArray(Volume),
+  restartPolicy: Type.Optional(Type.String()),
+  terminationGracePeriodSeconds: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  activeDeadlineSeconds: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  nodeName: Type.Optional(Type.String()),
+  serviceAccountName: Type.Optional(Type.String()),
+};
+
+const PodStatusObject = Type.Object(
+  {
+    phase: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+    message: Type.Optional(Type.String()),
+  },
+  { title: 'V1PodStatus' },
+);
+
+/** A pod named in status, delete and updateCache requests: identity is what matters. */
+export const PodSchema = K8sObject<V1Pod>(
+  Type.Object(
+    {
+      metadata: ObjectMeta,
+      spec: Type.Optional(
+        Type.Object({
+          ...PodSpecFields,
+          containers: K8sArray(Container),
+          initContainers: K8sArray(Container),
+        }),
+      ),
+      status: Type.Optional(PodStatusObject),
+    },
+    { title: 'Pod', description: 'A Kubernetes v1.Pod as client-go encodes it (usually without kind/apiVersion)' },
+  ),
+);
+
+/** A pod to run: it needs a spec with at least one container, every container with an image. */
+export const PodToCreateSchema = K8sObject<V1Pod>(
+  Type.Object(
+    {
+      metadata: ObjectMeta,
+      spec: Type.Object({
+        ...PodSpecFields,
+        containers: Type.Array(RunnableContainer, { minItems: 1 }),
+        initContainers: K8sArray(RunnableContainer),
+      }),
+      status: Type.Optional(PodStatusObject),
+    },
+    { title: 'PodToCreate', description: 'A Kubernetes v1.Pod to offload' },
+  ),
+);
+
+export const ConfigMapSchema = K8sObject<V1ConfigMap>(
+  Type.Object(
+    {
+      metadata: LooseObjectMeta,
+      data: Type.Optional(Type.Union([StringMap, Type.Null()])),
+      binaryData: Type.Optional(Type.Union([StringMap, Type.Null()])),
+    },
+    { title: 'ConfigMap', description: 'A v1.ConfigMap; binaryData values are base64' },
+  ),
+);
+
+export const SecretSchema = K8sObject<V1Secret>(
+  Type.Object(
+    {
+      metadata: LooseObjectMeta,
+      data: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String({ contentEncoding: 'base64' })), Type.Null()])),
+      type: Type.Optional(Type.String()),
+    },
+    { title: 'Secret', description: 'A v1.Secret; data values are base64' },
+  ),
+);
+
+const ContainerStateWaiting = Type.Object({
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
+const ContainerStateRunning = Type.Object({ startedAt: Type.Optional(Time) });
+const ContainerStateTerminated = Type.Object({
+  exitCode: Type.Integer(),
+  signal: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  startedAt: Type.Optional(Time),
+  finishedAt: Type.Optional(Time),
+  containerID: Type.Optional(Type.String()),
+});
+const ContainerState = Type.Object(
+  {
+    waiting: Type.Optional(Type.Union([ContainerStateWaiting, Type.Null()])),
+    running: Type.Optional(Type.Union([ContainerStateRunning, Type.Null()])),
+    terminated: Type.Optional(Type.Union([ContainerStateTerminated, Type.Null()])),
+  },
+  { title: 'ContainerState', description: 'Exactly one of waiting, running, terminated (or none: unknown)' },
+);
+
+export const ContainerStatusSchema = K8sObject<V1ContainerStatus>(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1 }),
+      state: Type.Optional(ContainerState),
+      lastState: Type.Optional(ContainerState),
+      ready: Type.Optional(Type.Boolean()),
+      restartCount: Type.Optional(Type.Integer({ minimum: 0 })),
+      image: Type.Optional(Type.String()),
+      imageID: Type.Optional(Type.String()),
+      containerID: Type.Optional(Type.String()),
+      started: Type.Optional(Type.Boolean()),
+    },
+    { title: 'ContainerStatus', description: 'A v1.ContainerStatus' },
+  ),
+);
