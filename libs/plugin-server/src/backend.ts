@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+
+/** What every call into a backend carries. */
+export interface CallContext {
+  /** The InterLink-Http-Session id of the request (generated when the caller sent none). */
+  readonly sessionId: string;
+  /** Aborted when the caller disconnects or the server shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A way of running pods (Docker, Slurm, ...). The shared plugin server does HTTP, validation,
+ * auth, logging and errors; a backend only does the work. Throw PluginError for failures that
+ * the caller should see with a specific status code.
+ */
+export interface PluginBackend {
+  /** Submit the pod; must be idempotent by pod UID and return quickly (submission, not execution). */
+  create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct>;
+  /** Stop and clean up the pod; deleting an unknown pod succeeds. */
+  delete(pod: V1Pod, ctx: CallContext): Promise<void>;
+  /** One PodStatus per requested pod the backend knows; never statuses of pods not asked for. */
+  status(pods: V1Pod[], ctx: CallContext): Promise<PodStatus[]>;
+  /** Container log bytes; with Opts.Follow the stream stays open until the container ends or ctx.signal aborts. */
+  logs(req: LogStruct, ctx: CallContext): Promise<Readable>;
+  /** Health and capacity, answered to `GET /status` with body `[]`. */
+  ping(ctx: CallContext): Promise<PingResponse>;
+}
+
+/** A failure with the HTTP status the plugin server should answer. */
+export class PluginError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PluginError';
+  }
+}
