@@ -97,7 +97,11 @@ function normalize(schema: JsonSchema, value: unknown): unknown {
   }
   if (schema.anyOf) {
     const branch = schema.anyOf.find((b) =>
-      Array.isArray(value) ? b.type === 'array' : isPlainObject(value) ? b.type === 'object' || b.properties : false,
+      Array.isArray(value)
+        ? b.type === 'array'
+        : isPlainObject(value)
+          ? b.type === 'object' || b.properties
+          : false,
     );
     return branch ? normalize(branch, value) : value;
   }
@@ -156,7 +160,9 @@ function formatErrors(errors: ErrorObject[]): string[] {
   const out: string[] = [];
   for (const [path, list] of byPath) {
     const onlyBranchMismatch = list.every((e) => e.keyword === 'type' || e.keyword === 'anyOf');
-    const hasDeeper = paths.some((p) => p !== path && (path === '(body)' || p.startsWith(`${path}.`) || p.startsWith(`${path}[`)));
+    const hasDeeper = paths.some(
+      (p) => p !== path && (path === '(body)' || p.startsWith(`${path}.`) || p.startsWith(`${path}[`)),
+    );
     if (onlyBranchMismatch && hasDeeper) continue;
     if (list.some((e) => e.keyword === 'required')) {
       out.push(`${path}: required`);

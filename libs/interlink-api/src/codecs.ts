@@ -18,7 +18,10 @@ import {
 } from './schemas/messages';
 import type { V1ConfigMap, V1ContainerStatus, V1Pod, V1Secret } from '@kubernetes/client-node';
 
-export const PodCreateRequestsCodec = new Codec<PodCreateRequests>('PodCreateRequests', PodCreateRequestsSchema);
+export const PodCreateRequestsCodec = new Codec<PodCreateRequests>(
+  'PodCreateRequests',
+  PodCreateRequestsSchema,
+);
 export const RetrievedPodDataCodec = new Codec<RetrievedPodData>('RetrievedPodData', RetrievedPodDataSchema);
 export const CreateStructCodec = new Codec<CreateStruct>('CreateStruct', CreateStructSchema);
 export const PodCodec = new Codec<V1Pod>('Pod', PodSchema);

@@ -45,21 +45,39 @@ function pushOnce<T extends V1ConfigMap | V1Secret>(list: T[], item: T | undefin
  * containers first, spec order) with only the ConfigMaps, Secrets and projected maps that
  * container mounts, each once even if mounted twice.
  */
-export function buildRetrievedPodData(req: PodCreateRequests, jobConfig = emptyScriptBuildConfig()): RetrievedPodData {
+export function buildRetrievedPodData(
+  req: PodCreateRequests,
+  jobConfig = emptyScriptBuildConfig(),
+): RetrievedPodData {
   const pod = req.pod;
   const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   const container: RetrievedContainer[] = containers.map((c) => {
-    const entry: RetrievedContainer = { name: c.name, configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] };
+    const entry: RetrievedContainer = {
+      name: c.name,
+      configMaps: [],
+      projectedvolumemaps: [],
+      secrets: [],
+      emptyDirs: [],
+    };
     for (const mount of c.volumeMounts ?? []) {
       const vol = volumes.get(mount.name);
       if (!vol) continue;
       if (vol.configMap) {
-        pushOnce(entry.configMaps, req.configmaps.find((cm) => cm.metadata?.name === vol.configMap?.name));
+        pushOnce(
+          entry.configMaps,
+          req.configmaps.find((cm) => cm.metadata?.name === vol.configMap?.name),
+        );
       } else if (vol.secret) {
-        pushOnce(entry.secrets, req.secrets.find((s) => s.metadata?.name === vol.secret?.secretName));
+        pushOnce(
+          entry.secrets,
+          req.secrets.find((s) => s.metadata?.name === vol.secret?.secretName),
+        );
       } else if (vol.projected || vol.downwardAPI) {
-        pushOnce(entry.projectedvolumemaps, req.projectedvolumesmaps.find((p) => p.metadata?.name === vol.name));
+        pushOnce(
+          entry.projectedvolumemaps,
+          req.projectedvolumesmaps.find((p) => p.metadata?.name === vol.name),
+        );
       }
     }
     return entry;
@@ -93,7 +111,10 @@ export function sinceTimeOf(opts: ContainerLogOpts): Date | undefined {
 }
 
 /** A PodStatus with arrays instead of nulls, ready to send. */
-export function makePodStatus(pod: V1Pod, fields: Partial<Omit<PodStatus, 'name' | 'UID' | 'namespace'>> = {}): PodStatus {
+export function makePodStatus(
+  pod: V1Pod,
+  fields: Partial<Omit<PodStatus, 'name' | 'UID' | 'namespace'>> = {},
+): PodStatus {
   return {
     name: pod.metadata?.name ?? '',
     UID: pod.metadata?.uid ?? '',

@@ -10,8 +10,12 @@ export interface LogRequestRules {
 }
 
 /** The relay's log-request checks; returns the problem or undefined when the request is fine. */
-export function logRequestProblem(req: LogStruct, rules: LogRequestRules = { allowTailWithBytes: true }): string | undefined {
-  if (!DNS_LABEL.test(req.Namespace) || req.Namespace.length > 63) return 'invalid namespace: must be a valid DNS label';
+export function logRequestProblem(
+  req: LogStruct,
+  rules: LogRequestRules = { allowTailWithBytes: true },
+): string | undefined {
+  if (!DNS_LABEL.test(req.Namespace) || req.Namespace.length > 63)
+    return 'invalid namespace: must be a valid DNS label';
   if (!POD_UID.test(req.PodUID)) return 'invalid pod UID: must be a valid UUID';
   if (req.ContainerName !== '' && (!DNS_LABEL.test(req.ContainerName) || req.ContainerName.length > 63)) {
     return 'invalid container name: must be a valid DNS label';

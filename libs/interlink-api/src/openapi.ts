@@ -21,7 +21,7 @@ class ComponentCollector {
   readonly components: Record<string, Json> = {};
 
   ref(schema: TSchema): Json {
-    return this.walk(schema as unknown as Json, true);
+    return this.walk(schema as unknown as Json);
   }
 
   private walk(node: unknown, isRoot = false): Json {
@@ -53,7 +53,11 @@ const sessionHeader = {
 };
 
 function jsonBody(schema: Json, description?: string): Json {
-  return { required: true, ...(description ? { description } : {}), content: { 'application/json': { schema } } };
+  return {
+    required: true,
+    ...(description ? { description } : {}),
+    content: { 'application/json': { schema } },
+  };
 }
 
 function errors(extra: Record<string, string> = {}): Json {
@@ -87,24 +91,33 @@ const logStream = {
 };
 
 function sameOperationForMethods(methods: string[], op: Json): Json {
-  return Object.fromEntries(methods.map((m, i) => [m, i === 0 ? op : { ...op, operationId: `${op.operationId}_${m}` }]));
+  return Object.fromEntries(
+    methods.map((m, i) => [m, i === 0 ? op : { ...op, operationId: `${op.operationId}_${m}` }]),
+  );
 }
 
-const opsHealth = (c: ComponentCollector): Json => {
-  void c;
+/** Operational endpoints every service of this project serves. */
+function opsHealth(): Json {
   return {
-    '/healthz': { get: { operationId: 'healthz', responses: { '200': { description: 'Process is alive' } } } },
+    '/healthz': {
+      get: { operationId: 'healthz', responses: { '200': { description: 'Process is alive' } } },
+    },
     '/metrics': {
       get: {
         operationId: 'metrics',
-        responses: { '200': { description: 'Prometheus metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        responses: {
+          '200': {
+            description: 'Prometheus metrics',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     '/openapi.json': {
       get: { operationId: 'openapi', responses: { '200': { description: 'This document' } } },
     },
   };
-};
+}
 
 /** Hop 1: node controller → relay. */
 export function relayOpenApi(version: string): Json {
@@ -116,7 +129,10 @@ export function relayOpenApi(version: string): Json {
       summary: 'Ping the plugin through the relay (no body); answers the plugin ping body verbatim',
       parameters: [sessionHeader],
       responses: {
-        '200': { description: 'Plugin healthy', content: { 'application/json': { schema: c.ref(PingResponseSchema) } } },
+        '200': {
+          description: 'Plugin healthy',
+          content: { 'application/json': { schema: c.ref(PingResponseSchema) } },
+        },
         '502': { description: 'Plugin answered an error' },
         '503': { description: 'Plugin unreachable' },
       },
@@ -126,8 +142,14 @@ export function relayOpenApi(version: string): Json {
       parameters: [sessionHeader],
       requestBody: jsonBody(c.ref(PodCreateRequestsSchema)),
       responses: {
-        '200': { description: 'Submitted', content: { 'application/json': { schema: c.ref(CreateStructSchema) } } },
-        ...errors({ '502': 'Plugin failed; the text carries the plugin message', '503': 'Plugin unreachable' }),
+        '200': {
+          description: 'Submitted',
+          content: { 'application/json': { schema: c.ref(CreateStructSchema) } },
+        },
+        ...errors({
+          '502': 'Plugin failed; the text carries the plugin message',
+          '503': 'Plugin unreachable',
+        }),
       },
     }),
     '/status': sameOperationForMethods(['get', 'post'], {
@@ -136,7 +158,10 @@ export function relayOpenApi(version: string): Json {
       parameters: [sessionHeader],
       requestBody: jsonBody(podList),
       responses: {
-        '200': { description: 'One PodStatus per known pod; null when none', content: { 'application/json': { schema: c.ref(PodStatusListSchema) } } },
+        '200': {
+          description: 'One PodStatus per known pod; null when none',
+          content: { 'application/json': { schema: c.ref(PodStatusListSchema) } },
+        },
         ...errors({ '502': 'Plugin failed', '503': 'Plugin unreachable' }),
       },
     }),
@@ -145,7 +170,10 @@ export function relayOpenApi(version: string): Json {
       parameters: [sessionHeader],
       requestBody: jsonBody(c.ref(PodSchema)),
       responses: {
-        '200': { description: 'Deleted (free text)', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '200': {
+          description: 'Deleted (free text)',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
         ...errors({ '502': 'Plugin failed', '503': 'Plugin unreachable' }),
       },
     }),
@@ -154,7 +182,10 @@ export function relayOpenApi(version: string): Json {
       summary: 'Container logs (GET with a JSON body on the wire)',
       parameters: [sessionHeader],
       requestBody: jsonBody(c.ref(LogStructSchema)),
-      responses: { '200': logStream, ...errors({ '404': 'Unknown pod or container', '503': 'Plugin unreachable' }) },
+      responses: {
+        '200': logStream,
+        ...errors({ '404': 'Unknown pod or container', '503': 'Plugin unreachable' }),
+      },
     }),
     '/updateCache': sameOperationForMethods(['post'], {
       operationId: 'updateCache',
@@ -163,11 +194,16 @@ export function relayOpenApi(version: string): Json {
       requestBody: jsonBody(c.ref(PodSchema)),
       responses: { '200': { description: 'Updated cache' }, ...errors() },
     }),
-    ...opsHealth(c),
+    ...opsHealth(),
   };
-  return document('interLink relay API (node controller → relay)', version, paths, c, [
-    { url: 'http://localhost:3000', description: 'conventional relay port' },
-  ], true);
+  return document(
+    'interLink relay API (node controller → relay)',
+    version,
+    paths,
+    c,
+    [{ url: 'http://localhost:3000', description: 'conventional relay port' }],
+    true,
+  );
 }
 
 /** Hop 2: relay → plugin. */
@@ -178,23 +214,38 @@ export function pluginOpenApi(version: string): Json {
     '/create': sameOperationForMethods(['post'], {
       operationId: 'createPod',
       parameters: [sessionHeader],
-      requestBody: jsonBody(
-        { oneOf: [retrieved, { type: 'array', items: retrieved, description: 'legacy relays (< 0.5.0) send a one-element array' }] },
-      ),
+      requestBody: jsonBody({
+        oneOf: [
+          retrieved,
+          {
+            type: 'array',
+            items: retrieved,
+            description: 'legacy relays (< 0.5.0) send a one-element array',
+          },
+        ],
+      }),
       responses: {
-        '200': { description: 'Submitted; idempotent per pod UID', content: { 'application/json': { schema: c.ref(CreateStructSchema) } } },
+        '200': {
+          description: 'Submitted; idempotent per pod UID',
+          content: { 'application/json': { schema: c.ref(CreateStructSchema) } },
+        },
         ...errors({ '500': 'Submission failed; the text says why' }),
       },
     }),
     '/status': sameOperationForMethods(['get', 'post'], {
       operationId: 'getStatus',
-      summary: 'Status of the pods in the body; an empty array is the ping (GET with a JSON body on the wire)',
+      summary:
+        'Status of the pods in the body; an empty array is the ping (GET with a JSON body on the wire)',
       parameters: [sessionHeader],
       requestBody: jsonBody(c.ref(PodListSchema)),
       responses: {
         '200': {
           description: 'For a non-empty body: one PodStatus per known pod. For `[]`: a PingResponse',
-          content: { 'application/json': { schema: { oneOf: [c.ref(PodStatusListSchema), c.ref(PingResponseSchema)] } } },
+          content: {
+            'application/json': {
+              schema: { oneOf: [c.ref(PodStatusListSchema), c.ref(PingResponseSchema)] },
+            },
+          },
         },
         ...errors(),
       },
@@ -211,14 +262,26 @@ export function pluginOpenApi(version: string): Json {
       requestBody: jsonBody(c.ref(LogStructSchema)),
       responses: { '200': logStream, ...errors({ '404': 'Unknown pod or container' }) },
     }),
-    ...opsHealth(c),
+    ...opsHealth(),
   };
-  return document('interLink plugin API (relay → plugin)', version, paths, c, [
-    { url: 'http://localhost:4000', description: 'conventional plugin port' },
-  ], false);
+  return document(
+    'interLink plugin API (relay → plugin)',
+    version,
+    paths,
+    c,
+    [{ url: 'http://localhost:4000', description: 'conventional plugin port' }],
+    false,
+  );
 }
 
-function document(title: string, version: string, paths: Json, c: ComponentCollector, servers: Json[], bearer: boolean): Json {
+function document(
+  title: string,
+  version: string,
+  paths: Json,
+  c: ComponentCollector,
+  servers: Json[],
+  bearer: boolean,
+): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -233,7 +296,9 @@ function document(title: string, version: string, paths: Json, c: ComponentColle
     paths,
     components: {
       schemas: { ...sortKeys(c.components), Error: errorSchema },
-      ...(bearer ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, mtls: { type: 'mutualTLS' } } } : {}),
+      ...(bearer
+        ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, mtls: { type: 'mutualTLS' } } }
+        : {}),
     },
     ...(bearer ? { security: [{ bearer: [] }, { mtls: [] }, {}] } : {}),
   };

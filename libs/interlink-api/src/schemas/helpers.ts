@@ -5,7 +5,10 @@ import { Type, type TOptional, type TSchema, type Static, type TUnsafe } from '@
  * array, so the static type has no `null`; the schema keeps `null` so the OpenAPI document
  * tells the truth about the wire.
  */
-export function NullableArray<T extends TSchema>(items: T, options: { description?: string } = {}): TUnsafe<Static<T>[]> {
+export function NullableArray<T extends TSchema>(
+  items: T,
+  options: { description?: string } = {},
+): TUnsafe<Static<T>[]> {
   return Type.Unsafe<Static<T>[]>({
     anyOf: [{ type: 'array', items }, { type: 'null' }],
     default: [],

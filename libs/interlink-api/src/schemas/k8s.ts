@@ -83,7 +83,10 @@ const Volume = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
   },
-  { title: 'Volume', description: 'A v1.Volume; configMap, secret, projected, emptyDir, hostPath, ... pass through' },
+  {
+    title: 'Volume',
+    description: 'A v1.Volume; configMap, secret, projected, emptyDir, hostPath, ... pass through',
+  },
 );
 
 const PodSpecFields = {
@@ -118,7 +121,10 @@ export const PodSchema = K8sObject<V1Pod>(
       ),
       status: Type.Optional(PodStatusObject),
     },
-    { title: 'Pod', description: 'A Kubernetes v1.Pod as client-go encodes it (usually without kind/apiVersion)' },
+    {
+      title: 'Pod',
+      description: 'A Kubernetes v1.Pod as client-go encodes it (usually without kind/apiVersion)',
+    },
   ),
 );
 
@@ -153,7 +159,9 @@ export const SecretSchema = K8sObject<V1Secret>(
   Type.Object(
     {
       metadata: LooseObjectMeta,
-      data: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String({ contentEncoding: 'base64' })), Type.Null()])),
+      data: Type.Optional(
+        Type.Union([Type.Record(Type.String(), Type.String({ contentEncoding: 'base64' })), Type.Null()]),
+      ),
       type: Type.Optional(Type.String()),
     },
     { title: 'Secret', description: 'A v1.Secret; data values are base64' },

@@ -9,7 +9,8 @@ export const PodCreateRequestsSchema = Type.Object(
     configmaps: NullableArray(ConfigMapSchema, { description: 'one per configMap volume, in volume order' }),
     secrets: NullableArray(SecretSchema, { description: 'one per secret volume; data is base64' }),
     projectedvolumesmaps: NullableArray(ConfigMapSchema, {
-      description: 'one pseudo-ConfigMap per projected/downwardAPI volume, named after the volume, plain-text data',
+      description:
+        'one pseudo-ConfigMap per projected/downwardAPI volume, named after the volume, plain-text data',
     }),
     jobscriptURL: Type.String({ default: '', description: 'job script builder URL; empty when unused' }),
   },
@@ -57,7 +58,10 @@ export const ScriptBuildConfigSchema = Type.Object(
       fuse_sleep_seconds: Type.Integer({ default: 0 }),
     }),
   },
-  { title: 'ScriptBuildConfig', description: 'Job script builder options; always emitted (all zero when unused)' },
+  {
+    title: 'ScriptBuildConfig',
+    description: 'Job script builder options; always emitted (all zero when unused)',
+  },
 );
 export type ScriptBuildConfig = Static<typeof ScriptBuildConfigSchema>;
 
@@ -88,7 +92,10 @@ export type CreateStruct = Static<typeof CreateStructSchema>;
 /** One element of a `/status` answer. Note the upper-case `UID` and `JID`. */
 export const PodStatusSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, description: 'pod name; an empty name makes the node controller drop the answer' }),
+    name: Type.String({
+      minLength: 1,
+      description: 'pod name; an empty name makes the node controller drop the answer',
+    }),
     UID: Type.String({ minLength: 1 }),
     namespace: Type.String({ default: '' }),
     JID: Type.Optional(Type.String()),
@@ -99,8 +106,13 @@ export const PodStatusSchema = Type.Object(
 );
 export type PodStatus = Static<typeof PodStatusSchema>;
 
-export const PodListSchema = Type.Array(PodSchema, { title: 'PodList', description: 'Pods to check; `[]` is the ping' });
-export const PodStatusListSchema = NullableArray(PodStatusSchema, { description: '`null` means no status available' });
+export const PodListSchema = Type.Array(PodSchema, {
+  title: 'PodList',
+  description: 'Pods to check; `[]` is the ping',
+});
+export const PodStatusListSchema = NullableArray(PodStatusSchema, {
+  description: '`null` means no status available',
+});
 
 /** Log options. The byte limit travels as `Bytes` (Go field LimitBytes). */
 export const ContainerLogOptsSchema = Type.Object(
