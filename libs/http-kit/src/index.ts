@@ -1,0 +1,36 @@
+/**
+ * @interlink/http-kit: the HTTP server and client every interLink service uses.
+ *
+ * Server (`createHttpService`): node:http/node:https directly (GET and DELETE bodies work),
+ * path routing for any method, JSON errors `{ "error", "sessionId" }`, body limit (413),
+ * session ids from `InterLink-Http-Session`, one structured log line per request, `/healthz`,
+ * Prometheus `/metrics`, unix sockets (stale-file cleanup), TLS/mTLS, graceful shutdown.
+ *
+ * Client (`HttpClient`): http://, https:// (CA, client cert, insecure) and unix:///path with a
+ * keep-alive pool; any method with a body; per-call headers timeout and AbortSignal; buffered
+ * or streamed responses.
+ */
+export { createHttpService } from './server/http-service';
+export type {
+  HttpService,
+  HttpServiceOptions,
+  RouteHandler,
+  RouteOptions,
+  RequestContext,
+  AuthResult,
+  Authenticator,
+  ServerTlsOptions,
+} from './server/types';
+export { HttpError } from './server/http-error';
+export { installShutdownHandlers, type ShutdownOptions, type Stoppable } from './server/shutdown';
+export { SESSION_HEADER, newSessionId } from './session';
+export { parseListenAddress, type ListenAddress } from './listen-address';
+export { HttpClient, HttpClientError } from './client/http-client';
+export type {
+  HttpClientOptions,
+  ClientTlsOptions,
+  ClientRequestOptions,
+  BufferedResponse,
+  StreamedResponse,
+  HttpClientErrorKind,
+} from './client/types';
