@@ -55,3 +55,22 @@ describe('generated OpenAPI documents', () => {
     expect(doc.components.schemas.RetrievedPodData.properties).toHaveProperty('jobConfig');
   });
 });
+
+describe('OpenAPI 3.1 conformance', () => {
+  for (const [file, make] of Object.entries(openApiFiles)) {
+    it(`${file} validates against the OpenAPI 3.1 schema`, async () => {
+      const { Validator } = await import('@seriousme/openapi-schema-validator');
+      const validator = new Validator();
+      const result = await validator.validate(make());
+      expect(result.errors ?? []).toEqual([]);
+      expect(validator.version).toBe('3.1');
+      expect(result.valid).toBe(true);
+    });
+  }
+});
+
+it('the OpenAPI validator rejects a broken document (guards the conformance check)', async () => {
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
+  const broken = { ...openApiFiles['relay-openapi.json']!(), paths: { '/x': { get: { responses: 'nope' } } } };
+  expect((await new Validator().validate(broken)).valid).toBe(false);
+});
