@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 export interface CliProgramOptions {
   /** Program name shown in help (e.g. `interlink`). */
@@ -15,9 +15,41 @@ export interface CliProgramOptions {
 }
 
 /**
- * A commander program with `--config <file>`, `--version`, `--help`, and the environment
- * variables documented in the help footer. Add your own options, then call
- * `program.parse()` and read `configPathFrom(program)`-style via `program.opts().config`
- * (already resolved: flag > env var > default).
+ * A commander program with `-c, --config <file>` (flag > env var > default, read it from
+ * `program.opts().config`), `-v, --version`, `-h, --help`, and the environment variables
+ * listed in the help footer. Add app options, then `program.parse()`.
  */
-export declare function createCliProgram(options: CliProgramOptions): Command;
+export function createCliProgram(options: CliProgramOptions): Command {
+  const version = options.version ?? (typeof __INTERLINK_VERSION__ === 'string' ? __INTERLINK_VERSION__ : '0.0.0');
+  const program = new Command(options.name)
+    .description(options.description)
+    .version(version, '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help')
+    .showHelpAfterError()
+    .allowExcessArguments(false);
+  const configOption = new Option('-c, --config <file>', 'configuration file (YAML)');
+  if (options.configEnvVar) configOption.env(options.configEnvVar);
+  if (options.defaultConfigPath) configOption.default(options.defaultConfigPath);
+  program.addOption(configOption);
+
+  const env = Object.entries(options.envVars ?? {});
+  if (options.configEnvVar) env.unshift([options.configEnvVar, 'configuration file path']);
+  if (env.length > 0) {
+    const width = Math.max(...env.map(([name]) => name.length));
+    const lines = env.map(([name, key]) => `  ${name.padEnd(width)}  overrides ${key}`);
+    program.addHelpText('after', `\nEnvironment variables:\n${lines.join('\n').replace(/overrides configuration file path/, 'configuration file path')}\n`);
+  }
+  return program;
+}
+
+/**
+ * Map parsed commander options to loadConfig `overrides`: `{ sidecarUrl: 'SidecarURL' }` turns
+ * `--sidecar-url x` into `{ SidecarURL: 'x' }`. Options left unset are omitted.
+ */
+export function flagOverrides(opts: Record<string, unknown>, mapping: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(mapping)) {
+    if (opts[flag] !== undefined) out[key] = opts[flag];
+  }
+  return out;
+}

@@ -21,4 +21,5 @@
  */
 export { loadConfig, type LoadConfigOptions } from './load-config';
 export { ConfigError } from './config-error';
-export { createCliProgram, type CliProgramOptions } from './cli-program';
+export { createCliProgram, flagOverrides, type CliProgramOptions } from './cli-program';
+export { getPath, setPath } from './key-paths';

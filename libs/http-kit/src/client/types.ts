@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface ClientTlsOptions {
-  /** CA bundle (PEM or DER) to trust in addition to… instead of the system roots. */
+  /** CA bundle (PEM or DER) to trust instead of the system roots. */
   caFile?: string;
   /** Client certificate and key for mTLS. */
   certFile?: string;
@@ -43,6 +43,13 @@ export interface ClientRequestOptions {
   /** Headers timeout for this call (ms); default the client's. 0 = none. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Retry once when a pooled keep-alive socket turns out to be closed by the server (ECONNRESET
+   * before any response byte). Default: true for GET, HEAD, OPTIONS, PUT and DELETE.
+   */
+  retryOnStaleSocket?: boolean;
+  /** Buffered responses only: fail with `bad-response` beyond this size. Default 256 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface BufferedResponse {

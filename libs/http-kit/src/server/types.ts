@@ -71,8 +71,8 @@ export interface RequestContext {
   send(status: number, body: string | Buffer, contentType?: string): void;
   /** Send `JSON.stringify(value)` with application/json. */
   sendJson(status: number, value: unknown): void;
-  /** Send `{ error: message, sessionId }` as JSON. */
-  sendError(status: number, message: string): void;
+  /** Send `{ error: message, ...details, sessionId }` as JSON. */
+  sendError(status: number, message: string, details?: Record<string, unknown>): void;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
