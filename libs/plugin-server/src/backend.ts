@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type { Logger } from '@interlink/logging';
 
 /** What every call into a backend carries. */
 export interface CallContext {
@@ -8,6 +9,8 @@ export interface CallContext {
   readonly sessionId: string;
   /** Aborted when the caller disconnects or the server shuts down. */
   readonly signal: AbortSignal;
+  /** Request-scoped logger carrying the session id (absent when a backend is called directly). */
+  readonly logger?: Logger;
 }
 
 /**

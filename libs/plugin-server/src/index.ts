@@ -1,0 +1,8 @@
+export { PluginError, type CallContext, type PluginBackend } from './backend';
+export { createPluginServer, type PluginServer, type PluginServerOptions } from './plugin-server';
+export { pluginListenAddress, type PluginListenConfig } from './listen-address';
+export { bearerTokenAuthenticator } from './auth';
+export { toHttpError } from './errors';
+export { DELETE_ANSWER } from './handlers';
+export { InMemoryBackend, type InMemoryBackendOptions } from './in-memory-backend';
+export { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from './log-options';
