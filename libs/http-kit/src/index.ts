@@ -34,3 +34,5 @@ export type {
   StreamedResponse,
   HttpClientErrorKind,
 } from './client/types';
+/** Test utility (needs the `openssl` CLI): throw-away CA, server and client certificates. */
+export { createTestPki, type TestPki } from './testing/test-pki';
