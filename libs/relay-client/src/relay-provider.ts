@@ -1,0 +1,270 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  CreateStructCodec,
+  ContractError,
+  PingResponseCodec,
+  PodStatusCodec,
+  RelayPaths,
+  SESSION_HEADER,
+  type CreateStruct,
+  type LogStruct,
+  type PodCreateRequests,
+  type PodStatus,
+} from '@interlink/api';
+import { HttpClient, HttpClientError, type ClientTlsOptions, type StreamedResponse } from '@interlink/http-kit';
+import type { Logger } from '@interlink/logging';
+import type { CallOptions, PingResult, Provider } from './provider';
+import { RelayError, type RelayOp } from './relay-error';
+import { relayBaseUrl } from './relay-url';
+import { relaySessionId } from './session-id';
+
+export interface RelayProviderOptions {
+  /** `InterlinkURL`: `http://host`, `https://host` or `unix:///path`. */
+  interlinkUrl: string;
+  /** `InterlinkPort`, appended to http(s) URLs. */
+  interlinkPort?: string | number;
+  /** `VKTokenFile`: bearer token file, re-read (and trimmed) on every request. */
+  tokenFile?: string;
+  /** `HTTP.CaCert` / `TLS.CACertFile` (PEM or DER), `HTTP.Insecure`, `TLS.CertFile`/`TLS.KeyFile`. */
+  tls?: ClientTlsOptions;
+  /** Pods per `/status` request; larger nodes are split into several requests. Default 500. */
+  statusChunkSize?: number;
+  /** Concurrent `/status` requests for one batch. Default 4. */
+  statusConcurrency?: number;
+  /** Time to wait for response headers, per operation (ms). */
+  timeouts?: Partial<Record<RelayOp, number>>;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+  /** Called after every relay call, for metrics. */
+  onCall?: (op: RelayOp, seconds: number, outcome: 'ok' | RelayError['kind']) => void;
+}
+
+const DEFAULT_TIMEOUTS: Record<RelayOp, number> = {
+  CreatePod: 120_000,
+  DeletePod: 120_000,
+  GetStatus: 60_000,
+  PingInterLink: 15_000,
+  GetLogs: 120_000,
+  UpdateCache: 30_000,
+};
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Hop-1 client: speaks exactly what upstream's relay (and ours) expects. */
+export class RelayProvider implements Provider {
+  readonly baseUrl: string;
+  private readonly http: HttpClient;
+  private readonly timeouts: Record<RelayOp, number>;
+
+  constructor(private readonly options: RelayProviderOptions) {
+    this.baseUrl = relayBaseUrl(options.interlinkUrl, options.interlinkPort);
+    this.http = new HttpClient({
+      baseUrl: this.baseUrl,
+      tls: options.tls,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    });
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  }
+
+  close(): void {
+    this.http.close();
+  }
+
+  async create(request: PodCreateRequests, options: CallOptions = {}): Promise<CreateStruct> {
+    const body = await this.call('CreatePod', 'POST', RelayPaths.create, request, options);
+    return this.decode('CreatePod', body, options, (text) => CreateStructCodec.parse(text));
+  }
+
+  async delete(pod: V1Pod, options: CallOptions = {}): Promise<void> {
+    await this.call('DeletePod', 'DELETE', RelayPaths.delete, withoutManagedFields(pod), options);
+  }
+
+  async status(pods: V1Pod[], options: CallOptions = {}): Promise<PodStatus[]> {
+    if (pods.length === 0) return [];
+    const size = Math.max(1, this.options.statusChunkSize ?? 500);
+    const chunks: V1Pod[][] = [];
+    for (let i = 0; i < pods.length; i += size) chunks.push(pods.slice(i, i + size).map(withoutManagedFields));
+    const results: PodStatus[][] = new Array(chunks.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const index = next++;
+        results[index] = await this.statusChunk(chunks[index] ?? [], options);
+      }
+    };
+    const concurrency = Math.min(chunks.length, Math.max(1, this.options.statusConcurrency ?? 4));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return results.flat();
+  }
+
+  async logs(request: LogStruct, options: CallOptions = {}): Promise<Readable> {
+    const sessionId = options.sessionId ?? relaySessionId('GetLogs');
+    const started = process.hrtime.bigint();
+    const res = await this.send('GetLogs', 'GET', RelayPaths.logs, request, { ...options, sessionId }, started);
+    if (res.status !== 200) throw await this.httpError('GetLogs', res, sessionId, started);
+    this.record('GetLogs', started, 'ok');
+    return res.stream;
+  }
+
+  async ping(options: CallOptions = {}): Promise<PingResult> {
+    const sessionId = options.sessionId ?? relaySessionId('PingInterLink');
+    const body = await this.call('PingInterLink', 'POST', RelayPaths.ping, undefined, { ...options, sessionId });
+    const result: PingResult = { body, sessionId };
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        const decoded = PingResponseCodec.safeDecode(parsed);
+        if (decoded.ok) result.response = decoded.value;
+        else this.options.logger?.warn('ping answer is not a valid PingResponse; resources and taints ignored', { sessionId, problem: decoded.error.message });
+      }
+    } catch {
+      // Legacy plugins answer text; a 200 is still a successful ping.
+    }
+    return result;
+  }
+
+  private async statusChunk(pods: V1Pod[], options: CallOptions): Promise<PodStatus[]> {
+    const sessionId = options.sessionId ?? relaySessionId('GetStatus');
+    const body = await this.call('GetStatus', 'GET', RelayPaths.status, pods, { ...options, sessionId });
+    return this.decode('GetStatus', body, { ...options, sessionId }, (text) => this.decodeStatuses(text, sessionId));
+  }
+
+  /** Element by element, so that one malformed entry does not hide every other pod's status. */
+  private decodeStatuses(text: string, sessionId: string): PodStatus[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ContractError('PodStatus list', [`(body): not valid JSON: ${text.length === 0 ? 'empty body' : (err as Error).message}`]);
+    }
+    if (parsed === null) return [];
+    if (!Array.isArray(parsed)) throw new ContractError('PodStatus list', ['(body): must be an array or null']);
+    const out: PodStatus[] = [];
+    for (const [i, item] of parsed.entries()) {
+      const decoded = PodStatusCodec.safeDecode(item);
+      if (decoded.ok) out.push(decoded.value);
+      else this.options.logger?.warn('ignoring malformed PodStatus in /status answer', { sessionId, index: i, problem: decoded.error.message });
+    }
+    return out;
+  }
+
+  private decode<T>(op: RelayOp, body: string, options: CallOptions, decode: (text: string) => T): T {
+    try {
+      return decode(body);
+    } catch (err) {
+      const sessionId = options.sessionId ?? '';
+      const message = err instanceof Error ? err.message : String(err);
+      throw new RelayError(op, 'protocol', `${op}: relay answered 200 with a body that is not valid: ${message}`, sessionId, 200, body.slice(0, 2000), { cause: err });
+    }
+  }
+
+  /** One buffered call; resolves with the body text of a 200 answer. */
+  private async call(op: RelayOp, method: string, path: string, json: unknown, options: CallOptions): Promise<string> {
+    const sessionId = options.sessionId ?? relaySessionId(op);
+    const started = process.hrtime.bigint();
+    const res = await this.send(op, method, path, json, { ...options, sessionId }, started);
+    if (res.status !== 200) throw await this.httpError(op, res, sessionId, started);
+    let text: string;
+    try {
+      text = await readAll(res.stream);
+    } catch (err) {
+      const e = this.fromClientError(op, err, sessionId);
+      this.record(op, started, e.kind);
+      throw e;
+    }
+    this.record(op, started, 'ok');
+    return text;
+  }
+
+  private async send(op: RelayOp, method: string, path: string, json: unknown, options: CallOptions & { sessionId: string }, started: bigint): Promise<StreamedResponse> {
+    const headers: Record<string, string> = { [SESSION_HEADER]: options.sessionId };
+    try {
+      const token = await this.readToken(op, options.sessionId);
+      if (token !== undefined && (token !== '' || op === 'PingInterLink')) headers['Authorization'] = `Bearer ${token}`;
+      return await this.http.stream({
+        method,
+        path,
+        ...(json === undefined ? {} : { json }),
+        headers,
+        timeoutMs: this.timeouts[op],
+        signal: options.signal,
+        retryOnStaleSocket: true,
+      });
+    } catch (err) {
+      const e = err instanceof RelayError ? err : this.fromClientError(op, err, options.sessionId);
+      this.record(op, started, e.kind);
+      throw e;
+    }
+  }
+
+  private async readToken(op: RelayOp, sessionId: string): Promise<string | undefined> {
+    const file = this.options.tokenFile;
+    if (!file) return undefined;
+    try {
+      return (await readFile(file, 'utf8')).trim();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new RelayError(op, 'token', `VKTokenFile ${file}: cannot read the bearer token (${code ?? (err as Error).message})`, sessionId, undefined, undefined, { cause: err });
+    }
+  }
+
+  private async httpError(op: RelayOp, res: StreamedResponse, sessionId: string, started: bigint): Promise<RelayError> {
+    // The status code is what matters; a truncated body is still worth showing.
+    const body = await readSome(res.stream, MAX_ERROR_BODY);
+    this.record(op, started, 'http');
+    const detail = body.trim() === '' ? '(empty body)' : body.trim();
+    return new RelayError(op, 'http', `relay answered HTTP ${res.status} to ${op}: ${detail}`, sessionId, res.status, body);
+  }
+
+  private fromClientError(op: RelayOp, err: unknown, sessionId: string): RelayError {
+    if (err instanceof HttpClientError) {
+      const kind = err.kind === 'bad-response' ? 'protocol' : err.kind;
+      return new RelayError(op, kind, `${op} via ${this.baseUrl}: ${err.message}`, sessionId, undefined, undefined, { cause: err });
+    }
+    return new RelayError(op, 'transport', `${op} via ${this.baseUrl}: ${(err as Error).message}`, sessionId, undefined, undefined, { cause: err });
+  }
+
+  private record(op: RelayOp, started: bigint, outcome: 'ok' | RelayError['kind']): void {
+    this.options.onCall?.(op, Number(process.hrtime.bigint() - started) / 1e9, outcome);
+  }
+}
+
+function withoutManagedFields(pod: V1Pod): V1Pod {
+  if (!pod.metadata?.managedFields) return pod;
+  const { managedFields: _dropped, ...metadata } = pod.metadata;
+  return { ...pod, metadata };
+}
+
+/** The whole body of a response; a connection that closes early is a transport failure. */
+function readAll(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!(stream as { complete?: boolean }).complete) reject(new HttpClientError('transport', 'connection closed before the response body was complete'));
+    });
+  });
+}
+
+/** At most `limit` bytes of an error body; whatever arrived is enough to show a human. */
+function readSome(stream: Readable, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8').slice(0, limit));
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) {
+        stream.destroy();
+        done();
+      }
+    });
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
+}
