@@ -43,6 +43,8 @@ const waiting = (name: string, reason: string, extra: Partial<V1ContainerStatus>
   state: { waiting: { reason } },
   ready: false,
   restartCount: 0,
+  image: '',
+  imageID: '',
   ...extra,
 });
 const remote = (containers: V1ContainerStatus[], initContainers: V1ContainerStatus[] = []): PodStatus => ({
@@ -153,7 +155,7 @@ describe('PodStatusMapper container details', () => {
   });
 
   it('forces a single state when the plugin sends two', () => {
-    const both: V1ContainerStatus = { name: 'app', state: { waiting: { reason: 'x' }, terminated: { exitCode: 0 } } };
+    const both: V1ContainerStatus = { name: 'app', state: { waiting: { reason: 'x' }, terminated: { exitCode: 0 } }, image: '', imageID: '', ready: false, restartCount: 0 };
     const out = mapper.map({ pod: pod(), local: submitted, remote: remote([both]), now: NOW });
     expect(out.containerStatuses![0]!.state).toEqual({ terminated: { exitCode: 0, reason: 'Completed' } });
   });
