@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { V1ConfigMap, V1Container, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
-import type { PodObjectSource } from '../object-source';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { MapObjects } from '../../../test/support/map-objects';
 import { MissingObjectError, PodSpecError } from '../object-source';
 import { EnvResolver } from './env-resolver';
 import { expandVars } from './expansion';
 import { formatMap, goQuote, resourceFieldValue } from './field-ref';
 import { serviceEnvVars } from './service-env';
-
-class MapObjects implements PodObjectSource {
-  configMaps = new Map<string, V1ConfigMap>();
-  secrets = new Map<string, V1Secret>();
-  svc = new Map<string, V1Service[]>();
-  async configMap(ns: string, name: string) {
-    return this.configMaps.get(`${ns}/${name}`);
-  }
-  async secret(ns: string, name: string) {
-    return this.secrets.get(`${ns}/${name}`);
-  }
-  async services(ns: string) {
-    return this.svc.get(ns) ?? [];
-  }
-}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
