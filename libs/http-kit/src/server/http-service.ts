@@ -115,7 +115,7 @@ class NodeHttpService implements HttpService {
       this.stopWatching = watchTlsFiles(tls, () => this.reloadTls());
     }
     this.server = server;
-    this.logger.info('listening', { url: this.url, service: this.name });
+    this.logger.info('http service listening', { name: this.name, url: this.url });
   }
 
   reloadTls(): void {
@@ -151,6 +151,6 @@ class NodeHttpService implements HttpService {
       await closed;
     }
     if (this.address.kind === 'unix') removeSocketFile(this.address.path);
-    this.logger.info('stopped', { service: this.name });
+    this.logger.info('http service stopped', { name: this.name, url: this.url });
   }
 }

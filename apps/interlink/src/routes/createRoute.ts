@@ -1,0 +1,40 @@
+import { buildRetrievedPodData, CreateStructCodec, emptyScriptBuildConfig, PodCreateRequestsCodec } from '@interlink/api';
+import { HttpError, type RequestContext } from '@interlink/http-kit';
+import { pluginAnswerError, pluginGarbage } from '../plugin/pluginErrors';
+import { decodeBody, logPod } from './decodeBody';
+import type { RelayDeps } from './RelayDeps';
+
+/** POST /create: PodCreateRequests → (builder) → plugin RetrievedPodData → one CreateStruct. */
+export function createRoute(deps: RelayDeps) {
+  return async (ctx: RequestContext): Promise<void> => {
+    const { value: req } = await decodeBody(ctx, PodCreateRequestsCodec, 'a PodCreateRequests object');
+    logPod(ctx, req.pod);
+    const data = buildRetrievedPodData(req, deps.jobConfig ?? emptyScriptBuildConfig());
+    if (req.jobscriptURL) {
+      if (!deps.jobConfig) {
+        throw new HttpError(
+          500,
+          `the pod asks for a job script builder (jobscriptURL ${req.jobscriptURL}) but this relay has no JobScriptBuildConfig`,
+          { origin: 'relay' },
+        );
+      }
+      data.jobScript = await deps.builder.build(req.jobscriptURL, data, ctx.sessionId);
+    }
+    // Not bound to the caller's connection: abandoning a half-done submission would leave the
+    // plugin guessing; plugins are idempotent per pod UID, so a retried create is harmless.
+    const res = await deps.plugin.create(data, { sessionId: ctx.sessionId });
+    if (res.status !== 200) throw pluginAnswerError(res, '/create');
+    let answer: unknown;
+    try {
+      answer = JSON.parse(res.text());
+    } catch (err) {
+      throw pluginGarbage('/create', `not JSON (${(err as Error).message})`);
+    }
+    // Old plugin SDK examples answer a one-element array, which upstream node controllers reject.
+    if (Array.isArray(answer)) answer = answer[0];
+    const created = CreateStructCodec.safeDecode(answer);
+    if (!created.ok) throw pluginGarbage('/create', created.error.message);
+    ctx.logFields['jid'] = created.value.PodJID;
+    ctx.sendJson(200, { PodUID: created.value.PodUID, PodJID: created.value.PodJID });
+  };
+}
