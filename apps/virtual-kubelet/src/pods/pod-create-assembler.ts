@@ -34,7 +34,8 @@ export class PodCreateAssembler {
   async assemble(source: V1Pod, status: V1PodStatus, addr: PodAddresses): Promise<PodCreateRequests> {
     const pod = structuredClone(source);
     if (pod.metadata) delete pod.metadata.managedFields;
-    const spec = pod.spec!;
+    const spec = pod.spec ?? { containers: [] };
+    pod.spec = spec;
     const serviceEnv = await this.env.serviceEnv(pod);
     const resolveContainer = async (c: V1Container): Promise<V1Container> => {
       const resolved = await this.env.resolve(pod, c, serviceEnv, addr);

@@ -98,11 +98,10 @@ export class EnvResolver {
     if (!from) return expandVars(e.value ?? '', lookup);
     try {
       if (from.fieldRef) return fieldRefValue(pod, from.fieldRef.fieldPath, addr);
-      if (from.resourceFieldRef) {
-        const target = from.resourceFieldRef.containerName
-          ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === from.resourceFieldRef!.containerName)
-          : container;
-        return resourceFieldValue(target, from.resourceFieldRef.resource, from.resourceFieldRef.divisor as string | undefined, this.options.nodeAllocatable());
+      const rf = from.resourceFieldRef;
+      if (rf) {
+        const target = rf.containerName ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === rf.containerName) : container;
+        return resourceFieldValue(target, rf.resource, rf.divisor as string | undefined, this.options.nodeAllocatable());
       }
     } catch (err) {
       if (err instanceof FieldRefError || err instanceof QuantityError) throw new PodSpecError(`env ${e.name} of container ${container.name}: ${err.message}`);
@@ -115,7 +114,8 @@ export class EnvResolver {
         if (ref.optional) return '';
         throw new MissingObjectError('ConfigMap', ns, ref.name ?? '');
       }
-      const v = cm.data?.[ref.key] ?? (cm.binaryData?.[ref.key] !== undefined ? Buffer.from(cm.binaryData[ref.key]!, 'base64').toString('utf8') : undefined);
+      const binary = cm.binaryData?.[ref.key];
+      const v = cm.data?.[ref.key] ?? (binary !== undefined ? Buffer.from(binary, 'base64').toString('utf8') : undefined);
       if (v === undefined) {
         if (ref.optional) return '';
         throw new MissingObjectError('ConfigMap', ns, ref.name ?? '', ref.key);

@@ -7,7 +7,7 @@ export class FieldRefError extends Error {}
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
+    const cp = ch.codePointAt(0) ?? 0;
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
     else if (ch === '\n') out += '\\n';
@@ -26,9 +26,9 @@ export function goQuote(s: string): string {
 
 /** `key="value"` lines sorted by key, as the kubelet writes labels and annotations. */
 export function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {})
-    .sort()
-    .map((k) => `${k}=${goQuote(m![k]!)}`)
+  return Object.entries(m ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${goQuote(v)}`)
     .join('\n');
 }
 
@@ -44,7 +44,7 @@ export function fieldRefValue(pod: V1Pod, fieldPath: string, addr: PodAddresses)
   const m = SUBSCRIPT.exec(fieldPath);
   if (m) {
     const map = m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;
-    return map?.[m[2]!] ?? '';
+    return map?.[m[2] ?? ''] ?? '';
   }
   switch (fieldPath) {
     case 'metadata.name':

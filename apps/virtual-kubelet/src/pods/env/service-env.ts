@@ -60,8 +60,8 @@ export function serviceLinkEnv(
     chosen.set('kubernetes', kubernetesService);
   }
   const env = new Map<string, string>();
-  for (const name of [...chosen.keys()].sort()) {
-    for (const [k, v] of serviceEnvVars(chosen.get(name)!)) env.set(k, v);
+  for (const [, svc] of [...chosen.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [k, v] of serviceEnvVars(svc)) env.set(k, v);
   }
   if (apiOverride) {
     // KubernetesApiAddr/Port: the remote side reaches the API server elsewhere. Replace, never append.
