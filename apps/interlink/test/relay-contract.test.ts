@@ -1,0 +1,224 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingPlugin } from './RecordingPlugin';
+import { relayConfig, startRelay, type RunningRelay } from './harness';
+import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
+
+const ZERO_JOB_CONFIG = {
+  SingularityHubProxy: { server: '', master_token: '', cache_validity_seconds: 0 },
+  ApptainerOptions: { executable: '', fakeroot: false, containall: false, fuseMode: '', noInit: false, noHome: false, noPrivs: false, nvidiaSupport: false, cleanenv: false, unsquash: false },
+  Volumes: { scratch_area: '', apptainer_cachedir: '', image_dir: '', additional_directories_in_path: [], fuse_sleep_seconds: 0 },
+};
+
+describe('relay ⇄ plugin contract', () => {
+  const plugin = new RecordingPlugin();
+  let r: RunningRelay;
+
+  beforeAll(async () => {
+    await plugin.start();
+    r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
+  });
+  afterAll(async () => {
+    await r.stop();
+    await plugin.stop();
+  });
+  afterEach(() => {
+    plugin.requests.length = 0;
+  });
+
+  describe('/create', () => {
+    it('reshapes PodCreateRequests into RetrievedPodData per container and passes the CreateStruct back', async () => {
+      plugin.answer('/create', 200, { PodUID: UID_B, PodJID: '4817263' });
+      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest(), headers: { 'InterLink-Http-Session': 'CreatePod#48213' } });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.json()).toEqual({ PodUID: UID_B, PodJID: '4817263' });
+
+      const [call] = plugin.calls('/create');
+      expect(call!.method).toBe('POST');
+      expect(call!.headers['content-type']).toBe('application/json');
+      expect(call!.headers['interlink-http-session']).toBe('CreatePod#48213');
+      expect(call!.headers['authorization']).toBeUndefined();
+      const sent = JSON.parse(call!.body);
+      expect(Object.keys(sent).sort()).toEqual(['container', 'jobConfig', 'pod']);
+      expect(sent.pod.metadata.uid).toBe(UID_B);
+      expect(sent.jobConfig).toEqual(ZERO_JOB_CONFIG);
+      expect(sent.container.map((c: { name: string }) => c.name)).toEqual(['stage-input', 'simulate']);
+      const [init, main] = sent.container;
+      // mounted twice (two volumeMounts), sent once
+      expect(init.configMaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['g4sim-config']);
+      expect(init.projectedvolumemaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['kube-api-access-7xk2p']);
+      expect(init.secrets).toEqual([]);
+      expect(main.configMaps).toEqual([]);
+      expect(main.secrets[0].data).toEqual({ KEY: 'QUtJQQ==' });
+      expect(main.projectedvolumemaps[0].data.token).toBe('eyJ...');
+      expect(Object.keys(init).sort()).toEqual(['configMaps', 'emptyDirs', 'name', 'projectedvolumemaps', 'secrets']);
+    });
+
+    it('accepts any method and unwraps a legacy one-element array answer', async () => {
+      plugin.answer('/create', 200, [{ PodUID: UID_B, PodJID: 'j1' }]);
+      const res = await r.client.request({ method: 'PUT', path: '/create', json: createRequest() });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ PodUID: UID_B, PodJID: 'j1' });
+    });
+
+    it('passes a plugin failure status through with the plugin text and the session id', async () => {
+      plugin.answer('/create', 504, 'sbatch: error: invalid partition specified: gpu', 'text/plain');
+      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest(), headers: { 'InterLink-Http-Session': 'CreatePod#1' } });
+      expect(res.status).toBe(504);
+      expect(res.json()).toEqual({
+        error: 'plugin answered 504 on /create: sbatch: error: invalid partition specified: gpu',
+        origin: 'plugin',
+        pluginStatus: 504,
+        sessionId: 'CreatePod#1',
+      });
+    });
+
+    it('502 when the plugin answers 200 with something that is not a CreateStruct', async () => {
+      plugin.answer('/create', 200, '<html>proxy error</html>', 'text/html');
+      const garbage = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
+      expect(garbage.status).toBe(502);
+      expect((garbage.json() as { error: string }).error).toMatch(/^plugin answered \/create with an unusable body: not JSON/);
+      plugin.answer('/create', 200, { PodJID: 'x' });
+      const partial = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
+      expect(partial.status).toBe(502);
+      expect((partial.json() as { error: string }).error).toContain('PodUID');
+    });
+
+    it('500 naming the problem when a job script builder is requested but not configured', async () => {
+      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest('http://127.0.0.1:1/build') });
+      expect(res.status).toBe(500);
+      expect((res.json() as { error: string }).error).toContain('no JobScriptBuildConfig');
+      expect(plugin.calls('/create')).toHaveLength(0);
+    });
+  });
+
+  describe('/status', () => {
+    it('GET with a pod list body; only requested pods come back, in request order', async () => {
+      plugin.answer('/status', 200, [podStatus(UID_B), podStatus(UID_A), podStatus('99999999-0000-4000-8000-000000000000')]);
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A), pod(UID_B)], headers: { 'InterLink-Http-Session': 'GetStatus#7' } });
+      expect(res.status).toBe(200);
+      expect((res.json() as { UID: string }[]).map((s) => s.UID)).toEqual([UID_A, UID_B]);
+      const [call] = plugin.calls('/status');
+      expect(call!.method).toBe('GET');
+      expect(call!.headers['interlink-http-session']).toBe('GetStatus#7');
+      expect(JSON.parse(call!.body).map((p: { metadata: { uid: string } }) => p.metadata.uid)).toEqual([UID_A, UID_B]);
+    });
+
+    it('one plugin call for many pods (batched), also via POST', async () => {
+      const uids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      plugin.on('/status', (req, res) => {
+        const asked = JSON.parse(req.body) as { metadata: { uid: string } }[];
+        res.end(JSON.stringify(asked.map((p) => podStatus(p.metadata.uid))));
+      });
+      const res = await r.client.request({ method: 'POST', path: '/status', json: uids.map((u) => pod(u)) });
+      expect((res.json() as unknown[]).length).toBe(50);
+      expect(plugin.calls('/status')).toHaveLength(1);
+    });
+
+    it('unknown pods are omitted; an empty plugin answer gives []', async () => {
+      plugin.answer('/status', 200, null);
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod('11111111-0000-4000-8000-000000000000')] });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual([]);
+    });
+
+    it('plugin non-200 passes through; garbage is 502', async () => {
+      plugin.answer('/status', 500, 'squeue: error: slurm_load_jobs error', 'text/plain');
+      const failed = await r.client.request({ method: 'GET', path: '/status', json: [pod('22222222-0000-4000-8000-000000000000')] });
+      expect(failed.status).toBe(500);
+      expect((failed.json() as { error: string }).error).toContain('squeue: error');
+      plugin.answer('/status', 200, '{"not":"a list"}');
+      const garbage = await r.client.request({ method: 'GET', path: '/status', json: [pod('33333333-0000-4000-8000-000000000000')] });
+      expect(garbage.status).toBe(502);
+      expect((garbage.json() as { error: string }).error).toContain('expected a JSON array of PodStatus');
+    });
+  });
+
+  describe('/delete and /updateCache', () => {
+    it('DELETE with a pod body → plugin POST /delete with the exact original bytes', async () => {
+      plugin.answer('/delete', 200, 'All containers for submitted Pods have been deleted', 'text/plain');
+      const raw = JSON.stringify({ ...pod(UID_A), extraField: { kept: true } }, null, 1);
+      const res = await r.client.request({ method: 'DELETE', path: '/delete', body: raw, headers: { 'Content-Type': 'application/json' } });
+      expect(res.status).toBe(200);
+      expect(res.text()).toBe('All containers for submitted Pods have been deleted');
+      const [call] = plugin.calls('/delete');
+      expect(call!.method).toBe('POST');
+      expect(call!.body).toBe(raw);
+    });
+
+    it('plugin delete failure passes its code through', async () => {
+      plugin.answer('/delete', 404, 'no such job', 'text/plain');
+      const res = await r.client.request({ method: 'DELETE', path: '/delete', json: pod(UID_A) });
+      expect(res.status).toBe(404);
+    });
+
+    it('/updateCache drops the cached status and answers 200 "Updated cache"', async () => {
+      plugin.answer('/status', 200, [podStatus(UID_A)]);
+      await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A, undefined, 'Succeeded')] });
+      expect(r.relay.cache.get(UID_A)).toBeDefined();
+      const res = await r.client.request({ method: 'POST', path: '/updateCache', json: pod(UID_A) });
+      expect(res.status).toBe(200);
+      expect(res.text()).toBe('Updated cache');
+      expect(r.relay.cache.get(UID_A)).toBeUndefined();
+    });
+  });
+
+  describe('/pinglink', () => {
+    it('POST without body → plugin GET /status with [] and the caller session; answer verbatim', async () => {
+      const ping = { status: 'ok', resources: { cpu: '1536', memory: '12000Gi', pods: '1000' }, taints: [] };
+      plugin.answer('/status', 200, ping);
+      const res = await r.client.request({ method: 'POST', path: '/pinglink', headers: { 'InterLink-Http-Session': 'PingInterLink#3' } });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual(ping);
+      const [call] = plugin.calls('/status');
+      expect(call!.method).toBe('GET');
+      expect(call!.body).toBe('[]');
+      expect(call!.headers['content-type']).toBe('application/json');
+      expect(call!.headers['interlink-http-session']).toBe('PingInterLink#3');
+    });
+
+    it('legacy answers (null, [], plain text) are passed through as healthy', async () => {
+      for (const body of ['null', '[]', 'pong']) {
+        plugin.answer('/status', 200, body, 'text/plain');
+        const res = await r.client.request({ method: 'POST', path: '/pinglink' });
+        expect(res.status).toBe(200);
+        expect(res.text()).toBe(body);
+      }
+    });
+
+    it('plugin error status passes through', async () => {
+      plugin.answer('/status', 503, 'maintenance', 'text/plain');
+      const res = await r.client.request({ method: 'POST', path: '/pinglink' });
+      expect(res.status).toBe(503);
+      expect((res.json() as { error: string }).error).toBe('plugin answered 503 on /status (ping): maintenance');
+    });
+  });
+
+  describe('service endpoints', () => {
+    it('/openapi.json, /healthz, /readyz and /metrics', async () => {
+      const doc = (await r.client.request({ method: 'GET', path: '/openapi.json' })).json() as { info: { version: string }; paths: Record<string, unknown> };
+      expect(doc.info.version).toBe('test-version');
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/create', '/status', '/delete', '/getLogs', '/pinglink']));
+      expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
+      plugin.answer('/status', 200, { status: 'ok' });
+      expect((await r.client.request({ method: 'GET', path: '/readyz' })).status).toBe(200);
+      const metrics = (await r.client.request({ method: 'GET', path: '/metrics' })).text();
+      for (const name of ['http_requests_total', 'http_request_duration_seconds', 'interlink_plugin_errors_total', 'interlink_log_streams_in_flight', 'interlink_status_cache_entries']) {
+        expect(metrics).toContain(name);
+      }
+      expect(metrics).toMatch(/interlink_plugin_errors_total\{endpoint="create",kind="status",service="interlink"\} [1-9]/);
+    });
+
+    it('generates a session id when absent, forwards it and logs one line per request with the pod uid', async () => {
+      const uid = '44444444-0000-4000-8000-000000000000';
+      plugin.answer('/status', 200, [podStatus(uid)]);
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(uid)] });
+      const session = res.headers['interlink-http-session'] as string;
+      expect(session).toMatch(/^Request-[0-9a-f-]{36}$/);
+      expect(plugin.calls('/status')[0]!.headers['interlink-http-session']).toBe(session);
+      const lines = r.logs.lines.filter((l) => l['sessionId'] === session && l['msg'] === 'request');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ method: 'GET', path: '/status', status: 200, uid, namespace: 'default' });
+    });
+  });
+});
