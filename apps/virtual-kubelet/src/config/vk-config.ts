@@ -1,0 +1,93 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Bool = (def = false, description?: string) => Type.Boolean({ default: def, ...(description ? { description } : {}) });
+const Str = (description?: string) => Type.Optional(Type.String(description ? { description } : {}));
+const Seconds = (def: number, description: string, minimum = 0) => Type.Number({ default: def, minimum, description });
+
+/**
+ * The node controller configuration. Upstream keys (an upstream InterLinkConfig.yaml for the
+ * virtual kubelet loads unchanged) plus our own tuning keys, each with a default.
+ */
+export const VkConfigSchema = Type.Object({
+  // ---- upstream keys ----
+  InterlinkURL: Type.String({ minLength: 1, description: 'relay: unix:///path, http://host or https://host (no port)' }),
+  InterlinkPort: Type.String({ default: '', description: 'appended as :<port> to http(s) URLs' }),
+  VKTokenFile: Str('bearer token file for the relay, re-read on every request'),
+  HTTP: Type.Object({ Insecure: Bool(), CaCert: Str('CA for the relay, PEM or DER') }, { default: {} }),
+  TLS: Type.Object(
+    { Enabled: Bool(), CertFile: Str(), KeyFile: Str(), CACertFile: Str() },
+    { default: {}, description: 'mTLS client towards the relay' },
+  ),
+  KubernetesApiAddr: Str('API server address as seen from the remote side'),
+  KubernetesApiPort: Str(),
+  KubernetesApiCaCrt: Str('PEM text replacing kube-root-ca.crt in projected volumes'),
+  DisableProjectedVolumes: Bool(),
+  SkipDownwardAPIResolution: Bool(false, 'accepted for compatibility; env is always fully resolved'),
+  JobScriptBuilderURL: Type.String({ default: '' }),
+  Resources: Type.Object(
+    {
+      CPU: Type.String({ default: '100' }),
+      Memory: Type.String({ default: '3000G' }),
+      Pods: Type.String({ default: '10000' }),
+      Accelerators: Type.Array(
+        Type.Object({ ResourceType: Type.String({ minLength: 1 }), Model: Type.String({ default: '' }), Available: Type.String({ default: '0' }) }),
+        { default: [] },
+      ),
+    },
+    { default: {} },
+  ),
+  NodeLabels: Type.Array(Type.String({ pattern: '^[^=]+=.*$' }), { default: [], description: '"key=value" entries' }),
+  NodeTaints: Type.Array(Type.Object({ Key: Type.String({ minLength: 1 }), Value: Type.String({ default: '' }), Effect: Type.String({ default: 'NoSchedule' }) }), { default: [] }),
+  PodCIDR: Type.Object({ Subnet: Type.String({ default: '' }), MinIP: Type.Integer({ default: 0 }), MaxIP: Type.Integer({ default: 250 }) }, { default: {} }),
+  DisableCSR: Bool(false, 'true: self-signed serving certificate instead of a kubelet-serving CSR'),
+  KubeletCertFile: Str(),
+  KubeletKeyFile: Str(),
+  KubeletCSRSignerName: Type.String({ default: 'kubernetes.io/kubelet-serving' }),
+  KubeletHTTP: Type.Object({ Insecure: Bool(), CaCert: Str() }, { default: {} }),
+  VerboseLogging: Bool(),
+  ErrorsOnlyLogging: Bool(),
+  // Parsed for compatibility; not used by this node controller.
+  Network: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  Pprof: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  VKConfigPath: Str(),
+  ServiceAccount: Str(),
+  Namespace: Str(),
+  PodIP: Str(),
+  ExportPodData: Type.Optional(Type.Boolean()),
+
+  // ---- our keys ----
+  PingIntervalSeconds: Seconds(10, 'relay ping period', 1),
+  PingTimeoutSeconds: Seconds(10, 'ping answer deadline', 1),
+  PingFailureThreshold: Type.Integer({ default: 3, minimum: 1, description: 'consecutive failed pings before the node goes NotReady' }),
+  StatusIntervalSeconds: Seconds(2, 'status polling period for running pods', 0.1),
+  StatusFastIntervalSeconds: Seconds(0.2, 'polling period right after a create', 0.05),
+  StatusChunkSize: Type.Integer({ default: 500, minimum: 1, description: 'pods per /status request' }),
+  RemoteJobLostGraceSeconds: Seconds(60, 'a pod missing from every status answer this long is Failed (RemoteJobLost)'),
+  CreateRetryMaxSeconds: Seconds(300, 'how long a create is retried while the relay is unreachable'),
+  DeleteMaxWaitSeconds: Seconds(600, 'how long a remote delete is retried before the pod is removed anyway (0 = forever)'),
+  LeaseDurationSeconds: Type.Integer({ default: 40, minimum: 1 }),
+  LeaseRenewIntervalSeconds: Seconds(10, 'node lease renewal period', 1),
+  NodeStatusMaxIntervalSeconds: Seconds(60, 'node status is patched at least this often', 1),
+  PodSyncWorkers: Type.Integer({ default: 10, minimum: 1 }),
+  KubeAPIQPS: Type.Number({ default: 50, minimum: 0 }),
+  KubeAPIBurst: Type.Integer({ default: 100, minimum: 1 }),
+  SkipDaemonSetPods: Bool(false, 'leave DaemonSet pods Pending with a clear reason instead of offloading them'),
+  KubeletAuthentication: Type.Object(
+    {
+      ClientCAFile: Str('CA for client certificates; default the cluster CA from the kubeconfig'),
+      Anonymous: Bool(false, 'allow unauthenticated requests (as system:anonymous)'),
+      Webhook: Bool(true, 'check bearer tokens with TokenReview'),
+    },
+    { default: {} },
+  ),
+  KubeletAuthorization: Type.Object({ Mode: Type.Union([Type.Literal('Webhook'), Type.Literal('AlwaysAllow')], { default: 'Webhook' }) }, { default: {} }),
+  KubeletCertDir: Type.String({ default: '/tmp/certs', description: 'where the CSR-issued serving certificate is kept' }),
+  MetricsAddress: Type.String({ default: '', description: 'optional plain-HTTP listener for /healthz and /metrics, e.g. 0.0.0.0:10255' }),
+});
+
+export type VkConfig = Static<typeof VkConfigSchema>;
+
+/** Environment variables → config keys (upstream names). */
+export const VK_ENV: Record<string, string> = {
+  VKTOKENFILE: 'VKTokenFile',
+};
