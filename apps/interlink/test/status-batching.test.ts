@@ -3,6 +3,9 @@ import { RecordingPlugin } from './RecordingPlugin';
 import { relayConfig, startRelay, type RunningRelay } from './harness';
 import { pod, podStatus } from './fixtures';
 import { StatusCache } from '../src/status/StatusCache';
+import type { PodStatus } from '@interlink/api';
+
+const typed = (uid: string): PodStatus => podStatus(uid) as unknown as PodStatus;
 
 const uidN = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
@@ -92,10 +95,10 @@ describe('StatusCache', () => {
   it('is bounded (least recently requested first) and expires idle entries', () => {
     let now = 0;
     const cache = new StatusCache({ maxEntries: 2, ttlMs: 1000, now: () => now });
-    cache.set('a', podStatus('a'));
-    cache.set('b', podStatus('b'));
+    cache.set('a', typed('a'));
+    cache.set('b', typed('b'));
     expect(cache.get('a')).toBeDefined(); // a is now more recent than b
-    cache.set('c', podStatus('c'));
+    cache.set('c', typed('c'));
     expect(cache.get('b')).toBeUndefined();
     expect(cache.size).toBe(2);
     now = 500;

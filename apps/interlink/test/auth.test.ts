@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createTestPki, HttpClient, HttpClientError, type TestPki } from '@interlink/http-kit';
+import { RecordingPlugin } from './RecordingPlugin';
+import { relayConfig, startRelay, type RunningRelay } from './harness';
+import { pod, podStatus, UID_A } from './fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'relay-auth-'));
+const plugin = new RecordingPlugin();
+
+beforeAll(async () => {
+  await plugin.start();
+  plugin.answer('/status', 200, [podStatus(UID_A)]);
+});
+afterAll(() => plugin.stop());
+
+async function statusWith(r: RunningRelay, token?: string): Promise<number> {
+  const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)], ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}) });
+  return res.status;
+}
+
+describe('bearer token file', () => {
+  const tokenFile = join(dir, 'tokens');
+  let r: RunningRelay;
+  beforeAll(async () => {
+    writeFileSync(tokenFile, '# node controllers\ntoken-one\n\ntoken-two\n');
+    r = await startRelay(relayConfig({ SidecarURL: plugin.url, Auth: { TokenFile: tokenFile } }));
+  });
+  afterAll(() => r.stop());
+
+  it('no token → 401 with a message; wrong token → 401; either configured token → 200', async () => {
+    const none = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    expect((none.json() as { error: string }).error).toContain('missing "Authorization: Bearer <token>"');
+    expect(await statusWith(r, 'token-three')).toBe(401);
+    expect(await statusWith(r, '')).toBe(401);
+    expect(await statusWith(r, 'token-on')).toBe(401);
+    expect(await statusWith(r, 'token-one')).toBe(200);
+    expect(await statusWith(r, 'token-two')).toBe(200);
+    const basic = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(basic.status).toBe(401);
+  });
+
+  it('a rotated token file is picked up without a restart', async () => {
+    // atomic replace, as token refreshers do
+    writeFileSync(`${tokenFile}.new`, 'token-rotated\n');
+    renameSync(`${tokenFile}.new`, tokenFile);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await statusWith(r, 'token-one')).toBe(401);
+    expect(await statusWith(r, 'token-rotated')).toBe(200);
+  });
+
+  it('/healthz, /metrics and /openapi.json stay open; every relay path needs the token', async () => {
+    for (const path of ['/healthz', '/metrics', '/openapi.json']) expect((await r.client.request({ method: 'GET', path })).status).toBe(200);
+    for (const path of ['/create', '/status', '/delete', '/getLogs', '/pinglink', '/updateCache']) {
+      expect((await r.client.request({ method: 'POST', path, body: '{}' })).status).toBe(401);
+    }
+  });
+});
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+describe('JWT (OIDC) bearer tokens', () => {
+  let key: PrivateKey;
+  let otherKey: PrivateKey;
+  let jwks: { keys: JWK[] };
+  let r: RunningRelay;
+  const issuer = 'https://iam.example.org/';
+
+  const sign = (claims: Record<string, unknown>, opts: { key?: PrivateKey; exp?: string | number; aud?: string; iss?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(opts.iss ?? issuer)
+      .setAudience(opts.aud ?? 'interlink')
+      .setSubject('vk-node-1')
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m')
+      .sign(opts.key ?? key);
+
+  beforeAll(async () => {
+    otherKey = (await generateKeyPair('ES256')).privateKey;
+    const kp = await generateKeyPair('ES256', { extractable: true });
+    key = kp.privateKey;
+    jwks = { keys: [{ ...(await exportJWK(kp.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+    const jwksFile = join(dir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify(jwks));
+    r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, Auth: { JWKSFile: jwksFile, Issuer: issuer, Audience: 'interlink', AllowedGroups: ['vk'], GroupsClaim: 'groups' } }),
+    );
+  });
+  afterAll(() => r.stop());
+
+  it('valid token with an allowed group → 200', async () => {
+    expect(await statusWith(r, await sign({ groups: ['other', 'vk'] }))).toBe(200);
+  });
+
+  it('expired, wrong issuer, foreign signature, garbage → 401', async () => {
+    const expired = await r.client.request({
+      method: 'GET',
+      path: '/status',
+      json: [],
+      headers: { Authorization: `Bearer ${await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 })}` },
+    });
+    expect(expired.status).toBe(401);
+    expect((expired.json() as { error: string }).error).toBe('invalid token: expired');
+    expect(await statusWith(r, await sign({ groups: ['vk'] }, { iss: 'https://evil.example/' }))).toBe(401);
+    expect(await statusWith(r, await sign({ groups: ['vk'] }, { key: otherKey }))).toBe(401);
+    expect(await statusWith(r, 'aaa.bbb.ccc')).toBe(401);
+  });
+
+  it('wrong audience or missing group → 403 with a reason', async () => {
+    const aud = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: `Bearer ${await sign({ groups: ['vk'] }, { aud: 'someone-else' })}` } });
+    expect(aud.status).toBe(403);
+    expect((aud.json() as { error: string }).error).toContain('audience');
+    const group = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: `Bearer ${await sign({ groups: ['users'] })}` } });
+    expect(group.status).toBe(403);
+    expect((group.json() as { error: string }).error).toContain('allowed group');
+  });
+
+  it('JWKS served from a URL works the same', async () => {
+    const jwksServer: Server = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`;
+    const viaUrl = await startRelay(relayConfig({ SidecarURL: plugin.url, Auth: { JWKSURL: url, Audience: 'interlink' } }));
+    try {
+      expect(await statusWith(viaUrl, await sign({}))).toBe(200);
+      expect(await statusWith(viaUrl, await sign({}, { key: otherKey }))).toBe(401);
+      expect(await statusWith(viaUrl)).toBe(401);
+    } finally {
+      await viaUrl.stop();
+      jwksServer.close();
+    }
+  });
+});
+
+describe('mTLS', () => {
+  let pki: TestPki;
+  let r: RunningRelay;
+  beforeAll(async () => {
+    pki = createTestPki();
+    r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, InterlinkAddress: 'https://127.0.0.1', TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey, CACertFile: pki.caCert } }),
+      { tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } },
+    );
+  });
+  afterAll(() => r.stop());
+
+  it('a client certificate from the CA → 200, logged as the principal', async () => {
+    expect(r.relay.service.url).toMatch(/^https:/);
+    expect(await statusWith(r)).toBe(200);
+    expect(r.logs.lines.some((l) => l['path'] === '/status' && l['principal'] === 'cert:client')).toBe(true);
+  });
+
+  it('no client certificate, or one from another CA → the handshake is refused', async () => {
+    for (const tls of [{ caFile: pki.caCert }, { caFile: pki.caCert, certFile: pki.rogueClientCert, keyFile: pki.rogueClientKey }]) {
+      const client = new HttpClient({ baseUrl: r.relay.service.url, tls });
+      const err = await client.request({ method: 'GET', path: '/status', json: [] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpClientError);
+      client.close();
+    }
+  });
+
+  it('mTLS plus a token file: both are required', async () => {
+    const tokenFile = join(dir, 'mtls-tokens');
+    writeFileSync(tokenFile, 'secret\n');
+    const both = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        InterlinkAddress: 'https://127.0.0.1',
+        TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey, CACertFile: pki.caCert },
+        Auth: { TokenFile: tokenFile },
+      }),
+      { tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } },
+    );
+    try {
+      expect(await statusWith(both)).toBe(401);
+      expect(await statusWith(both, 'secret')).toBe(200);
+    } finally {
+      await both.stop();
+    }
+  });
+});
