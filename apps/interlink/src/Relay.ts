@@ -55,7 +55,7 @@ export function createRelay(settings: RelaySettings, logger: Logger, version: st
     async start() {
       await service.start();
       sweeper = setInterval(() => cache.sweep(), 60_000).unref();
-      logger.info('relay ready', { listen: service.url, plugin: settings.pluginUrl, auth: describeAuth(settings) });
+      logger.info('relay ready', { listen: service.url, plugin: settings.pluginUrl, auth: describeAuth(settings), logLevel: logger.level });
     },
     async stop(timeoutMs?: number) {
       clearInterval(sweeper);

@@ -78,8 +78,11 @@ export function readCli(program: Command): ParsedCli {
   const opts = program.opts<Record<string, unknown>>();
   const fromFlag = opts['interlinkconfigpath'] as string | undefined;
   const source = program.getOptionValueSource('config');
+  const chosen = fromFlag ?? (opts['config'] as string | undefined);
+  // An empty INTERLINKCONFIGPATH (as some unit files render it) means "not set".
+  if (!chosen) return { configPath: DEFAULT_CONFIG_PATH, configPathExplicit: false, overrides: flagOverrides(opts, FLAG_KEYS), checkOnly: opts['checkConfig'] === true };
   return {
-    configPath: fromFlag ?? (opts['config'] as string),
+    configPath: chosen,
     configPathExplicit: fromFlag !== undefined || source === 'cli' || source === 'env',
     overrides: flagOverrides(opts, FLAG_KEYS),
     checkOnly: opts['checkConfig'] === true,
