@@ -1,0 +1,79 @@
+import { chmod, chown, lstat, mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PodSpecError } from '../pod/annotations';
+import type { BuiltJob } from '../pod/job-plan-builder';
+import type { HostPathCheck } from '../pod/volume-plan';
+import { renderSbatchScript, scriptSupportFiles } from '../script/sbatch-script';
+import { JobFiles } from '../store/job-files';
+
+/**
+ * Materialises a BuiltJob on disk: the job directory (0700), volume directories and files
+ * with their modes, env files (0600) and the batch script. A leftover directory from an
+ * earlier, unconfirmed attempt is replaced. Returns the script path.
+ */
+export async function writeJobDirectory(job: BuiltJob, owner: number | undefined): Promise<string> {
+  const { plan, volumes } = job;
+  await rm(plan.jobDir, { recursive: true, force: true });
+  await mkdir(plan.jobDir, { recursive: true, mode: 0o700 });
+  await chmod(plan.jobDir, 0o700);
+  await mkdir(JobFiles.envDir(plan.jobDir), { mode: 0o700 });
+  for (const check of volumes.hostPaths) await checkHostPath(check);
+  for (const d of volumes.dirs) {
+    await mkdir(d.path, { recursive: true, mode: d.mode });
+    await chmod(d.path, d.mode);
+  }
+  for (const f of [...volumes.files, ...scriptSupportFiles(plan)]) {
+    await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+    await writeFile(f.path, f.content, { mode: f.mode });
+    await chmod(f.path, f.mode);
+  }
+  const script = JobFiles.script(plan.jobDir);
+  await writeFile(script, renderSbatchScript(plan), { mode: 0o700 });
+  await chmod(script, 0o700);
+  if (owner !== undefined) await chownTree(plan.jobDir, owner);
+  return script;
+}
+
+/** Kubernetes hostPath `type` semantics, checked on this host (shared with the compute nodes). */
+async function checkHostPath(c: HostPathCheck): Promise<void> {
+  const where = `volume "${c.volume}": hostPath "${c.path}"`;
+  const info = await stat(c.path).catch(() => undefined);
+  switch (c.type) {
+    case '':
+      return;
+    case 'DirectoryOrCreate':
+      if (!info) await mkdir(c.path, { recursive: true, mode: 0o755 });
+      else if (!info.isDirectory()) throw new PodSpecError(`${where} exists but is not a directory`);
+      return;
+    case 'Directory':
+      if (!info?.isDirectory()) throw new PodSpecError(`${where} is not an existing directory`);
+      return;
+    case 'FileOrCreate':
+      if (!info) {
+        await mkdir(dirname(c.path), { recursive: true, mode: 0o755 });
+        await (await open(c.path, 'a', 0o644)).close();
+      } else if (!info.isFile()) throw new PodSpecError(`${where} exists but is not a file`);
+      return;
+    case 'File':
+      if (!info?.isFile()) throw new PodSpecError(`${where} is not an existing file`);
+      return;
+    case 'Socket':
+      if (!info?.isSocket()) throw new PodSpecError(`${where} is not a socket`);
+      return;
+    case 'CharDevice':
+      if (!info?.isCharacterDevice()) throw new PodSpecError(`${where} is not a character device`);
+      return;
+    case 'BlockDevice':
+      if (!info?.isBlockDevice()) throw new PodSpecError(`${where} is not a block device`);
+      return;
+    default:
+      throw new PodSpecError(`${where}: unknown hostPath type "${c.type}"`);
+  }
+}
+
+/** The job runs as `uid` (sbatch --uid), so it must own what it reads and writes. */
+async function chownTree(path: string, uid: number): Promise<void> {
+  const info = await lstat(path);
+  await chown(path, uid, info.gid);
+  if (info.isDirectory()) for (const e of await readdir(path)) await chownTree(join(path, e), uid);
+}

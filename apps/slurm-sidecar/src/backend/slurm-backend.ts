@@ -1,0 +1,266 @@
+import type { Readable } from 'node:stream';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type { Logger } from '@interlink/logging';
+import { PluginError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
+import type { SidecarSettings } from '../config/sidecar-settings';
+import { PodSpecError } from '../pod/annotations';
+import { buildJob } from '../pod/job-plan-builder';
+import { isDnsLabel, isPodUid } from '../pod/names';
+import { flagsToArgv } from '../pod/sbatch-flags';
+import { runtimeContainerName } from '../script/runtimes/container-runtime';
+import { SlurmError, type SlurmCli } from '../slurm/slurm-cli';
+import { isTerminalState } from '../slurm/slurm-records';
+import { ContainerFilesReader } from '../status/container-files';
+import { finalInfo, QueueSnapshot, type Snapshot } from '../status/queue-snapshot';
+import { mapPodStatus, type JobView } from '../status/slurm-status-mapper';
+import { JobFiles } from '../store/job-files';
+import { STATE_SCHEMA_VERSION, type JobRecord, type JobStore } from '../store/job-store';
+import { KeyedMutex } from '../store/keyed-mutex';
+import { writeJobDirectory } from './job-writer';
+import { nodePing } from './node-ping';
+import { podLogs } from './pod-logs';
+import { runCommand } from '../slurm/command-runner';
+import { stopJob } from './stop-job';
+import { retryTransient } from './retry';
+
+/** Slurm as a PluginBackend: one batch job per pod, job directories as the source of truth. */
+export class SlurmBackend implements PluginBackend {
+  private readonly locks = new KeyedMutex();
+  readonly snapshot: QueueSnapshot;
+  private readonly files = new ContainerFilesReader();
+  private readonly processUid = process.getuid?.();
+
+  constructor(
+    readonly settings: SidecarSettings,
+    readonly store: JobStore,
+    readonly cli: SlurmCli,
+    private readonly log: Logger,
+  ) {
+    this.snapshot = new QueueSnapshot(cli, store, { maxAgeMs: settings.raw.StatusCacheSeconds * 1000 }, log);
+  }
+
+  /** Loads the job directories and settles jobs a previous run left half-submitted or half-deleted. */
+  async recover(): Promise<{ loaded: number; adopted: number; discarded: number }> {
+    const { loaded, skipped } = await this.store.load();
+    if (skipped.length > 0) this.log.warn('job directories without a readable state were left alone', { skipped });
+    const submitting = this.store.all().filter((r) => r.phase === 'submitting');
+    let adopted = 0;
+    let discarded = 0;
+    if (submitting.length > 0) {
+      const byName = await retryTransient(() => this.cli.queueByName(submitting.map((r) => r.uid)));
+      for (const rec of submitting) {
+        const jobId = byName.get(rec.uid)?.[0];
+        if (jobId) {
+          await this.store.put({ ...rec, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
+          adopted += 1;
+        } else {
+          await this.store.remove(rec.namespace, rec.uid);
+          discarded += 1;
+        }
+      }
+    }
+    for (const rec of this.store.all().filter((r) => r.phase === 'deleting')) {
+      void this.deleteRecord(rec, 30).catch((err: Error) => this.log.error('resuming delete failed', { uid: rec.uid, error: err.message }));
+    }
+    this.log.info('job directories restored', { loaded, adopted, discarded });
+    return { loaded, adopted, discarded };
+  }
+
+  async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
+    let built;
+    try {
+      built = buildJob(data, this.settings, this.processUid);
+    } catch (err) {
+      if (err instanceof PodSpecError) throw new PluginError(400, err.message);
+      throw err;
+    }
+    const { plan } = built;
+    const log = this.log.child({ sessionId: ctx.sessionId, namespace: plan.namespace, pod: plan.podName, uid: plan.uid });
+    for (const w of built.warnings) log.warn(w);
+    return this.locks.run(plan.uid, async () => {
+      const existing = this.store.get(plan.uid);
+      if (existing?.jobId && existing.phase === 'submitted') return { PodUID: plan.uid, PodJID: existing.jobId };
+      if (existing?.phase === 'deleting') throw new PluginError(409, `pod ${plan.uid} is being deleted`);
+      const jobUid = plan.sbatchFlags.find((f) => f.name === 'uid')?.value;
+      let script: string;
+      try {
+        script = await writeJobDirectory(built, jobUid !== undefined ? Number(jobUid) : undefined);
+      } catch (err) {
+        await this.store.remove(plan.namespace, plan.uid).catch(() => undefined);
+        if (err instanceof PodSpecError) throw new PluginError(400, err.message);
+        throw err;
+      }
+      const args = [
+        ...flagsToArgv(plan.sbatchFlags),
+        `--job-name=${plan.uid}`,
+        `--output=${JobFiles.jobOut(plan.jobDir)}`,
+        `--chdir=${plan.jobDir}`,
+      ];
+      const record: JobRecord = {
+        schemaVersion: STATE_SCHEMA_VERSION,
+        uid: plan.uid,
+        namespace: plan.namespace,
+        name: plan.podName,
+        phase: 'submitting',
+        runtime: plan.containers[0]?.runtime ?? this.settings.defaultRuntime,
+        initContainers: plan.initContainers.map((c) => c.name),
+        containers: plan.containers.map((c) => c.name),
+        createdAt: new Date().toISOString(),
+        sbatchArgs: args,
+      };
+      await this.store.put(record);
+      let jobId: string;
+      try {
+        jobId = await this.cli.submit(script, args, plan.jobDir);
+      } catch (err) {
+        await this.store.remove(plan.namespace, plan.uid);
+        if (err instanceof SlurmError) {
+          log.warn('sbatch refused the job', { error: err.message });
+          throw new PluginError(err.transient ? 503 : 400, err.message);
+        }
+        throw err;
+      }
+      await this.store.put({ ...record, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
+      log.info('job submitted', { jobId });
+      return { PodUID: plan.uid, PodJID: jobId };
+    });
+  }
+
+  async delete(pod: V1Pod, ctx: CallContext): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const namespace = pod.metadata?.namespace ?? '';
+    if (!isPodUid(uid) || !isDnsLabel(namespace)) return;
+    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    await this.locks.run(uid, async () => {
+      const rec = this.store.get(uid);
+      if (!rec) {
+        await this.store.remove(namespace, uid);
+        return;
+      }
+      this.log.info('deleting pod', { sessionId: ctx.sessionId, namespace, pod: rec.name, uid, jobId: rec.jobId });
+      await this.deleteRecord(rec, grace);
+    });
+  }
+
+  private async deleteRecord(rec: JobRecord, graceSeconds: number): Promise<void> {
+    if (rec.phase !== 'deleting') await this.store.put({ ...rec, phase: 'deleting' });
+    if (rec.jobId && !rec.final) {
+      let stopped: boolean;
+      try {
+        stopped = await stopJob(this.cli, rec.jobId, { graceSeconds: Math.min(graceSeconds, this.settings.raw.DeleteGraceMaxSeconds) });
+      } catch (err) {
+        if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
+        throw err;
+      }
+      if (!stopped) throw new PluginError(500, `Slurm job ${rec.jobId} did not stop; try again`);
+    }
+    await this.removeLeftoverContainers(rec);
+    const dir = this.store.dirOf(rec.namespace, rec.uid);
+    await this.store.remove(rec.namespace, rec.uid);
+    this.files.forget(dir);
+  }
+
+  /** A job killed hard cannot clean up its docker/podman containers; do it here. */
+  private async removeLeftoverContainers(rec: JobRecord): Promise<void> {
+    if (rec.runtime !== 'docker' && rec.runtime !== 'podman') return;
+    const cli = rec.runtime === 'docker' ? this.settings.raw.DockerPath : this.settings.raw.PodmanPath;
+    const names = [
+      ...rec.initContainers.map((n) => ({ kind: 'init' as const, name: n })),
+      ...rec.containers.map((n) => ({ kind: 'run' as const, name: n })),
+    ].map((c) => runtimeContainerName({ kind: c.kind, name: c.name } as never, { uid: rec.uid } as never));
+    await runCommand(cli, ['rm', '-f', ...names], { timeoutMs: 30_000 }).catch(() => undefined);
+  }
+
+  async status(pods: V1Pod[], _ctx: CallContext): Promise<PodStatus[]> {
+    const wanted: { pod: V1Pod; uid: string }[] = [];
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (this.store.get(uid)) wanted.push({ pod, uid });
+    }
+    if (wanted.length === 0) return [];
+    const liveJobs = wanted.flatMap(({ uid }) => {
+      const rec = this.store.get(uid);
+      return rec?.jobId && !rec.final && rec.phase !== 'submitting' ? [rec.jobId] : [];
+    });
+    let snap: Snapshot | undefined;
+    if (liveJobs.length > 0) {
+      try {
+        snap = await this.snapshot.get();
+        const current = snap;
+        // A job submitted after the snapshot was taken is not in it yet.
+        if (liveJobs.some((id) => !current.jobs.has(id) && !current.gone.has(id))) snap = await this.snapshot.refresh();
+      } catch (err) {
+        if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
+        throw err;
+      }
+    }
+    const results = await Promise.all(
+      wanted.map(({ pod, uid }) => {
+        const rec = this.store.get(uid);
+        return rec ? this.podStatus(pod, rec, snap) : undefined;
+      }),
+    );
+    return results.filter((s): s is PodStatus => s !== undefined);
+  }
+
+  private async podStatus(pod: V1Pod, rec: JobRecord, snap: Snapshot | undefined): Promise<PodStatus> {
+    // The pod in the request is authoritative for names and images; the record covers pods
+    // sent without a spec.
+    const describe = (list: { name: string; image?: string }[] | undefined, fallback: string[]) =>
+      (list && list.length > 0 ? list : fallback.map((name): { name: string; image?: string } => ({ name }))).map((c) => ({
+        name: c.name,
+        ...(c.image ? { image: c.image } : {}),
+      }));
+    const initContainers = describe(pod.spec ? (pod.spec.initContainers ?? []) : undefined, pod.spec ? [] : rec.initContainers);
+    const containers = describe(pod.spec?.containers, rec.containers);
+    const identity = {
+      name: rec.name || pod.metadata?.name || '',
+      namespace: rec.namespace,
+      uid: rec.uid,
+      ...(rec.jobId ? { jobId: rec.jobId } : {}),
+      initContainers,
+      containers,
+    };
+    const runs = await this.files.read(this.store.dirOf(rec.namespace, rec.uid), [
+      ...initContainers.map((c) => ({ kind: 'init' as const, name: c.name })),
+      ...containers.map((c) => ({ kind: 'run' as const, name: c.name })),
+    ]);
+    return mapPodStatus(identity, this.jobView(rec, snap), runs);
+  }
+
+  private jobView(rec: JobRecord, snap: Snapshot | undefined): JobView {
+    if (!rec.jobId || rec.phase === 'submitting') return { kind: 'submitting' };
+    if (rec.final) return rec.final.state === 'UNKNOWN' ? { kind: 'gone' } : { kind: 'slurm', info: finalInfo(rec.jobId, rec.final) };
+    const info = snap?.jobs.get(rec.jobId);
+    if (info) return { kind: 'slurm', info };
+    if (snap?.gone.has(rec.jobId)) return { kind: 'gone' };
+    return { kind: 'slurm', info: { jobId: rec.jobId, state: 'PENDING', reason: 'None', source: 'squeue' } };
+  }
+
+  async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {
+    if (!isPodUid(req.PodUID) || !isDnsLabel(req.Namespace)) throw new PluginError(400, 'invalid namespace or pod UID');
+    const rec = this.store.get(req.PodUID);
+    if (!rec || rec.namespace !== req.Namespace) throw new PluginError(404, `pod ${req.Namespace}/${req.PodName || req.PodUID} not found`);
+    return podLogs(rec, req, this.store.dirOf(rec.namespace, rec.uid), ctx.signal, () => this.jobEnded(rec.uid));
+  }
+
+  /** For log followers: has the pod's job ended (or the pod gone)? */
+  private async jobEnded(uid: string): Promise<boolean> {
+    const rec = this.store.get(uid);
+    if (!rec) return true;
+    if (rec.final) return true;
+    if (!rec.jobId) return false;
+    try {
+      const snap = await this.snapshot.get();
+      const info = snap.jobs.get(rec.jobId);
+      return snap.gone.has(rec.jobId) || (info !== undefined && isTerminalState(info.state));
+    } catch {
+      return false;
+    }
+  }
+
+  ping(_ctx: CallContext): Promise<PingResponse> {
+    return nodePing(this.cli, this.settings);
+  }
+}

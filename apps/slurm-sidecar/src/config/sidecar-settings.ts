@@ -1,0 +1,125 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '@interlink/config';
+import { parseMemorySize } from './quantity';
+import { RUNTIME_NAMES, type RuntimeName, type SlurmSidecarConfig } from './sidecar-config';
+import { DEFAULT_ALLOWED_SLURM_FLAGS, parseFlagList } from '../pod/annotation-flags';
+import type { SbatchFlag } from '../pod/sbatch-flags';
+
+export interface Flavor {
+  name: string;
+  description: string;
+  cpuDefault: number;
+  /** bytes; 0 = unset */
+  memoryDefault: number;
+  uid?: number;
+  flags: SbatchFlag[];
+}
+
+/** The configuration after cross-field validation, with derived values ready to use. */
+export interface SidecarSettings {
+  raw: SlurmSidecarConfig;
+  dataRoot: string;
+  defaultRuntime: RuntimeName;
+  allowedRuntimes: ReadonlySet<RuntimeName>;
+  /** bytes; 0 = do not emit --mem by default */
+  memoryDefault: number;
+  cpuDefault: number;
+  baseFlags: SbatchFlag[];
+  flavors: Map<string, Flavor>;
+  defaultFlavor?: Flavor;
+  allowedSlurmFlags: ReadonlySet<string>;
+  allowedHostPathPrefixes: string[];
+}
+
+export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): SidecarSettings {
+  if (cfg.DataRootFolder.trim() === '') throw new ConfigError('config key "DataRootFolder": must not be empty', 'DataRootFolder');
+  const dataRoot = resolve(cwd, cfg.DataRootFolder);
+  if (cfg.Socket !== '' && !cfg.Socket.startsWith('unix://')) {
+    throw new ConfigError(`config key "Socket": must start with unix:// (got "${cfg.Socket}")`, 'Socket');
+  }
+  const port = Number(cfg.SidecarPort);
+  if (cfg.Socket === '' && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new ConfigError(`config key "SidecarPort": must be a port number (got "${cfg.SidecarPort}")`, 'SidecarPort');
+  }
+  for (const key of ['SbatchPath', 'ScancelPath', 'SqueuePath', 'SinfoPath', 'BashPath'] as const) {
+    if (cfg[key].trim() === '') throw new ConfigError(`config key "${key}": must not be empty`, key);
+  }
+  if (!isAbsolute(cfg.BashPath)) throw new ConfigError(`config key "BashPath": must be an absolute path (got "${cfg.BashPath}")`, 'BashPath');
+
+  const allowed = new Set<RuntimeName>();
+  for (const [i, name] of cfg.AllowedContainerRuntimes.entries()) {
+    if (!(RUNTIME_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `config key "AllowedContainerRuntimes[${i}]": unknown runtime "${name}" (one of ${RUNTIME_NAMES.join(', ')})`,
+        `AllowedContainerRuntimes.${i}`,
+      );
+    }
+    allowed.add(name as RuntimeName);
+  }
+  if (allowed.size === 0) for (const n of RUNTIME_NAMES) allowed.add(n);
+  allowed.add(cfg.ContainerRuntime);
+
+  const memoryDefault = memoryOf(cfg.MemoryDefault, 'MemoryDefault');
+  const baseFlags = flagsOf(cfg.SlurmFlags, 'SlurmFlags');
+  if (cfg.Partition !== '') baseFlags.unshift({ name: 'partition', value: cfg.Partition });
+
+  const flavors = new Map<string, Flavor>();
+  for (const [key, f] of Object.entries(cfg.Flavors)) {
+    const where = `Flavors.${key}`;
+    const name = f.Name === '' ? key : f.Name;
+    flavors.set(name, {
+      name,
+      description: f.Description,
+      cpuDefault: f.CPUDefault,
+      memoryDefault: memoryOf(f.MemoryDefault, `${where}.MemoryDefault`),
+      ...(f.UID !== undefined ? { uid: f.UID } : {}),
+      flags: flagsOf(f.SlurmFlags, `${where}.SlurmFlags`),
+    });
+  }
+  let defaultFlavor: Flavor | undefined;
+  if (cfg.DefaultFlavor !== '') {
+    defaultFlavor = flavors.get(cfg.DefaultFlavor);
+    if (!defaultFlavor) {
+      throw new ConfigError(`config key "DefaultFlavor": no flavor named "${cfg.DefaultFlavor}"`, 'DefaultFlavor');
+    }
+  }
+  for (const [i, p] of cfg.AllowedHostPathPrefixes.entries()) {
+    if (!isAbsolute(p)) {
+      throw new ConfigError(`config key "AllowedHostPathPrefixes[${i}]": must be an absolute path`, `AllowedHostPathPrefixes.${i}`);
+    }
+  }
+  const allowedFlags = cfg.AllowedSlurmFlags.length > 0 ? cfg.AllowedSlurmFlags.map((f) => f.replace(/^-+/, '')) : DEFAULT_ALLOWED_SLURM_FLAGS;
+  return {
+    raw: cfg,
+    dataRoot,
+    defaultRuntime: cfg.ContainerRuntime,
+    allowedRuntimes: allowed,
+    memoryDefault,
+    cpuDefault: cfg.CPUDefault,
+    baseFlags,
+    flavors,
+    ...(defaultFlavor ? { defaultFlavor } : {}),
+    allowedSlurmFlags: new Set(allowedFlags),
+    allowedHostPathPrefixes: cfg.AllowedHostPathPrefixes.map((p) => resolve(p)),
+  };
+}
+
+function memoryOf(value: string | number, key: string): number {
+  if (value === '' || value === 0) return 0;
+  try {
+    const bytes = parseMemorySize(value);
+    if (bytes < 2 ** 20) throw new Error('less than 1 MiB');
+    return bytes;
+  } catch (err) {
+    throw new ConfigError(`config key "${key}": invalid memory size "${value}" (${(err as Error).message}; e.g. 16G, 32000M)`, key);
+  }
+}
+
+function flagsOf(list: string[], key: string): SbatchFlag[] {
+  try {
+    // Administrator flags are trusted: no allow-list, but they must still be well-formed.
+    return parseFlagList(list, undefined);
+  } catch (err) {
+    throw new ConfigError(`config key "${key}": ${(err as Error).message}`, key);
+  }
+}
