@@ -1,0 +1,68 @@
+import { request } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createLogger, type Logger } from '@interlink/logging';
+import type { RetrievedPodData } from '@interlink/api';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): unknown;
+}
+
+export interface Target {
+  /** `http://127.0.0.1:port` or `unix:///path` */
+  url: string;
+}
+
+/** Sends any method with any body (GET included), like the Go relay does. */
+export function send(
+  target: Target,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const base = target.url.startsWith('unix://')
+      ? { socketPath: target.url.slice('unix://'.length), host: 'unix' }
+      : { host: new URL(target.url).hostname, port: Number(new URL(target.url).port) };
+    const req = request(
+      {
+        ...base,
+        method,
+        path,
+        headers: { ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export function quietLogger(lines: string[] = []): Logger {
+  return createLogger({ service: 'plugin-test', level: 'debug', destination: { write: (l: string) => lines.push(l) } });
+}
+
+export function podData(name = 'hello', uid: string = randomUUID(), extra: { initContainers?: string[]; containers?: string[] } = {}): RetrievedPodData {
+  const containers = (extra.containers ?? ['main']).map((n) => ({ name: n, image: 'busybox:latest', command: ['sh', '-c', 'echo hi'] }));
+  const initContainers = (extra.initContainers ?? []).map((n) => ({ name: n, image: 'busybox:latest' }));
+  return {
+    pod: {
+      metadata: { name, namespace: 'default', uid },
+      spec: { containers, initContainers, restartPolicy: 'Never' },
+    },
+    container: [...initContainers, ...containers].map((c) => ({ name: c.name, configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] })),
+    jobConfig: undefined,
+  } as unknown as RetrievedPodData;
+}
