@@ -104,6 +104,7 @@ const phaseCases: PhaseCase[] = [
   { name: 'config error', local: { kind: 'config-error', message: 'configmap "cfg" not found' }, phase: 'Pending', ready: 'False', initialized: 'True', containerReasons: { app: 'CreateContainerConfigError' } },
   { name: 'create failed, Never', local: { kind: 'create-failed', message: 'error creating pod (HTTP 504): boom', terminal: true }, phase: 'Failed', ready: 'False', initialized: 'True', podReason: 'ProviderFailed', containerReasons: { app: 'ProviderFailed' } },
   { name: 'create failed, retried', spec: { restartPolicy: 'Always' }, local: { kind: 'create-failed', message: 'x', terminal: false }, phase: 'Pending', ready: 'False', initialized: 'True', podReason: 'ProviderFailed', containerReasons: { app: 'ProviderFailed' } },
+  { name: 'held (not offloaded)', local: { kind: 'held', reason: 'DaemonSetPodNotOffloaded', message: 'DaemonSet pods are not offloaded' }, phase: 'Pending', ready: 'False', initialized: 'True', podReason: 'DaemonSetPodNotOffloaded', containerReasons: { app: 'DaemonSetPodNotOffloaded' } },
   { name: 'remote job lost', local: { kind: 'lost', message: 'gone' }, phase: 'Failed', ready: 'False', initialized: 'True', podReason: 'RemoteJobLost', containerReasons: { app: 'RemoteJobLost' } },
 ];
 

@@ -16,7 +16,9 @@ export type LocalPodState =
   /** The relay or plugin refused the create; terminal (Failed) or retried (Pending). */
   | { kind: 'create-failed'; message: string; terminal: boolean }
   /** The plugin stopped reporting a pod it had accepted. */
-  | { kind: 'lost'; message: string };
+  | { kind: 'lost'; message: string }
+  /** Not offloaded on purpose (e.g. DaemonSet pods with SkipDaemonSetPods): Pending with the reason. */
+  | { kind: 'held'; reason: string; message: string };
 
 export interface MapperInput {
   /** The pod as the API server has it (spec and current status). */
@@ -69,6 +71,8 @@ export class PodStatusMapper {
           return waitingStatus(c, defaultReason);
         case 'config-error':
           return waitingStatus(c, ContainerReasons.CreateContainerConfigError, local.message);
+        case 'held':
+          return waitingStatus(c, local.reason, local.message);
         case 'create-failed':
           return local.terminal
             ? terminatedStatus(c, 1, ContainerReasons.ProviderFailed, local.message, now, previous)
@@ -98,6 +102,10 @@ export class PodStatusMapper {
     if (local.kind === 'create-failed') {
       phase = local.terminal ? 'Failed' : 'Pending';
       reason = ContainerReasons.ProviderFailed;
+      message = local.message;
+    } else if (local.kind === 'held') {
+      phase = 'Pending';
+      reason = local.reason;
       message = local.message;
     } else if (local.kind === 'lost') {
       phase = 'Failed';

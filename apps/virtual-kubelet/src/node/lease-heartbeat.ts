@@ -1,0 +1,118 @@
+import type { V1Lease } from '@kubernetes/client-node';
+import type { Logger } from '@interlink/logging';
+import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
+import { kubeMicroTime } from '../kube/kube-time';
+import { enc } from '../pods/api-object-source';
+
+export interface LeaseOptions {
+  nodeName: string;
+  nodeUid: string;
+  durationSeconds: number;
+  renewIntervalMs: number;
+}
+
+/**
+ * The node's Lease in kube-node-lease, renewed like the kubelet's (every 10 s by default,
+ * lease duration 40 s) while the process is alive. Readiness is reported through the Ready
+ * condition, not by letting the lease expire.
+ */
+export class LeaseHeartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private lease: V1Lease | undefined;
+  private stopped = false;
+  private readonly path: string;
+  renewals = 0;
+
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly options: LeaseOptions,
+    private readonly log: Logger,
+  ) {
+    this.path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${enc(options.nodeName)}`;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.renew();
+    this.schedule(this.options.renewIntervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.renew()
+        .then(() => this.schedule(this.options.renewIntervalMs))
+        .catch((err: Error) => {
+          this.log.warn('node lease renewal failed; retrying', { error: err.message });
+          this.schedule(Math.min(this.options.renewIntervalMs, 2_000));
+        });
+    }, ms);
+  }
+
+  /** One renewal: update the cached lease, re-read it on conflict, create it when missing. */
+  async renew(): Promise<void> {
+    const now = kubeMicroTime();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (!this.lease) this.lease = await this.read();
+      if (!this.lease) {
+        try {
+          this.lease = await this.kube.request<V1Lease>({
+            method: 'POST',
+            path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+            body: this.newLease(now),
+          });
+          this.renewals++;
+          return;
+        } catch (err) {
+          if (isConflict(err)) continue;
+          throw err;
+        }
+      }
+      const updated: V1Lease = {
+        ...this.lease,
+        spec: {
+          ...this.lease.spec,
+          holderIdentity: this.options.nodeName,
+          leaseDurationSeconds: this.options.durationSeconds,
+          renewTime: now,
+        },
+      };
+      try {
+        this.lease = await this.kube.request<V1Lease>({ method: 'PUT', path: this.path, body: updated });
+        this.renewals++;
+        return;
+      } catch (err) {
+        this.lease = undefined;
+        if (!isConflict(err) && !isNotFound(err)) throw err;
+      }
+    }
+    throw new Error('node lease kept conflicting');
+  }
+
+  private async read(): Promise<V1Lease | undefined> {
+    try {
+      return await this.kube.request<V1Lease>({ method: 'GET', path: this.path });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private newLease(now: Date): V1Lease {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.options.nodeName,
+        namespace: 'kube-node-lease',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.options.nodeName, uid: this.options.nodeUid }],
+      },
+      spec: { holderIdentity: this.options.nodeName, leaseDurationSeconds: this.options.durationSeconds, renewTime: now },
+    };
+  }
+}

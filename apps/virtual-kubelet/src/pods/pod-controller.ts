@@ -1,0 +1,182 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { Logger } from '@interlink/logging';
+import type { Provider } from '@interlink/relay-client';
+import { podRef, type EventRecorder } from '../events/event-recorder';
+import type { PodEventHandler } from './pod-watcher';
+import { KeyedSerializer } from './keyed-serializer';
+import type { PodCreator } from './pod-creator';
+import type { PodDeleter } from './pod-deleter';
+import type { PodStatusWriter } from './pod-status-writer';
+import { OWNED_CONDITIONS } from './status/pod-conditions';
+import { isTerminalPhase } from './status/pod-status-mapper';
+import type { StatusPoller } from './status-poller';
+import { jobIdOf, newTrackedPod, podForRelay, type TrackedPod } from './tracked-pod';
+import { WorkQueue } from './work-queue';
+
+export interface PodControllerOptions {
+  nodeName: string;
+  workers: number;
+  skipDaemonSetPods: boolean;
+}
+
+/**
+ * Reacts to the pods bound to this node: creates them remotely, keeps their status in sync,
+ * deletes them remotely before they leave the API. Everything for one pod runs serialised
+ * by UID (a delete waits for an in-flight create). After a restart it adopts pods from the
+ * API: a pod with a JobID is never submitted again, and a pod we had touched without a
+ * JobID is first looked up at the plugin.
+ */
+export class PodController implements PodEventHandler {
+  readonly pods = new Map<string, TrackedPod>();
+  private readonly serial = new KeyedSerializer();
+  private readonly writes: WorkQueue;
+  private stopped = false;
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly creator: PodCreator,
+    private readonly deleter: PodDeleter,
+    private readonly writer: PodStatusWriter,
+    private readonly poller: StatusPoller,
+    private readonly events: EventRecorder,
+    private readonly log: Logger,
+    private readonly options: PodControllerOptions,
+  ) {
+    this.writes = new WorkQueue(options.workers, (uid) => this.writeStatus(uid), (uid, err) =>
+      this.log.warn('pod status write failed', { uid, error: (err as Error).message }),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.deleter.stop();
+    for (const t of this.pods.values()) clearTimeout(t.retryTimer);
+  }
+
+  /** Mark a pod's status for (re)writing. */
+  dirty(t: TrackedPod): void {
+    this.writes.add(t.uid);
+  }
+
+  /** Resolves when no status write is queued (tests, benchmarks). */
+  settled(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  upsert(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid || pod.spec?.nodeName !== this.options.nodeName) return;
+    const known = this.pods.get(uid);
+    if (known) {
+      if (olderThan(pod, known.pod)) return;
+      known.pod = pod;
+      const jid = jobIdOf(pod);
+      if (jid && !known.jobId) known.jobId = jid;
+      if (pod.metadata?.deletionTimestamp && !known.deleting) this.startDelete(known, true);
+      return;
+    }
+    const t = newTrackedPod(pod, { kind: 'creating' });
+    this.pods.set(uid, t);
+    if (pod.metadata?.deletionTimestamp) {
+      this.startDelete(t, true);
+      return;
+    }
+    if (isTerminalPhase(pod.status?.phase)) {
+      t.local = { kind: 'submitted' };
+      t.lastWritten = JSON.stringify(pod.status);
+      return;
+    }
+    if (t.jobId) {
+      // Restart recovery: the plugin has this pod; never submit it again.
+      t.local = { kind: 'submitted' };
+      this.log.info('adopted pod with a remote job', { namespace: t.namespace, pod: t.name, uid, jobId: t.jobId });
+      this.poller.track(t, true);
+      return;
+    }
+    if (this.options.skipDaemonSetPods && pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) {
+      t.local = { kind: 'held', reason: 'DaemonSetPodNotOffloaded', message: `DaemonSet pods are not offloaded by virtual node ${this.options.nodeName} (SkipDaemonSetPods is set)` };
+      this.dirty(t);
+      return;
+    }
+    this.events.event(podRef(pod), 'Normal', 'Scheduled', `Accepted by virtual node ${this.options.nodeName}; submitting through the interLink relay`);
+    const touched = (pod.status?.conditions ?? []).some((c) => (OWNED_CONDITIONS as readonly string[]).includes(c.type));
+    void this.serial.run(uid, () => this.create(t, touched));
+  }
+
+  remove(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    const t = this.pods.get(uid);
+    if (!t) return;
+    t.pod = pod;
+    clearTimeout(t.retryTimer);
+    void this.serial
+      .run(uid, async () => {
+        t.deleting = true;
+        await this.deleter.remote(t);
+      })
+      .catch((err: Error) => this.log.error('remote cleanup failed', { uid, error: err.message }))
+      .finally(() => {
+        this.pods.delete(uid);
+        this.poller.forget(uid);
+      });
+  }
+
+  private startDelete(t: TrackedPod, fromApi: boolean): void {
+    t.deleting = true;
+    clearTimeout(t.retryTimer);
+    void this.serial
+      .run(t.uid, async () => {
+        await this.deleter.remote(t);
+        if (fromApi && !this.stopped) await this.deleter.fromApi(t);
+      })
+      .catch((err: Error) => this.log.error('pod deletion failed', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message }));
+  }
+
+  private async create(t: TrackedPod, checkPluginFirst: boolean): Promise<void> {
+    if (t.deleting || this.stopped) return;
+    if (checkPluginFirst && (await this.adoptFromPlugin(t))) return;
+    const result = await this.creator.attempt(t, () => this.initialStatus(t));
+    if (t.deleting) return;
+    this.dirty(t);
+    if (result.next === 'poll') this.poller.track(t);
+    else if (result.next === 'retry') {
+      t.retryTimer = setTimeout(() => void this.serial.run(t.uid, () => this.create(t, false)), result.afterMs);
+    }
+  }
+
+  /** After a restart: a pod we touched but whose JobID never got stored may already run remotely. */
+  private async adoptFromPlugin(t: TrackedPod): Promise<boolean> {
+    try {
+      const [answer] = (await this.provider.status([podForRelay(t)])).filter((s) => s.UID === t.uid);
+      if (!answer) return false;
+      t.local = { kind: 'submitted' };
+      t.maybeRemote = true;
+      t.remote = answer;
+      if (answer.JID) t.jobId = answer.JID;
+      this.log.info('plugin already runs this pod; adopted without re-submitting', { namespace: t.namespace, pod: t.name, uid: t.uid, jobId: t.jobId });
+      this.dirty(t);
+      this.poller.track(t);
+      return true;
+    } catch (err) {
+      this.log.warn('could not ask the plugin about a pod before re-creating it; creating (plugins are idempotent by UID)', { uid: t.uid, error: (err as Error).message });
+      return false;
+    }
+  }
+
+  private initialStatus(t: TrackedPod): V1PodStatus {
+    return this.writer.desired({ ...t, local: { kind: 'creating' } });
+  }
+
+  private async writeStatus(uid: string): Promise<void> {
+    const t = this.pods.get(uid);
+    if (!t || t.deleting) return;
+    await this.serial.run(uid, () => this.writer.sync(t));
+  }
+}
+
+function olderThan(a: V1Pod, b: V1Pod): boolean {
+  const ra = Number(a.metadata?.resourceVersion);
+  const rb = Number(b.metadata?.resourceVersion);
+  return Number.isFinite(ra) && Number.isFinite(rb) && ra < rb;
+}

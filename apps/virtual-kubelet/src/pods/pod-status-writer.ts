@@ -1,0 +1,109 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { JOB_ID_ANNOTATION } from '@interlink/api';
+import type { Logger } from '@interlink/logging';
+import type { EventRecorder } from '../events/event-recorder';
+import { podRef } from '../events/event-recorder';
+import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
+import { enc } from './api-object-source';
+import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
+import type { TrackedPod } from './tracked-pod';
+
+export interface StatusWriterMetrics {
+  statusWritten(syncSeconds: number | undefined): void;
+}
+
+/**
+ * Maps a tracked pod to the status a kubelet would write and stores it on `pods/status`,
+ * only when it changed. Writes are full updates guarded by resourceVersion; a conflict
+ * re-reads the pod and maps again, so nothing another writer set is lost. The JobID
+ * annotation travels in the same write.
+ */
+export class PodStatusWriter {
+  private readonly mapper = new PodStatusMapper();
+
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly events: EventRecorder,
+    private readonly log: Logger,
+    private readonly addr: { hostIP: string },
+    private readonly metrics?: StatusWriterMetrics,
+  ) {}
+
+  /** The status the pod should have now (pure). */
+  desired(t: TrackedPod, now = Date.now()): V1PodStatus {
+    return this.mapper.map({
+      pod: t.pod,
+      local: t.local,
+      ...(t.remote ? { remote: t.remote } : {}),
+      ...(this.addr.hostIP ? { hostIP: this.addr.hostIP } : {}),
+      ...(podIPOf(t.pod) ? { podIP: podIPOf(t.pod) } : {}),
+      now,
+    });
+  }
+
+  /** Writes when something changed; returns true when a write happened. */
+  async sync(t: TrackedPod): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (t.deleting || isTerminalPhase(t.pod.status?.phase) && t.lastWritten !== undefined) return false;
+      const status = this.desired(t);
+      const needsJobId = t.jobId !== undefined && t.pod.metadata?.annotations?.[JOB_ID_ANNOTATION] !== t.jobId;
+      const key = JSON.stringify(status);
+      if (!needsJobId && (key === t.lastWritten || key === JSON.stringify(t.pod.status ?? {}))) return false;
+      const body: V1Pod = { ...t.pod, status };
+      if (needsJobId) body.metadata = { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId ?? '' } };
+      try {
+        const written = await this.kube.request<V1Pod>({
+          method: 'PUT',
+          path: `/api/v1/namespaces/${enc(t.namespace)}/pods/${enc(t.name)}/status`,
+          body,
+        });
+        const before = t.pod.status;
+        t.pod = written;
+        t.lastWritten = JSON.stringify(this.desired(t));
+        this.metrics?.statusWritten(t.remoteChangedAt ? (Date.now() - t.remoteChangedAt) / 1000 : undefined);
+        t.remoteChangedAt = undefined;
+        this.announce(t, before, written.status);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        if (!isConflict(err)) throw err;
+        const fresh = await this.read(t);
+        if (!fresh || fresh.metadata?.uid !== t.uid) return false;
+        t.pod = fresh;
+      }
+    }
+    this.log.warn('pod status kept conflicting; will retry on the next change', { namespace: t.namespace, pod: t.name, uid: t.uid });
+    return false;
+  }
+
+  private async read(t: TrackedPod): Promise<V1Pod | undefined> {
+    try {
+      return await this.kube.request<V1Pod>({ method: 'GET', path: `/api/v1/namespaces/${enc(t.namespace)}/pods/${enc(t.name)}` });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Started / Failed / Completed events for transitions the plugin reported. */
+  private announce(t: TrackedPod, before: V1PodStatus | undefined, after: V1PodStatus | undefined): void {
+    if (!after) return;
+    const ref = podRef(t.pod);
+    for (const s of [...(after.initContainerStatuses ?? []), ...(after.containerStatuses ?? [])]) {
+      if ((s.state?.running || s.state?.terminated) && !t.announced.has(s.name) && t.local.kind === 'submitted') {
+        t.announced.add(s.name);
+        this.events.event(ref, 'Normal', 'Started', `Started container ${s.name}`);
+      }
+    }
+    if (after.phase !== before?.phase && after.phase === 'Failed') {
+      this.events.event(ref, 'Warning', 'Failed', `${after.reason ?? 'Failed'}: ${after.message ?? 'the pod failed'}`);
+    }
+    if (after.phase !== before?.phase && after.phase === 'Succeeded') {
+      this.events.event(ref, 'Normal', 'Completed', 'All containers completed successfully');
+    }
+  }
+}
+
+export function podIPOf(pod: V1Pod): string | undefined {
+  return pod.metadata?.annotations?.['interlink.eu/pod-ip'] || undefined;
+}

@@ -1,0 +1,62 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PodStatus as RemotePodStatus } from '@interlink/api';
+import { JOB_ID_ANNOTATION } from '@interlink/api';
+import type { LocalPodState } from './status/pod-status-mapper';
+
+/** What the controller knows about one pod (by UID). */
+export interface TrackedPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** Latest API copy (watch or our own write). */
+  pod: V1Pod;
+  local: LocalPodState;
+  jobId?: string;
+  /** A create request may have reached the plugin (so a delete must go remote). */
+  maybeRemote: boolean;
+  remote?: RemotePodStatus;
+  submittedAt?: number;
+  /** First poll answer without this pod (lost-job detection). */
+  missingSince?: number;
+  nextPollAt?: number;
+  /** Create retries (config errors, relay trouble). */
+  createAttempts: number;
+  createFirstAttemptAt?: number;
+  retryTimer?: NodeJS.Timeout;
+  /** Deletion in progress or finished. */
+  deleting: boolean;
+  remotelyDeleted: boolean;
+  /** JSON of the status we last wrote, to write only on change. */
+  lastWritten?: string;
+  /** When the plugin's report last changed (status-sync latency metric). */
+  remoteChangedAt?: number;
+  /** Containers we already announced as started (Started events). */
+  announced: Set<string>;
+}
+
+export function jobIdOf(pod: V1Pod): string | undefined {
+  return pod.metadata?.annotations?.[JOB_ID_ANNOTATION] || undefined;
+}
+
+export function newTrackedPod(pod: V1Pod, local: LocalPodState): TrackedPod {
+  const jobId = jobIdOf(pod);
+  return {
+    uid: pod.metadata?.uid ?? '',
+    namespace: pod.metadata?.namespace ?? 'default',
+    name: pod.metadata?.name ?? '',
+    pod,
+    local,
+    ...(jobId ? { jobId } : {}),
+    maybeRemote: jobId !== undefined,
+    createAttempts: 0,
+    deleting: false,
+    remotelyDeleted: false,
+    announced: new Set(),
+  };
+}
+
+/** The pod as the relay should see it: with its JobID annotation even before the API has it. */
+export function podForRelay(t: TrackedPod): V1Pod {
+  if (!t.jobId || t.pod.metadata?.annotations?.[JOB_ID_ANNOTATION] === t.jobId) return t.pod;
+  return { ...t.pod, metadata: { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId } } };
+}
