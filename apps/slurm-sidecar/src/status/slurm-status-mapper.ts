@@ -104,7 +104,7 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
 
   // A terminated container's reason: its own success, else why the job ended.
   const finishedReason = (code: number): [string, string | undefined] =>
-    code === 0 ? ['Completed', undefined] : end.reason === 'Completed' || end.reason === 'SlurmJobLost' ? ['Error', undefined] : [end.reason, end.message];
+    code === 0 ? ['Completed', undefined] : ['Completed', 'Error', 'SlurmJobLost'].includes(end.reason) ? ['Error', undefined] : [end.reason, end.message];
 
   let failedInit: { name: string; code: number } | undefined;
   let initRunning = false;
