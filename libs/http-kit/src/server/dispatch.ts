@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@interlink/logging';
 import { HttpError } from './http-error';
-import { HttpRequestContext } from './request-context';
+import { HttpRequestContext, LazyAbort } from './request-context';
 import type { RequestMetrics } from './metrics';
 import type { Authenticator, RouteHandler, RouteOptions } from './types';
 import { SESSION_HEADER, newSessionId } from '../session';
@@ -17,8 +17,8 @@ export interface DispatchDeps {
   metrics: RequestMetrics;
   bodyLimitBytes: number;
   authenticate: Authenticator | undefined;
-  /** Live requests' abort controllers, so shutdown can cancel stragglers. */
-  live: Set<AbortController>;
+  /** Live requests' abort handles, so shutdown can cancel stragglers. */
+  live: Set<LazyAbort>;
 }
 
 // Session ids are echoed into headers and logs: keep them printable and bounded.
@@ -31,15 +31,15 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   const sessionId = typeof incoming === 'string' && SESSION_ID_PATTERN.test(incoming) ? incoming : newSessionId();
   res.setHeader(SESSION_HEADER, sessionId);
 
-  const controller = new AbortController();
-  deps.live.add(controller);
+  const abort = new LazyAbort();
+  deps.live.add(abort);
   res.once('close', () => {
-    deps.live.delete(controller);
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    deps.live.delete(abort);
+    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
   });
 
   const logger = deps.logger.child({ sessionId });
-  const ctx = new HttpRequestContext(req, res, sessionId, controller.signal, logger, deps.bodyLimitBytes);
+  const ctx = new HttpRequestContext(req, res, sessionId, abort, logger, deps.bodyLimitBytes);
   const route = deps.routes.get(ctx.path);
   const label = route ? (route.options.label ?? ctx.path) : 'unmatched';
   deps.metrics.started();

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import type { Logger } from '@interlink/logging';
 import { parseListenAddress, type ListenAddress } from '../listen-address';
 import { dispatch, type Route } from './dispatch';
+import type { LazyAbort } from './request-context';
 import { RequestMetrics } from './metrics';
 import { prepareSocketPath, removeSocketFile, setSocketMode } from './unix-socket';
 import { readServerTls, watchTlsFiles } from './tls-files';
@@ -25,7 +26,7 @@ class NodeHttpService implements HttpService {
   private readonly address: ListenAddress;
   private readonly routes = new Map<string, Route>();
   private readonly metrics: RequestMetrics;
-  private readonly live = new Set<AbortController>();
+  private readonly live = new Set<LazyAbort>();
   private readonly sockets = new Set<Socket>();
   private stopWatching: (() => void) | undefined;
   private stopping: Promise<void> | undefined;

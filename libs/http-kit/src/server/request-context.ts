@@ -17,7 +17,7 @@ export class HttpRequestContext implements RequestContext {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly sessionId: string,
-    readonly signal: AbortSignal,
+    private readonly abort: LazyAbort,
     readonly logger: Logger,
     private readonly bodyLimitBytes: number,
   ) {
@@ -26,6 +26,10 @@ export class HttpRequestContext implements RequestContext {
     const q = rawUrl.indexOf('?');
     this.path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     this.query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
   }
 
   body(): Promise<Buffer> {
@@ -61,6 +65,31 @@ export class HttpRequestContext implements RequestContext {
 
   sendError(status: number, message: string, details?: Record<string, unknown>): void {
     this.sendJson(status, { error: message, ...details, sessionId: this.sessionId });
+  }
+}
+
+/**
+ * An AbortController created only when a handler asks for the signal: most requests never do,
+ * and constructing one per request shows up in profiles.
+ */
+export class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
   }
 }
 
