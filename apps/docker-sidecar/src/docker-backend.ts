@@ -1,0 +1,233 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type { Logger } from '@interlink/logging';
+import type { CallContext, PluginBackend } from '@interlink/plugin-server';
+import type { DockerBackendSettings } from './backend-settings';
+import { ContainerInventory } from './docker/container-inventory';
+import { DockerEventWatcher } from './docker/docker-events';
+import { toPluginError } from './docker/docker-errors';
+import { ImagePuller } from './docker/image-puller';
+import { InspectCache } from './docker/inspect-cache';
+import { PodLifecycle } from './docker/pod-lifecycle';
+import { PodRuntime } from './docker/pod-runtime';
+import { PodSandbox } from './docker/pod-sandbox';
+import { PodStore } from './docker/pod-store';
+import { PodTerminator } from './docker/pod-terminator';
+import { recoverPods } from './docker/pod-recovery';
+import { LogStreamer } from './logs/log-streamer';
+import { GpuAllocator, podGpuCount } from './pod/gpu-allocator';
+import { validatePodNames } from './pod/pod-validation';
+import type { PodRef } from './pod/container-spec-builder';
+import { gpuCount, NVIDIA_GPU } from './pod/resource-mapper';
+import { planVolumes } from './pod/volume-planner';
+import { VolumeWriter } from './pod/volume-writer';
+import { DockerStatusMapper } from './status/docker-status-mapper';
+import { KeyedMutex } from './util/keyed-mutex';
+
+/**
+ * Runs pods as Docker containers: a sandbox per pod holding the shared namespaces, one
+ * container per pod container, all labelled so that Docker alone tells what exists.
+ */
+export class DockerBackend implements PluginBackend {
+  readonly runtimes = new Map<string, PodRuntime>();
+  readonly inventory: ContainerInventory;
+  readonly inspect: InspectCache;
+  readonly gpus: GpuAllocator;
+  readonly lifecycle: PodLifecycle;
+  private readonly node = { cpus: 1, memoryBytes: 1 };
+  private readonly mutex = new KeyedMutex();
+  private readonly store: PodStore;
+  private readonly writer: VolumeWriter;
+  private readonly sandbox: PodSandbox;
+  private readonly terminator: PodTerminator;
+  private readonly mapper: DockerStatusMapper;
+  private readonly logStreamer: LogStreamer;
+  private readonly events: DockerEventWatcher;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly docker: Docker,
+    private readonly settings: DockerBackendSettings,
+    private readonly logger: Logger,
+  ) {
+    const s = settings;
+    this.inventory = new ContainerInventory(docker, s.instanceName);
+    this.inspect = new InspectCache(docker);
+    this.gpus = new GpuAllocator(s.gpuDevices);
+    const puller = new ImagePuller(docker, logger, s.registryCredentials);
+    this.store = new PodStore(s.dataRoot);
+    this.writer = new VolumeWriter(logger);
+    this.sandbox = new PodSandbox(docker, puller, { image: s.sandboxImage, command: s.sandboxCommand, network: s.podNetwork, sidecar: s.instanceName });
+    this.terminator = new PodTerminator(docker, logger);
+    this.mapper = new DockerStatusMapper(this.inspect);
+    this.logStreamer = new LogStreamer(docker, this.inventory, (uid) => this.runtimes.get(uid));
+    const node = this.node;
+    this.lifecycle = new PodLifecycle(docker, this.inventory, this.inspect, puller, this.gpus, this.runtimes, {
+      sidecar: s.instanceName,
+      restartBackoff: s.restartBackoff,
+      pullBackoff: s.pullBackoff,
+      logMaxSize: s.logMaxSize,
+      logMaxFiles: s.logMaxFiles,
+      get nodeCpuCores() {
+        return node.cpus;
+      },
+      get nodeMemoryBytes() {
+        return node.memoryBytes;
+      },
+      concurrency: s.concurrency,
+    }, logger);
+    this.events = new DockerEventWatcher(
+      docker,
+      s.instanceName,
+      (e) => {
+        if (e.action === 'destroy') this.inspect.forget(e.id);
+        else if (e.action === 'die') this.lifecycle.notifyExit(e.uid, e.id);
+        else this.lifecycle.enqueue(e.uid);
+      },
+      () => this.resync(),
+      logger,
+    );
+  }
+
+  /** Reads engine capacity, adopts every pod already in Docker, follows events, resyncs periodically. */
+  async start(): Promise<void> {
+    const info = await this.docker.info();
+    this.node.cpus = info.NCPU;
+    this.node.memoryBytes = info.MemTotal;
+    await recoverPods({ inventory: this.inventory, store: this.store, runtimes: this.runtimes, gpus: this.gpus, inspect: this.inspect, settings: this.settings, logger: this.logger });
+    for (const uid of this.runtimes.keys()) this.lifecycle.enqueue(uid);
+    await this.events.start();
+    this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.events.stop();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const rt of this.runtimes.values()) rt.cancelTimers();
+  }
+
+  async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
+    let ref: PodRef;
+    try {
+      ref = validatePodNames(data.pod);
+    } catch (err) {
+      throw toPluginError(err, 'create');
+    }
+    return this.mutex.run(ref.uid, async () => {
+      const known = this.runtimes.get(ref.uid);
+      if (known && !known.deleting) return { PodUID: ref.uid, PodJID: known.sandboxId };
+      const podDir = this.store.podDir(ref.namespace, ref.uid);
+      try {
+        const existing = await this.inventory.listPod(ref.uid);
+        if (existing?.sandbox) {
+          // Created before a restart that recovery did not see (or concurrently): adopt it.
+          const plan = planVolumes({ data, podDir, hostPathAllowList: this.settings.hostPathAllowList, exportPodData: this.settings.exportPodData });
+          this.runtimes.set(ref.uid, new PodRuntime(ref, data, plan, podDir, existing.sandbox.id));
+          this.lifecycle.enqueue(ref.uid);
+          return { PodUID: ref.uid, PodJID: existing.sandbox.id };
+        }
+        const plan = planVolumes({ data, podDir, hostPathAllowList: this.settings.hostPathAllowList, exportPodData: this.settings.exportPodData });
+        const spec = data.pod.spec;
+        this.gpus.allocate(ref.uid, podGpuCount((spec?.initContainers ?? []).map(gpuCount), (spec?.containers ?? []).map(gpuCount)));
+        await this.writer.write(plan, podDir, spec?.securityContext?.fsGroup);
+        await this.store.save(podDir, data);
+        const sandbox = await this.sandbox.create(data.pod, ref, plan);
+        const rt = new PodRuntime(ref, data, plan, podDir, sandbox.id);
+        rt.podIP = sandbox.ip;
+        this.runtimes.set(ref.uid, rt);
+        this.lifecycle.enqueue(ref.uid);
+        return { PodUID: ref.uid, PodJID: sandbox.id };
+      } catch (err) {
+        ctx.logger?.warn('create failed, cleaning up', { uid: ref.uid, err });
+        await this.cleanup(ref.uid, podDir).catch((e: unknown) => ctx.logger?.error('cleanup after failed create failed', { err: e }));
+        throw toPluginError(err, 'create');
+      }
+    });
+  }
+
+  async delete(pod: V1Pod, ctx: CallContext): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    await this.mutex.run(uid, async () => {
+      const rt = this.runtimes.get(uid);
+      if (rt) {
+        rt.deleting = true;
+        rt.cancelTimers();
+      }
+      try {
+        const pc = await this.inventory.listPod(uid);
+        const stored = rt?.data?.pod;
+        const grace = Math.min(
+          pod.metadata?.deletionGracePeriodSeconds ?? stored?.spec?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30,
+          this.settings.maxGracePeriodSeconds,
+        );
+        if (pc) await this.terminator.terminate(pc, grace, [...(stored?.spec?.containers ?? []), ...(stored?.spec?.initContainers ?? [])]);
+        const podDir = rt?.podDir ?? (pod.metadata?.namespace && /^[0-9a-f-]{36}$/.test(uid) ? this.store.podDir(pod.metadata.namespace, uid) : undefined);
+        await this.cleanup(uid, podDir);
+        this.runtimes.delete(uid);
+        ctx.logger?.info('pod removed', { uid, containers: pc ? [...pc.instances.values()].flat().length : 0, graceSeconds: grace });
+      } catch (err) {
+        if (rt) rt.deleting = false;
+        throw toPluginError(err, 'delete');
+      }
+    });
+  }
+
+  async status(pods: V1Pod[], _ctx: CallContext): Promise<PodStatus[]> {
+    try {
+      const all = await this.inventory.listAll();
+      const out = await Promise.all(pods.map((p) => this.mapper.podStatus(p, this.runtimes.get(p.metadata?.uid ?? ''), all.get(p.metadata?.uid ?? ''))));
+      return out.filter((s): s is PodStatus => s !== undefined);
+    } catch (err) {
+      throw toPluginError(err, 'status');
+    }
+  }
+
+  async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {
+    try {
+      return await this.logStreamer.open(req, ctx.signal);
+    } catch (err) {
+      throw toPluginError(err, 'logs');
+    }
+  }
+
+  async ping(_ctx: CallContext): Promise<PingResponse> {
+    try {
+      const info = await this.docker.info();
+      return {
+        status: 'ok',
+        resources: {
+          cpu: String(info.NCPU),
+          memory: `${Math.floor(info.MemTotal / 1024)}Ki`,
+          pods: String(this.settings.maxPods),
+          accelerators: this.gpus.total > 0 ? [{ resourceType: NVIDIA_GPU, available: String(this.gpus.total) }] : [],
+        },
+        taints: this.settings.taints,
+      };
+    } catch (err) {
+      throw toPluginError(err, 'ping');
+    }
+  }
+
+  /** Everything of a pod except its containers: leftover containers, volumes, GPUs, files. */
+  private async cleanup(uid: string, podDir: string | undefined): Promise<void> {
+    const leftovers = await this.inventory.listPod(uid);
+    for (const inst of [...(leftovers?.instances.values() ?? [])].flat()) await this.terminator.remove(inst.id);
+    if (leftovers?.sandbox) await this.terminator.remove(leftovers.sandbox.id);
+    await this.sandbox.removeVolumes(uid);
+    this.gpus.release(uid);
+    if (podDir) await this.store.remove(podDir);
+  }
+
+  private resync(): void {
+    void this.inventory
+      .listAll()
+      .then((all) => {
+        this.inspect.prune(new Set([...all.values()].flatMap((p) => [...p.instances.values()].flat().map((i) => i.id))));
+        for (const [uid, rt] of this.runtimes) if (rt.data && !rt.deleting) this.lifecycle.enqueue(uid);
+      })
+      .catch((err: unknown) => this.logger.warn('resync failed', { err }));
+  }
+}

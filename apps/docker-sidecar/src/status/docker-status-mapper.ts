@@ -1,0 +1,135 @@
+import type { V1ContainerState, V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { makePodStatus, type PodStatus } from '@interlink/api';
+import { current, previous, type ContainerInstance, type PodContainers } from '../docker/container-inventory';
+import type { InspectCache, InspectFacts } from '../docker/inspect-cache';
+import type { PodRuntime } from '../docker/pod-runtime';
+import { wireTime } from './wire-time';
+
+interface SpecContainer {
+  name: string;
+  image: string;
+}
+
+/**
+ * Docker containers → PodStatus: one ContainerStatus per init and app container with waiting
+ * (with a reason), running (startedAt) or terminated (exit code, Completed/Error/OOMKilled,
+ * times, containerID); restartCount and lastState from the previous instance. Uses the list
+ * call's data and inspects only what the cache has not seen in its current state.
+ */
+export class DockerStatusMapper {
+  constructor(private readonly inspect: InspectCache) {}
+
+  async podStatus(requested: V1Pod, rt: PodRuntime | undefined, pc: PodContainers | undefined): Promise<PodStatus | undefined> {
+    const spec = rt?.data?.pod.spec ?? requested.spec;
+    const inits = specContainers(spec?.initContainers, pc, 'init');
+    const apps = specContainers(spec?.containers, pc, 'app');
+    if (!pc && !rt) return lostStatus(requested, [...apps]);
+    if (apps.length === 0 && inits.length === 0) return undefined;
+
+    const initStatuses: V1ContainerStatus[] = [];
+    let initDone = true;
+    for (const c of inits) {
+      const status = await this.containerStatus(c, pc, rt, initDone ? 'ContainerCreating' : 'PodInitializing');
+      initStatuses.push(status);
+      if (!(status.state?.terminated && status.state.terminated.exitCode === 0)) initDone = false;
+    }
+    const appStatuses = await Promise.all(
+      apps.map((c) => this.containerStatus(c, pc, rt, initDone ? 'ContainerCreating' : 'PodInitializing')),
+    );
+    const pod = rt?.data?.pod ?? requested;
+    return makePodStatus(pod, { JID: rt?.sandboxId ?? pc?.sandbox?.id ?? '', containers: appStatuses, initContainers: initStatuses });
+  }
+
+  private async containerStatus(
+    c: SpecContainer,
+    pc: PodContainers | undefined,
+    rt: PodRuntime | undefined,
+    defaultReason: string,
+  ): Promise<V1ContainerStatus> {
+    const cur = current(pc, c.name);
+    const prev = previous(pc, c.name);
+    const status: V1ContainerStatus = {
+      name: c.name,
+      state: {},
+      lastState: {},
+      ready: false,
+      restartCount: cur?.attempt ?? 0,
+      image: c.image,
+      imageID: cur?.imageId ?? '',
+      started: false,
+    };
+    if (prev) status.lastState = { terminated: await this.terminated(prev, rt) };
+    if (cur) status.containerID = `docker://${cur.id}`;
+    const pending = rt?.waitingFor(c.name);
+    if (!cur) {
+      status.state = { waiting: pending ?? { reason: defaultReason } };
+      return status;
+    }
+    let state: V1ContainerState;
+    const startFailed = cur.state === 'created' && rt?.startFailed.has(cur.id);
+    if (cur.state === 'created' && !startFailed) {
+      state = { waiting: pending ?? { reason: defaultReason } };
+    } else if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'restarting') {
+      const facts = await this.inspect.facts(cur);
+      state = { running: { startedAt: wireTime(facts.startedAt) } };
+      status.ready = cur.state === 'running';
+      status.started = true;
+    } else {
+      const terminated = await this.terminated(cur, rt);
+      if (pending?.reason === 'CrashLoopBackOff') {
+        status.lastState = { terminated };
+        state = { waiting: pending };
+      } else {
+        state = { terminated };
+      }
+    }
+    status.state = state;
+    return status;
+  }
+
+  private async terminated(inst: ContainerInstance, rt: PodRuntime | undefined): Promise<V1ContainerStateTerminated> {
+    const facts = await this.inspect.facts(inst);
+    return terminatedState(inst, facts, inst.state === 'created' && Boolean(rt?.startFailed.has(inst.id)));
+  }
+}
+
+export function terminatedState(inst: ContainerInstance, facts: InspectFacts, startFailed: boolean): V1ContainerStateTerminated {
+  const t: V1ContainerStateTerminated = {
+    exitCode: startFailed && facts.exitCode === 0 ? 128 : facts.exitCode,
+    reason: facts.oomKilled ? 'OOMKilled' : startFailed ? 'StartError' : facts.exitCode === 0 ? 'Completed' : 'Error',
+    startedAt: wireTime(facts.startedAt),
+    finishedAt: wireTime(facts.finishedAt),
+    containerID: `docker://${inst.id}`,
+  };
+  if (facts.error) t.message = facts.error;
+  return t;
+}
+
+function specContainers(list: Array<{ name: string; image?: string }> | undefined, pc: PodContainers | undefined, role: 'init' | 'app'): SpecContainer[] {
+  if (list) return list.map((c) => ({ name: c.name, image: c.image ?? '' }));
+  // No spec at all (pod adopted from Docker without its stored request): fall back to labels.
+  const found = [...(pc?.instances.values() ?? [])].map((l) => l[l.length - 1]).filter((i): i is ContainerInstance => i?.role === role);
+  return found.sort((a, b) => a.index - b.index).map((i) => ({ name: i.container, image: i.image }));
+}
+
+/** A pod the sidecar never ran or whose containers vanished: say so, as the kubelet does. */
+function lostStatus(pod: V1Pod, apps: SpecContainer[]): PodStatus | undefined {
+  if (apps.length === 0) return undefined;
+  const lost = (c: SpecContainer): V1ContainerStatus => ({
+    name: c.name,
+    state: {
+      terminated: {
+        exitCode: 137,
+        reason: 'ContainerStatusUnknown',
+        message: 'The Docker sidecar has no container for this pod: it was never created here or was removed outside interLink',
+      },
+    },
+    lastState: {},
+    ready: false,
+    restartCount: 0,
+    image: c.image,
+    imageID: '',
+  });
+  const inits = (pod.spec?.initContainers ?? []).map((c) => lost({ name: c.name, image: c.image ?? '' }));
+  return makePodStatus(pod, { containers: apps.map(lost), initContainers: inits });
+}
