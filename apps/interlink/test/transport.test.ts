@@ -4,7 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpClient } from '@interlink/http-kit';
+import { createHttpService, createTestPki, HttpClient } from '@interlink/http-kit';
+import { writeFileSync } from 'node:fs';
+import { captureLogs } from './harness';
 import { RecordingPlugin } from './RecordingPlugin';
 import { relayConfig, startRelay } from './harness';
 import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
@@ -140,6 +142,31 @@ describe('transport', () => {
       await r.stop();
       await plugin.stop();
       await builder.stop();
+    }
+  });
+
+  it('https:// plugin verified with SidecarTLS.CACertFile, bearer token from SidecarTokenFile', async () => {
+    const pki = createTestPki();
+    const tokenFile = join(dir, 'plugin-token');
+    writeFileSync(tokenFile, 'plugin-secret\n');
+    const seen: (string | undefined)[] = [];
+    const plugin = createHttpService({ name: 'tls-plugin', listen: 'https://127.0.0.1:0', tls: { certFile: pki.serverCert, keyFile: pki.serverKey }, logger: captureLogs().logger });
+    plugin.route('/status', async (ctx) => {
+      seen.push(ctx.req.headers.authorization);
+      ctx.sendJson(200, ((await ctx.json()) as { metadata: { uid: string } }[]).map((p) => podStatus(p.metadata.uid)));
+    });
+    await plugin.start();
+    const r = await startRelay(
+      relayConfig({ SidecarURL: 'https://localhost', SidecarPort: String(plugin.port), SidecarTLS: { CACertFile: pki.caCert }, SidecarTokenFile: tokenFile }),
+    );
+    try {
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
+      expect(res.status).toBe(200);
+      expect((res.json() as { UID: string }[])[0]!.UID).toBe(UID_A);
+      expect(seen).toEqual(['Bearer plugin-secret']);
+    } finally {
+      await r.stop();
+      await plugin.stop();
     }
   });
 });
