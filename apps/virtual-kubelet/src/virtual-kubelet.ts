@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '@interlink/logging';
+import { RelayProvider, type Provider } from '@interlink/relay-client';
+import type { VkConfig } from './config/vk-config';
+import type { RuntimeSettings } from './config/runtime-settings';
+import { EventRecorder } from './events/event-recorder';
+import { CsrCertSource } from './kubelet-api/certs/csr-cert-source';
+import { FileCertSource } from './kubelet-api/certs/file-cert-source';
+import { SelfSignedCertSource } from './kubelet-api/certs/self-signed-cert-source';
+import type { ServingCertSource } from './kubelet-api/certs/serving-cert';
+import { KubeletApiServer } from './kubelet-api/kubelet-api-server';
+import { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-api/kubelet-auth';
+import type { ApiAccess } from './kube/api-access';
+import { KubeClient } from './kube/kube-client';
+import { VkMetrics } from './metrics/vk-metrics';
+import { NodeController } from './node/node-controller';
+import { NodeRegistrar } from './node/node-registrar';
+import { VirtualNodeState } from './node/virtual-node-state';
+import { ApiObjectSource } from './pods/api-object-source';
+import { EnvResolver } from './pods/env/env-resolver';
+import { PodController } from './pods/pod-controller';
+import { PodCreateAssembler } from './pods/pod-create-assembler';
+import { PodCreator } from './pods/pod-creator';
+import { PodDeleter } from './pods/pod-deleter';
+import { PodStatusWriter } from './pods/pod-status-writer';
+import { PodWatcher } from './pods/pod-watcher';
+import { isTerminalPhase } from './pods/status/pod-status-mapper';
+import { StatusPoller } from './pods/status-poller';
+import { ProjectedVolumeResolver } from './pods/volumes/projected-volume-resolver';
+import { ServiceAccountTokenIssuer } from './pods/volumes/token-issuer';
+
+export interface VirtualKubeletDeps {
+  cfg: VkConfig;
+  settings: RuntimeSettings;
+  kubeConfig: KubeConfig;
+  log: Logger;
+  /** Defaults to a RelayProvider built from the config. */
+  provider?: Provider;
+  /** Every API permission used, for RBAC reporting. */
+  onAccess?: (a: ApiAccess) => void;
+}
+
+/** Wires the node controller, pod controller and kubelet API of one virtual node. */
+export class VirtualKubelet {
+  readonly metrics = new VkMetrics();
+  kube!: KubeClient;
+  provider!: Provider;
+  node!: NodeController;
+  pods!: PodController;
+  watcher!: PodWatcher;
+  poller!: StatusPoller;
+  kubeletApi!: KubeletApiServer;
+  certs!: ServingCertSource;
+  events!: EventRecorder;
+  private phaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: VirtualKubeletDeps) {}
+
+  async start(): Promise<void> {
+    const { cfg, settings, log } = this.deps;
+    this.kube = await KubeClient.create(this.deps.kubeConfig, {
+      qps: cfg.KubeAPIQPS,
+      burst: cfg.KubeAPIBurst,
+      userAgent: `interlink-virtual-kubelet/${settings.version} (${settings.nodeName})`,
+      onAccess: this.deps.onAccess,
+      onRequest: (verb, resource, status) => this.metrics.apiRequest(verb, resource, status),
+    });
+    this.provider = this.deps.provider ?? this.relayProvider();
+    this.events = new EventRecorder(this.kube, { component: 'interlink-virtual-kubelet', host: settings.nodeName }, log);
+
+    const state = new VirtualNodeState({ nodeName: settings.nodeName, podIP: settings.podIP, kubeletPort: settings.kubeletPort, version: settings.version }, cfg);
+    this.node = new NodeController(this.kube, this.provider, state, new NodeRegistrar(this.kube, settings.nodeName), this.events, log.child({ component: 'node' }), {
+      pingIntervalMs: cfg.PingIntervalSeconds * 1000,
+      pingTimeoutMs: cfg.PingTimeoutSeconds * 1000,
+      statusMaxIntervalMs: cfg.NodeStatusMaxIntervalSeconds * 1000,
+      leaseDurationSeconds: cfg.LeaseDurationSeconds,
+      leaseRenewIntervalMs: cfg.LeaseRenewIntervalSeconds * 1000,
+    }, {
+      ping: (ok) => this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' }),
+      nodeReady: (ready) => this.metrics.nodeReady.set(ready ? 1 : 0),
+    });
+    await this.node.start();
+
+    const objects = new ApiObjectSource(this.kube);
+    const allocatable = (): Record<string, string> => state.allocatable();
+    const apiOverride = cfg.KubernetesApiAddr && cfg.KubernetesApiPort ? { host: cfg.KubernetesApiAddr, port: cfg.KubernetesApiPort } : undefined;
+    const env = new EnvResolver(objects, { nodeAllocatable: allocatable, ...(apiOverride ? { apiOverride } : {}) });
+    const tokens = new ServiceAccountTokenIssuer(this.kube);
+    const projected = new ProjectedVolumeResolver(objects, tokens, { nodeAllocatable: allocatable, ...(cfg.KubernetesApiCaCrt ? { apiCaOverride: cfg.KubernetesApiCaCrt } : {}) });
+    const assembler = new PodCreateAssembler(objects, env, projected, { disableProjectedVolumes: cfg.DisableProjectedVolumes, jobScriptBuilderURL: cfg.JobScriptBuilderURL });
+    const podLog = log.child({ component: 'pods' });
+    const writer = new PodStatusWriter(this.kube, this.events, podLog, { hostIP: settings.podIP }, { statusWritten: (s) => s !== undefined && this.metrics.statusSync.observe(s) });
+    const creator = new PodCreator(this.provider, assembler, this.events, podLog, { hostIP: settings.podIP, retryMaxMs: cfg.CreateRetryMaxSeconds * 1000 }, () => objects.invalidate(), {
+      create: (outcome) => this.metrics.creates.inc({ outcome }),
+    });
+    const deleter = new PodDeleter(this.provider, this.kube, this.events, podLog, { maxWaitMs: cfg.DeleteMaxWaitSeconds * 1000 });
+    const registry = { controller: undefined as PodController | undefined };
+    this.poller = new StatusPoller(
+      this.provider,
+      () => registry.controller?.pods.values() ?? [],
+      (t) => registry.controller?.dirty(t),
+      { intervalMs: cfg.StatusIntervalSeconds * 1000, fastMs: cfg.StatusFastIntervalSeconds * 1000, lostGraceMs: cfg.RemoteJobLostGraceSeconds * 1000 },
+      podLog,
+      {
+        poll: (n, ok) => {
+          this.metrics.statusPolls.inc({ outcome: ok ? 'ok' : 'failed' });
+          this.metrics.polledPods.inc(n);
+        },
+      },
+    );
+    const controller = new PodController(this.provider, creator, deleter, writer, this.poller, this.events, podLog, {
+      nodeName: settings.nodeName,
+      workers: cfg.PodSyncWorkers,
+      skipDaemonSetPods: cfg.SkipDaemonSetPods,
+    });
+    registry.controller = controller;
+    this.pods = controller;
+    this.watcher = new PodWatcher(this.deps.kubeConfig, this.kube, settings.nodeName, controller, podLog);
+    await this.watcher.start();
+    this.poller.start();
+    this.phaseTimer = setInterval(() => this.countPhases(), 5_000);
+    this.phaseTimer.unref?.();
+
+    this.certs = this.servingCerts();
+    const clientCa = this.clientCa();
+    this.kubeletApi = new KubeletApiServer({
+      bind: settings.kubeletBind,
+      port: settings.kubeletPort,
+      nodeName: settings.nodeName,
+      ...(clientCa ? { clientCa } : {}),
+      certs: this.certs,
+      authn: new KubeletAuthenticator(this.kube, { anonymous: cfg.KubeletAuthentication.Anonymous, webhook: cfg.KubeletAuthentication.Webhook }),
+      authz: new KubeletAuthorizer(this.kube, settings.nodeName, cfg.KubeletAuthorization.Mode === 'AlwaysAllow'),
+      provider: this.provider,
+      pods: {
+        list: () => this.watcher.list(),
+        find: (ns, name) => this.watcher.find(ns, name),
+        running: () => [...controller.pods.values()].filter((t) => t.local.kind === 'submitted' && !isTerminalPhase(t.pod.status?.phase)).map((t) => t.pod),
+      },
+      registry: this.metrics.registry,
+      log: log.child({ component: 'kubelet-api' }),
+    });
+    await this.kubeletApi.start();
+    this.countPhases();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.phaseTimer);
+    this.poller?.stop();
+    this.watcher?.stop();
+    this.pods?.stop();
+    this.node?.stop();
+    await this.kubeletApi?.stop();
+    await this.events?.flush();
+    if (this.provider instanceof RelayProvider) this.provider.close();
+    this.kube?.close();
+  }
+
+  private relayProvider(): RelayProvider {
+    const { cfg } = this.deps;
+    const caFile = cfg.TLS.Enabled ? (cfg.TLS.CACertFile ?? cfg.HTTP.CaCert) : cfg.HTTP.CaCert;
+    return new RelayProvider({
+      interlinkUrl: cfg.InterlinkURL,
+      interlinkPort: cfg.InterlinkPort,
+      ...(cfg.VKTokenFile ? { tokenFile: cfg.VKTokenFile } : {}),
+      tls: {
+        ...(caFile ? { caFile } : {}),
+        insecureSkipVerify: cfg.HTTP.Insecure,
+        ...(cfg.TLS.Enabled ? { certFile: cfg.TLS.CertFile, keyFile: cfg.TLS.KeyFile } : {}),
+      },
+      statusChunkSize: cfg.StatusChunkSize,
+      logger: this.deps.log.child({ component: 'relay-client' }),
+      onCall: (op, seconds, outcome) => this.metrics.relayCall(op, seconds, outcome),
+    });
+  }
+
+  private servingCerts(): ServingCertSource {
+    const { cfg, settings, log } = this.deps;
+    const certLog = log.child({ component: 'serving-cert' });
+    if (cfg.KubeletCertFile && cfg.KubeletKeyFile) return new FileCertSource(cfg.KubeletCertFile, cfg.KubeletKeyFile, certLog);
+    if (cfg.DisableCSR) return new SelfSignedCertSource(settings.nodeName, settings.podIP, certLog);
+    return new CsrCertSource(
+      this.kube,
+      { nodeName: settings.nodeName, ip: settings.podIP, signerName: cfg.KubeletCSRSignerName, certDir: cfg.KubeletCertDir },
+      this.events,
+      () => ({ kind: 'Node', apiVersion: 'v1', name: settings.nodeName, uid: this.node.nodeUid ?? settings.nodeName }),
+      certLog,
+    );
+  }
+
+  /** Client CA: the configured file, else the cluster CA of the kubeconfig. */
+  private clientCa(): string | undefined {
+    const { cfg, kubeConfig } = this.deps;
+    if (cfg.KubeletAuthentication.ClientCAFile) return readFileSync(cfg.KubeletAuthentication.ClientCAFile, 'utf8');
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
+    if (cluster?.caFile) return readFileSync(cluster.caFile, 'utf8');
+    return undefined;
+  }
+
+  private countPhases(): void {
+    const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
+    for (const p of this.watcher?.list() ?? []) counts[p.status?.phase ?? 'Pending'] = (counts[p.status?.phase ?? 'Pending'] ?? 0) + 1;
+    for (const [phase, n] of Object.entries(counts)) this.metrics.podsByPhase.set({ phase }, n);
+  }
+}
+
