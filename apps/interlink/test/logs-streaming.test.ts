@@ -111,6 +111,25 @@ describe('/getLogs streaming', () => {
     expect(received).toBe(total * chunk.length);
   });
 
+  it('a plugin that dies mid-stream makes the relay cut the connection (truncation is visible)', async () => {
+    plugin.on('/getLogs', (_req, res) => {
+      res.writeHead(200);
+      res.write('partial\n');
+      setTimeout(() => res.destroy(), 50);
+    });
+    const res = await r.client.stream({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+    let received = '';
+    const outcome = await new Promise<string>((resolve) => {
+      res.stream.on('data', (c: Buffer) => (received += c.toString()));
+      res.stream.on('end', () => resolve('clean end'));
+      res.stream.on('error', () => resolve('error'));
+      res.stream.on('close', () => resolve(res.stream.complete ? 'clean end' : 'error'));
+    });
+    expect(received).toBe('partial\n');
+    expect(outcome).toBe('error');
+    expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
+  });
+
   it('plugin errors keep their status: 404 unknown container', async () => {
     plugin.answer('/getLogs', 404, 'container "nope" not found', 'text/plain');
     const res = await r.client.request({ method: 'GET', path: '/getLogs', json: logStruct() });
