@@ -17,7 +17,7 @@ export function safeJoin(root: string, untrusted: string, what: string): string 
   if (segments.some((s) => s === '..')) throw new PathTraversalError(`${what} "${untrusted}" must not contain ".."`);
   const full = resolve(root, untrusted);
   const rel = relative(resolve(root), full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new PathTraversalError(`${what} "${untrusted}" escapes its volume`);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new PathTraversalError(`${what} "${untrusted}" escapes its volume`);
   return full;
 }
 

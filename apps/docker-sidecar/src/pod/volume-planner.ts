@@ -65,6 +65,9 @@ export function planVolumes(input: VolumePlanInput): VolumePlan {
   for (const name of mounted) {
     if (!declared.has(name)) throw new PodSpecError(`volumeMount "${name}" refers to no volume of the pod`);
   }
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const m of c.volumeMounts ?? []) if (m.subPath) checkRel(m.name, '/volume', m.subPath, `container "${c.name}": subPath`);
+  }
   const shipped = shippedObjects(input.data);
   const volumes = new Map<string, PlannedVolume>();
   for (const vol of declared.values()) {
@@ -143,9 +146,9 @@ function keyFiles(
   return files;
 }
 
-function checkRel(volume: string, dir: string, rel: string): string {
+function checkRel(volume: string, dir: string, rel: string, what = `volume "${volume}": file name`): string {
   try {
-    safeJoin(dir, rel, `volume "${volume}": file name`);
+    safeJoin(dir, rel, what);
   } catch (err) {
     throw new PodSpecError((err as Error).message);
   }
