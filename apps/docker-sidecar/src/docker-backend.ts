@@ -59,25 +59,39 @@ export class DockerBackend implements PluginBackend {
     const puller = new ImagePuller(docker, logger, s.registryCredentials);
     this.store = new PodStore(s.dataRoot);
     this.writer = new VolumeWriter(logger);
-    this.sandbox = new PodSandbox(docker, puller, { image: s.sandboxImage, command: s.sandboxCommand, network: s.podNetwork, sidecar: s.instanceName });
+    this.sandbox = new PodSandbox(docker, puller, {
+      image: s.sandboxImage,
+      command: s.sandboxCommand,
+      network: s.podNetwork,
+      sidecar: s.instanceName,
+    });
     this.terminator = new PodTerminator(docker, logger);
     this.mapper = new DockerStatusMapper(this.inspect);
     this.logStreamer = new LogStreamer(docker, this.inventory, (uid) => this.runtimes.get(uid));
     const node = this.node;
-    this.lifecycle = new PodLifecycle(docker, this.inventory, this.inspect, puller, this.gpus, this.runtimes, {
-      sidecar: s.instanceName,
-      restartBackoff: s.restartBackoff,
-      pullBackoff: s.pullBackoff,
-      logMaxSize: s.logMaxSize,
-      logMaxFiles: s.logMaxFiles,
-      get nodeCpuCores() {
-        return node.cpus;
+    this.lifecycle = new PodLifecycle(
+      docker,
+      this.inventory,
+      this.inspect,
+      puller,
+      this.gpus,
+      this.runtimes,
+      {
+        sidecar: s.instanceName,
+        restartBackoff: s.restartBackoff,
+        pullBackoff: s.pullBackoff,
+        logMaxSize: s.logMaxSize,
+        logMaxFiles: s.logMaxFiles,
+        get nodeCpuCores() {
+          return node.cpus;
+        },
+        get nodeMemoryBytes() {
+          return node.memoryBytes;
+        },
+        concurrency: s.concurrency,
       },
-      get nodeMemoryBytes() {
-        return node.memoryBytes;
-      },
-      concurrency: s.concurrency,
-    }, logger);
+      logger,
+    );
     this.events = new DockerEventWatcher(
       docker,
       s.instanceName,
@@ -96,7 +110,15 @@ export class DockerBackend implements PluginBackend {
     const info = await this.docker.info();
     this.node.cpus = info.NCPU;
     this.node.memoryBytes = info.MemTotal;
-    await recoverPods({ inventory: this.inventory, store: this.store, runtimes: this.runtimes, gpus: this.gpus, inspect: this.inspect, settings: this.settings, logger: this.logger });
+    await recoverPods({
+      inventory: this.inventory,
+      store: this.store,
+      runtimes: this.runtimes,
+      gpus: this.gpus,
+      inspect: this.inspect,
+      settings: this.settings,
+      logger: this.logger,
+    });
     for (const uid of this.runtimes.keys()) this.lifecycle.enqueue(uid);
     await this.events.start();
     this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncIntervalMs);
@@ -124,14 +146,27 @@ export class DockerBackend implements PluginBackend {
         const existing = await this.inventory.listPod(ref.uid);
         if (existing?.sandbox) {
           // Created before a restart that recovery did not see (or concurrently): adopt it.
-          const plan = planVolumes({ data, podDir, hostPathAllowList: this.settings.hostPathAllowList, exportPodData: this.settings.exportPodData });
+          const plan = planVolumes({
+            data,
+            podDir,
+            hostPathAllowList: this.settings.hostPathAllowList,
+            exportPodData: this.settings.exportPodData,
+          });
           this.runtimes.set(ref.uid, new PodRuntime(ref, data, plan, podDir, existing.sandbox.id));
           this.lifecycle.enqueue(ref.uid);
           return { PodUID: ref.uid, PodJID: existing.sandbox.id };
         }
-        const plan = planVolumes({ data, podDir, hostPathAllowList: this.settings.hostPathAllowList, exportPodData: this.settings.exportPodData });
+        const plan = planVolumes({
+          data,
+          podDir,
+          hostPathAllowList: this.settings.hostPathAllowList,
+          exportPodData: this.settings.exportPodData,
+        });
         const spec = data.pod.spec;
-        this.gpus.allocate(ref.uid, podGpuCount((spec?.initContainers ?? []).map(gpuCount), (spec?.containers ?? []).map(gpuCount)));
+        this.gpus.allocate(
+          ref.uid,
+          podGpuCount((spec?.initContainers ?? []).map(gpuCount), (spec?.containers ?? []).map(gpuCount)),
+        );
         await this.writer.write(plan, podDir, spec?.securityContext?.fsGroup);
         await this.store.save(podDir, data);
         const sandbox = await this.sandbox.create(data.pod, ref, plan);
@@ -142,7 +177,9 @@ export class DockerBackend implements PluginBackend {
         return { PodUID: ref.uid, PodJID: sandbox.id };
       } catch (err) {
         ctx.logger?.warn('create failed, cleaning up', { uid: ref.uid, err });
-        await this.cleanup(ref.uid, podDir).catch((e: unknown) => ctx.logger?.error('cleanup after failed create failed', { err: e }));
+        await this.cleanup(ref.uid, podDir).catch((e: unknown) =>
+          ctx.logger?.error('cleanup after failed create failed', { err: e }),
+        );
         throw toPluginError(err, 'create');
       }
     });
@@ -160,14 +197,29 @@ export class DockerBackend implements PluginBackend {
         const pc = await this.inventory.listPod(uid);
         const stored = rt?.data?.pod;
         const grace = Math.min(
-          pod.metadata?.deletionGracePeriodSeconds ?? stored?.spec?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30,
+          pod.metadata?.deletionGracePeriodSeconds ??
+            stored?.spec?.terminationGracePeriodSeconds ??
+            pod.spec?.terminationGracePeriodSeconds ??
+            30,
           this.settings.maxGracePeriodSeconds,
         );
-        if (pc) await this.terminator.terminate(pc, grace, [...(stored?.spec?.containers ?? []), ...(stored?.spec?.initContainers ?? [])]);
-        const podDir = rt?.podDir ?? (pod.metadata?.namespace && /^[0-9a-f-]{36}$/.test(uid) ? this.store.podDir(pod.metadata.namespace, uid) : undefined);
+        if (pc)
+          await this.terminator.terminate(pc, grace, [
+            ...(stored?.spec?.containers ?? []),
+            ...(stored?.spec?.initContainers ?? []),
+          ]);
+        const podDir =
+          rt?.podDir ??
+          (pod.metadata?.namespace && /^[0-9a-f-]{36}$/.test(uid)
+            ? this.store.podDir(pod.metadata.namespace, uid)
+            : undefined);
         await this.cleanup(uid, podDir);
         this.runtimes.delete(uid);
-        ctx.logger?.info('pod removed', { uid, containers: pc ? [...pc.instances.values()].flat().length : 0, graceSeconds: grace });
+        ctx.logger?.info('pod removed', {
+          uid,
+          containers: pc ? [...pc.instances.values()].flat().length : 0,
+          graceSeconds: grace,
+        });
       } catch (err) {
         if (rt) rt.deleting = false;
         throw toPluginError(err, 'delete');
@@ -178,7 +230,11 @@ export class DockerBackend implements PluginBackend {
   async status(pods: V1Pod[], _ctx: CallContext): Promise<PodStatus[]> {
     try {
       const all = await this.inventory.listAll();
-      const out = await Promise.all(pods.map((p) => this.mapper.podStatus(p, this.runtimes.get(p.metadata?.uid ?? ''), all.get(p.metadata?.uid ?? ''))));
+      const out = await Promise.all(
+        pods.map((p) =>
+          this.mapper.podStatus(p, this.runtimes.get(p.metadata?.uid ?? ''), all.get(p.metadata?.uid ?? '')),
+        ),
+      );
       return out.filter((s): s is PodStatus => s !== undefined);
     } catch (err) {
       throw toPluginError(err, 'status');
@@ -202,7 +258,8 @@ export class DockerBackend implements PluginBackend {
           cpu: String(info.NCPU),
           memory: `${Math.floor(info.MemTotal / 1024)}Ki`,
           pods: String(this.settings.maxPods),
-          accelerators: this.gpus.total > 0 ? [{ resourceType: NVIDIA_GPU, available: String(this.gpus.total) }] : [],
+          accelerators:
+            this.gpus.total > 0 ? [{ resourceType: NVIDIA_GPU, available: String(this.gpus.total) }] : [],
         },
         taints: this.settings.taints,
       };
@@ -214,7 +271,8 @@ export class DockerBackend implements PluginBackend {
   /** Everything of a pod except its containers: leftover containers, volumes, GPUs, files. */
   private async cleanup(uid: string, podDir: string | undefined): Promise<void> {
     const leftovers = await this.inventory.listPod(uid);
-    for (const inst of [...(leftovers?.instances.values() ?? [])].flat()) await this.terminator.remove(inst.id);
+    for (const inst of [...(leftovers?.instances.values() ?? [])].flat())
+      await this.terminator.remove(inst.id);
     if (leftovers?.sandbox) await this.terminator.remove(leftovers.sandbox.id);
     await this.sandbox.removeVolumes(uid);
     this.gpus.release(uid);
@@ -225,7 +283,9 @@ export class DockerBackend implements PluginBackend {
     void this.inventory
       .listAll()
       .then((all) => {
-        this.inspect.prune(new Set([...all.values()].flatMap((p) => [...p.instances.values()].flat().map((i) => i.id))));
+        this.inspect.prune(
+          new Set([...all.values()].flatMap((p) => [...p.instances.values()].flat().map((i) => i.id))),
+        );
         for (const [uid, rt] of this.runtimes) if (rt.data && !rt.deleting) this.lifecycle.enqueue(uid);
       })
       .catch((err: unknown) => this.logger.warn('resync failed', { err }));

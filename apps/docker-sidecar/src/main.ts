@@ -23,7 +23,13 @@ async function main(): Promise<void> {
 
   let settings: SidecarSettings;
   try {
-    const config = loadConfig({ schema: SidecarConfigSchema, file: opts.config, fileOptional: !explicit, env: SIDECAR_ENV_VARS, logger: bootLogger });
+    const config = loadConfig({
+      schema: SidecarConfigSchema,
+      file: opts.config,
+      fileOptional: !explicit,
+      env: SIDECAR_ENV_VARS,
+      logger: bootLogger,
+    });
     settings = toSidecarSettings(config);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -34,7 +40,11 @@ async function main(): Promise<void> {
   }
   if (opts.checkConfig) {
     const credentials = settings.backend.registryCredentials.map((c) => ({ ...c, Password: '(set)' }));
-    const shown = { ...settings, token: settings.token ? '(set)' : undefined, backend: { ...settings.backend, registryCredentials: credentials } };
+    const shown = {
+      ...settings,
+      token: settings.token ? '(set)' : undefined,
+      backend: { ...settings.backend, registryCredentials: credentials },
+    };
     process.stdout.write(`${JSON.stringify({ configFile: opts.config, settings: shown }, null, 2)}\n`);
     return;
   }
@@ -50,7 +60,9 @@ async function main(): Promise<void> {
 }
 
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: SERVICE, msg: 'unhandled rejection', err: String(reason) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: SERVICE, msg: 'unhandled rejection', err: String(reason) })}\n`,
+  );
 });
 
 void main();

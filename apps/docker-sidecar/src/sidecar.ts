@@ -12,7 +12,11 @@ export interface DockerSidecar {
 }
 
 /** The process: a DockerBackend behind the shared plugin server. */
-export function createDockerSidecar(settings: SidecarSettings, logger: Logger, version: string): DockerSidecar {
+export function createDockerSidecar(
+  settings: SidecarSettings,
+  logger: Logger,
+  version: string,
+): DockerSidecar {
   const backend = new DockerBackend(createDockerClient(settings.docker), settings.backend, logger);
   const server = createPluginServer({
     backend,
@@ -29,7 +33,11 @@ export function createDockerSidecar(settings: SidecarSettings, logger: Logger, v
     async start() {
       await backend.start();
       await server.start();
-      logger.info('docker sidecar listening', { url: server.url, docker: settings.dockerEndpoint, instance: settings.backend.instanceName });
+      logger.info('docker sidecar listening', {
+        url: server.url,
+        docker: settings.dockerEndpoint,
+        instance: settings.backend.instanceName,
+      });
     },
     async stop(timeoutMs?: number) {
       await server.stop(timeoutMs);

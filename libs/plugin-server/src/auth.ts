@@ -12,7 +12,8 @@ export function bearerTokenAuthenticator(token: string): Authenticator {
     const header = req.headers.authorization;
     if (!header) return { ok: false, status: 401, message: 'missing Authorization: Bearer <token> header' };
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (!match?.[1]) return { ok: false, status: 401, message: 'Authorization header must be "Bearer <token>"' };
+    if (!match?.[1])
+      return { ok: false, status: 401, message: 'Authorization header must be "Bearer <token>"' };
     const given = Buffer.from(match[1].trim(), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return { ok: false, status: 401, message: 'invalid bearer token' };

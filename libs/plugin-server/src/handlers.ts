@@ -44,7 +44,8 @@ export async function handleCreate(ctx: RequestContext, deps: HandlerDeps): Prom
   const body = await requireBody(ctx, 'one RetrievedPodData object');
   let items: RetrievedPodData[];
   if (Array.isArray(body)) {
-    if (body.length === 0) throw new HttpError(400, 'empty array: expected one RetrievedPodData object (or a one-element array)');
+    if (body.length === 0)
+      throw new HttpError(400, 'empty array: expected one RetrievedPodData object (or a one-element array)');
     items = body.map((item, i) => decodeElement(item, i));
   } else {
     items = [RetrievedPodDataCodec.decode(body)];
@@ -66,7 +67,9 @@ function decodeElement(item: unknown, index: number): RetrievedPodData {
     if (err instanceof ContractError) {
       throw new ContractError(
         err.what,
-        err.issues.map((issue) => `[${index}]${issue.startsWith('(body)') ? issue.slice('(body)'.length) : `.${issue}`}`),
+        err.issues.map(
+          (issue) => `[${index}]${issue.startsWith('(body)') ? issue.slice('(body)'.length) : `.${issue}`}`,
+        ),
       );
     }
     throw err;
@@ -82,7 +85,8 @@ export async function handleStatus(ctx: RequestContext, deps: HandlerDeps): Prom
     ctx.sendJson(200, ping);
     return;
   }
-  if (!Array.isArray(body)) throw new HttpError(400, 'expected a JSON array of pods ([] for ping), got ' + describe(body));
+  if (!Array.isArray(body))
+    throw new HttpError(400, 'expected a JSON array of pods ([] for ping), got ' + describe(body));
   const pods = dedupeByUid(PodListCodec.decode(body));
   deps.metrics.statusBatchSize(pods.length);
   if (pods.length === 1) Object.assign(ctx.logFields, podFields(pods[0]));
@@ -131,7 +135,12 @@ export async function handleLogs(ctx: RequestContext, deps: HandlerDeps): Promis
   const req = LogStructCodec.decode(body);
   const problem = logRequestProblem(req);
   if (problem) throw new HttpError(400, problem);
-  Object.assign(ctx.logFields, { namespace: req.Namespace, pod: req.PodName, uid: req.PodUID, container: req.ContainerName });
+  Object.assign(ctx.logFields, {
+    namespace: req.Namespace,
+    pod: req.PodName,
+    uid: req.PodUID,
+    container: req.ContainerName,
+  });
   const stream = await deps.backend.logs(req, callContext(ctx));
   const { res } = ctx;
   res.statusCode = 200;

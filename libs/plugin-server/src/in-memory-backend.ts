@@ -1,6 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { V1ContainerState, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { makePodStatus, type CreateStruct, type LogStruct, type PingResponse, type PodStatus, type RetrievedPodData } from '@interlink/api';
+import {
+  makePodStatus,
+  type CreateStruct,
+  type LogStruct,
+  type PingResponse,
+  type PodStatus,
+  type RetrievedPodData,
+} from '@interlink/api';
 import { PluginError, type CallContext, type PluginBackend } from './backend';
 import { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from './log-options';
 
@@ -46,7 +53,10 @@ export class InMemoryBackend implements PluginBackend {
   private nextJobId = 1;
 
   constructor(private readonly options: InMemoryBackendOptions = {}) {
-    this.pingAnswer = options.ping ?? { status: 'ok', resources: { cpu: '64', memory: '256Gi', pods: '1000' } };
+    this.pingAnswer = options.ping ?? {
+      status: 'ok',
+      resources: { cpu: '64', memory: '256Gi', pods: '1000' },
+    };
   }
 
   async create(data: RetrievedPodData, _ctx: CallContext): Promise<CreateStruct> {
@@ -57,11 +67,18 @@ export class InMemoryBackend implements PluginBackend {
     const now = new Date();
     const containers = new Map<string, ContainerRecord>();
     for (const c of data.pod.spec?.initContainers ?? []) {
-      containers.set(c.name, this.newContainer(c.name, true, { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } }));
+      containers.set(
+        c.name,
+        this.newContainer(c.name, true, {
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now },
+        }),
+      );
     }
     for (const c of data.pod.spec?.containers ?? []) {
       const state: V1ContainerState =
-        this.options.initialState === 'waiting' ? { waiting: { reason: 'ContainerCreating' } } : { running: { startedAt: now } };
+        this.options.initialState === 'waiting'
+          ? { waiting: { reason: 'ContainerCreating' } }
+          : { running: { startedAt: now } };
       containers.set(c.name, this.newContainer(c.name, false, state));
     }
     const record: PodRecord = { data, jobId: `mem-${this.nextJobId++}`, containers };
@@ -98,16 +115,23 @@ export class InMemoryBackend implements PluginBackend {
   async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {
     await this.enter('logs');
     const record = this.pods.get(req.PodUID);
-    if (!record) throw new PluginError(404, `pod ${req.Namespace}/${req.PodName} (uid ${req.PodUID}) not found`);
+    if (!record)
+      throw new PluginError(404, `pod ${req.Namespace}/${req.PodName} (uid ${req.PodUID}) not found`);
     const name = req.ContainerName || record.data.pod.spec?.containers?.[0]?.name || '';
     const container = record.containers.get(name);
-    if (!container) throw new PluginError(404, `container "${name}" not found in pod ${req.Namespace}/${req.PodName}`);
+    if (!container)
+      throw new PluginError(404, `container "${name}" not found in pod ${req.Namespace}/${req.PodName}`);
     if (req.Opts.Previous) {
-      if (!container.previousLog) throw new PluginError(400, `previous terminated container "${name}" not found`);
+      if (!container.previousLog)
+        throw new PluginError(400, `previous terminated container "${name}" not found`);
       return Readable.from([renderLogLines(container.previousLog, req.Opts)]);
     }
     const backlog = renderLogLines(container.log, req.Opts);
-    if (!req.Opts.Follow || container.state.terminated || (req.Opts.Bytes > 0 && backlog.length >= req.Opts.Bytes)) {
+    if (
+      !req.Opts.Follow ||
+      container.state.terminated ||
+      (req.Opts.Bytes > 0 && backlog.length >= req.Opts.Bytes)
+    ) {
       return Readable.from([backlog]);
     }
     const stream = new PassThrough();
@@ -157,7 +181,12 @@ export class InMemoryBackend implements PluginBackend {
    * restartCount grows and the current log becomes the "previous" log. Followers end when the
    * container terminates.
    */
-  setContainerState(uid: string, name: string, state: V1ContainerState, opts: { restart?: boolean; ready?: boolean } = {}): void {
+  setContainerState(
+    uid: string,
+    name: string,
+    state: V1ContainerState,
+    opts: { restart?: boolean; ready?: boolean } = {},
+  ): void {
     const c = this.container(uid, name);
     if (opts.restart) {
       c.lastState = c.state;
@@ -189,7 +218,17 @@ export class InMemoryBackend implements PluginBackend {
   }
 
   private newContainer(name: string, init: boolean, state: V1ContainerState): ContainerRecord {
-    return { name, init, state, lastState: {}, ready: Boolean(state.running), restartCount: 0, log: [], previousLog: undefined, followers: new Set() };
+    return {
+      name,
+      init,
+      state,
+      lastState: {},
+      ready: Boolean(state.running),
+      restartCount: 0,
+      log: [],
+      previousLog: undefined,
+      followers: new Set(),
+    };
   }
 
   private async enter(operation: Operation): Promise<void> {
@@ -204,5 +243,13 @@ export class InMemoryBackend implements PluginBackend {
 }
 
 function toStatus(c: ContainerRecord): V1ContainerStatus {
-  return { name: c.name, state: c.state, lastState: c.lastState, ready: c.ready, restartCount: c.restartCount, image: '', imageID: '' };
+  return {
+    name: c.name,
+    state: c.state,
+    lastState: c.lastState,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    image: '',
+    imageID: '',
+  };
 }

@@ -13,7 +13,8 @@ export interface PluginListenConfig {
 export function pluginListenAddress(cfg: PluginListenConfig): string {
   const socket = cfg.Socket?.trim();
   if (socket) {
-    if (!socket.startsWith('unix://')) throw new Error(`config key "Socket": must look like unix:///path/plugin.sock (got "${socket}")`);
+    if (!socket.startsWith('unix://'))
+      throw new Error(`config key "Socket": must look like unix:///path/plugin.sock (got "${socket}")`);
     return socket;
   }
   const raw = cfg.SidecarPort === undefined || cfg.SidecarPort === '' ? DEFAULT_PLUGIN_PORT : cfg.SidecarPort;

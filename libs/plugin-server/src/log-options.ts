@@ -21,11 +21,17 @@ export function formatLogTimestamp(time: Date): string {
  * Kubelet order: Since first, then Tail, then the byte limit (which may cut the last line).
  * Returns the bytes to send for a non-follow request over captured lines.
  */
-export function renderLogLines(lines: readonly TimedLogLine[], opts: ContainerLogOpts, now: Date = new Date()): Buffer {
+export function renderLogLines(
+  lines: readonly TimedLogLine[],
+  opts: ContainerLogOpts,
+  now: Date = new Date(),
+): Buffer {
   const since = logSince(opts, now);
   let selected = since ? lines.filter((l) => l.time.getTime() >= since.getTime()) : [...lines];
   if (opts.Tail > 0) selected = selected.slice(-opts.Tail);
-  const text = selected.map((l) => (opts.Timestamps ? `${formatLogTimestamp(l.time)} ${l.text}\n` : `${l.text}\n`)).join('');
+  const text = selected
+    .map((l) => (opts.Timestamps ? `${formatLogTimestamp(l.time)} ${l.text}\n` : `${l.text}\n`))
+    .join('');
   const bytes = Buffer.from(text, 'utf8');
   return opts.Bytes > 0 ? bytes.subarray(0, opts.Bytes) : bytes;
 }

@@ -1,6 +1,11 @@
 import type { Registry } from 'prom-client';
 import { PluginPaths, pluginOpenApi } from '@interlink/api';
-import { createHttpService, type HttpService, type RequestContext, type Stoppable } from '@interlink/http-kit';
+import {
+  createHttpService,
+  type HttpService,
+  type RequestContext,
+  type Stoppable,
+} from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
 import { bearerTokenAuthenticator } from './auth';
 import type { PluginBackend } from './backend';
@@ -51,11 +56,15 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     ...(options.token ? { authenticate: bearerTokenAuthenticator(options.token) } : {}),
   });
   const deps: HandlerDeps = { backend: options.backend, metrics: new PluginMetrics(service.registry) };
-  const version = options.version ?? (typeof __INTERLINK_VERSION__ === 'string' ? __INTERLINK_VERSION__ : '0.0.0');
+  const version =
+    options.version ?? (typeof __INTERLINK_VERSION__ === 'string' ? __INTERLINK_VERSION__ : '0.0.0');
   const openApi = JSON.stringify(pluginOpenApi(version));
 
   const wrap =
-    (operation: PluginOperation | ((ctx: RequestContext) => PluginOperation), handler: (ctx: RequestContext, deps: HandlerDeps) => Promise<void>) =>
+    (
+      operation: PluginOperation | ((ctx: RequestContext) => PluginOperation),
+      handler: (ctx: RequestContext, deps: HandlerDeps) => Promise<void>,
+    ) =>
     async (ctx: RequestContext): Promise<void> => {
       try {
         await handler(ctx, deps);
@@ -70,7 +79,10 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
 
   service
     .route(PluginPaths.create, wrap('create', handleCreate))
-    .route(PluginPaths.status, wrap((ctx) => (ctx.logFields['ping'] ? 'ping' : 'status'), handleStatus))
+    .route(
+      PluginPaths.status,
+      wrap((ctx) => (ctx.logFields['ping'] ? 'ping' : 'status'), handleStatus),
+    )
     .route(PluginPaths.delete, wrap('delete', handleDelete))
     .route(PluginPaths.logs, wrap('logs', handleLogs))
     .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'), { auth: false });

@@ -4,7 +4,9 @@ import { pluginListenAddress, renderLogLines } from '../src';
 
 describe('pluginListenAddress', () => {
   it('prefers Socket over SidecarPort', () => {
-    expect(pluginListenAddress({ Socket: 'unix:///var/run/plugin.sock', SidecarPort: '4000' })).toBe('unix:///var/run/plugin.sock');
+    expect(pluginListenAddress({ Socket: 'unix:///var/run/plugin.sock', SidecarPort: '4000' })).toBe(
+      'unix:///var/run/plugin.sock',
+    );
   });
   it('builds a TCP address from SidecarPort (default 4000, all interfaces)', () => {
     expect(pluginListenAddress({ SidecarPort: '4100' })).toBe('http://0.0.0.0:4100');
@@ -31,9 +33,15 @@ describe('renderLogLines (since, then tail, then bytes)', () => {
   });
   it('cuts at Bytes after Tail and prefixes nanosecond timestamps', () => {
     expect(renderLogLines(lines, completeLogOpts({ Tail: 2, Bytes: 8 })).toString()).toBe('line4\nli');
-    expect(renderLogLines(lines, completeLogOpts({ Tail: 1, Timestamps: true })).toString()).toBe('2026-03-02T10:00:05.000000000Z line5\n');
+    expect(renderLogLines(lines, completeLogOpts({ Tail: 1, Timestamps: true })).toString()).toBe(
+      '2026-03-02T10:00:05.000000000Z line5\n',
+    );
   });
   it('treats the Go zero time as unset', () => {
-    expect(renderLogLines(lines, completeLogOpts({ SinceTime: '0001-01-01T00:00:00Z' })).toString().split('\n')).toHaveLength(6);
+    expect(
+      renderLogLines(lines, completeLogOpts({ SinceTime: '0001-01-01T00:00:00Z' }))
+        .toString()
+        .split('\n'),
+    ).toHaveLength(6);
   });
 });

@@ -32,14 +32,24 @@ export function send(
         ...base,
         method,
         path,
-        headers: { ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}), ...headers },
+        headers: {
+          ...(body !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+            : {}),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            json: () => JSON.parse(text),
+          });
         });
         res.on('error', reject);
       },
@@ -51,18 +61,36 @@ export function send(
 }
 
 export function quietLogger(lines: string[] = []): Logger {
-  return createLogger({ service: 'plugin-test', level: 'debug', destination: { write: (l: string) => lines.push(l) } });
+  return createLogger({
+    service: 'plugin-test',
+    level: 'debug',
+    destination: { write: (l: string) => lines.push(l) },
+  });
 }
 
-export function podData(name = 'hello', uid: string = randomUUID(), extra: { initContainers?: string[]; containers?: string[] } = {}): RetrievedPodData {
-  const containers = (extra.containers ?? ['main']).map((n) => ({ name: n, image: 'busybox:latest', command: ['sh', '-c', 'echo hi'] }));
+export function podData(
+  name = 'hello',
+  uid: string = randomUUID(),
+  extra: { initContainers?: string[]; containers?: string[] } = {},
+): RetrievedPodData {
+  const containers = (extra.containers ?? ['main']).map((n) => ({
+    name: n,
+    image: 'busybox:latest',
+    command: ['sh', '-c', 'echo hi'],
+  }));
   const initContainers = (extra.initContainers ?? []).map((n) => ({ name: n, image: 'busybox:latest' }));
   return {
     pod: {
       metadata: { name, namespace: 'default', uid },
       spec: { containers, initContainers, restartPolicy: 'Never' },
     },
-    container: [...initContainers, ...containers].map((c) => ({ name: c.name, configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] })),
+    container: [...initContainers, ...containers].map((c) => ({
+      name: c.name,
+      configMaps: [],
+      projectedvolumemaps: [],
+      secrets: [],
+      emptyDirs: [],
+    })),
     jobConfig: undefined,
   } as unknown as RetrievedPodData;
 }

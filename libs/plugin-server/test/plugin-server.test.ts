@@ -4,7 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { PluginError, createPluginServer, InMemoryBackend, DELETE_ANSWER, type PluginServer, type CallContext } from '../src';
+import {
+  PluginError,
+  createPluginServer,
+  InMemoryBackend,
+  DELETE_ANSWER,
+  type PluginServer,
+  type CallContext,
+} from '../src';
 import { podData, quietLogger, send } from './helpers';
 
 const SESSION = 'InterLink-Http-Session';
@@ -16,7 +23,12 @@ describe('plugin server over TCP', () => {
 
   beforeAll(async () => {
     backend = new InMemoryBackend();
-    server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger(logLines), bodyLimitBytes: 256 * 1024 });
+    server = createPluginServer({
+      backend,
+      listen: 'http://127.0.0.1:0',
+      logger: quietLogger(logLines),
+      bodyLimitBytes: 256 * 1024,
+    });
     await server.start();
   });
   afterAll(() => server.stop());
@@ -26,7 +38,10 @@ describe('plugin server over TCP', () => {
     for (const method of ['POST', 'PUT', 'GET']) {
       const res = await send(server, method, '/create', JSON.stringify(data));
       expect(res.status).toBe(200);
-      expect(res.json()).toEqual({ PodUID: data.pod.metadata!.uid, PodJID: expect.stringMatching(/^mem-\d+$/) });
+      expect(res.json()).toEqual({
+        PodUID: data.pod.metadata!.uid,
+        PodJID: expect.stringMatching(/^mem-\d+$/),
+      });
     }
     // idempotent: the three calls gave the same job
     const again = await send(server, 'POST', '/create', JSON.stringify(data));
@@ -49,7 +64,11 @@ describe('plugin server over TCP', () => {
     for (const body of ['[]', 'null']) {
       const res = await send(server, 'GET', '/status', body);
       expect(res.status).toBe(200);
-      expect(res.json()).toEqual({ status: 'ok', resources: { cpu: '8', memory: '16Gi', pods: '110' }, taints: [] });
+      expect(res.json()).toEqual({
+        status: 'ok',
+        resources: { cpu: '8', memory: '16Gi', pods: '110' },
+        taints: [],
+      });
     }
   });
 
@@ -59,9 +78,20 @@ describe('plugin server over TCP', () => {
     const unknown = podData('unknown');
     const res = await send(server, 'GET', '/status', JSON.stringify([known.pod, unknown.pod, known.pod]));
     expect(res.status).toBe(200);
-    const list = res.json() as Array<{ name: string; UID: string; namespace: string; JID: string; containers: Array<{ name: string; state: object }> }>;
+    const list = res.json() as Array<{
+      name: string;
+      UID: string;
+      namespace: string;
+      JID: string;
+      containers: Array<{ name: string; state: object }>;
+    }>;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ name: 'known', UID: known.pod.metadata!.uid, namespace: 'default', JID: expect.stringMatching(/^mem-/) });
+    expect(list[0]).toMatchObject({
+      name: 'known',
+      UID: known.pod.metadata!.uid,
+      namespace: 'default',
+      JID: expect.stringMatching(/^mem-/),
+    });
     expect(list[0]!.containers[0]).toMatchObject({ name: 'main', state: { running: {} } });
   });
 
@@ -82,7 +112,13 @@ describe('plugin server over TCP', () => {
     await send(server, 'POST', '/create', JSON.stringify(data));
     backend.appendLog(uid, 'main', 'one\ntwo\nthree', new Date('2026-03-02T10:00:00Z'));
     const req = (opts: object, container = 'main', podUid = uid) =>
-      JSON.stringify({ Namespace: 'default', PodUID: podUid, PodName: 'logs', ContainerName: container, Opts: opts });
+      JSON.stringify({
+        Namespace: 'default',
+        PodUID: podUid,
+        PodName: 'logs',
+        ContainerName: container,
+        Opts: opts,
+      });
     const tail = await send(server, 'GET', '/getLogs', req({ Tail: 2 }));
     expect(tail.status).toBe(200);
     expect(tail.body).toBe('two\nthree\n');
@@ -102,22 +138,43 @@ describe('plugin server over TCP', () => {
     const uid = data.pod.metadata!.uid!;
     await send(server, 'POST', '/create', JSON.stringify(data));
     backend.appendLog(uid, 'main', 'before');
-    const body = JSON.stringify({ Namespace: 'default', PodUID: uid, PodName: 'follow', ContainerName: 'main', Opts: { Follow: true } });
+    const body = JSON.stringify({
+      Namespace: 'default',
+      PodUID: uid,
+      PodName: 'follow',
+      ContainerName: 'main',
+      Opts: { Follow: true },
+    });
     const received: string[] = [];
     const done = new Promise<number>((resolve, reject) => {
       const addr = new URL(server.url);
-      const req = request({ host: addr.hostname, port: Number(addr.port), method: 'GET', path: '/getLogs', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-        res.on('data', (c: Buffer) => {
-          received.push(c.toString());
-          if (received.join('') === 'before\n') {
-            backend.appendLog(uid, 'main', 'after');
-            setTimeout(() => backend.setContainerState(uid, 'main', { terminated: { exitCode: 0, reason: 'Completed' } }), 20);
-          }
-        });
-        res.on('end', () => {
+      const req = request(
+        {
+          host: addr.hostname,
+          port: Number(addr.port),
+          method: 'GET',
+          path: '/getLogs',
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.on('data', (c: Buffer) => {
+            received.push(c.toString());
+            if (received.join('') === 'before\n') {
+              backend.appendLog(uid, 'main', 'after');
+              setTimeout(
+                () =>
+                  backend.setContainerState(uid, 'main', {
+                    terminated: { exitCode: 0, reason: 'Completed' },
+                  }),
+                20,
+              );
+            }
+          });
+          res.on('end', () => {
             resolve(res.statusCode ?? 0);
-        });
-      });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -137,15 +194,24 @@ describe('plugin server over TCP', () => {
     };
     try {
       const addr = new URL(server.url);
-      const body = JSON.stringify({ Namespace: 'default', PodUID: uid, PodName: 'gone', ContainerName: 'main', Opts: { Follow: true } });
+      const body = JSON.stringify({
+        Namespace: 'default',
+        PodUID: uid,
+        PodName: 'gone',
+        ContainerName: 'main',
+        Opts: { Follow: true },
+      });
       await new Promise<void>((resolve) => {
         const headers = { 'Content-Length': Buffer.byteLength(body) };
-        const req = request({ host: addr.hostname, port: Number(addr.port), method: 'GET', path: '/getLogs', headers }, (res) => {
-          res.once('data', () => {
-            req.destroy();
-            resolve();
-          });
-        });
+        const req = request(
+          { host: addr.hostname, port: Number(addr.port), method: 'GET', path: '/getLogs', headers },
+          (res) => {
+            res.once('data', () => {
+              req.destroy();
+              resolve();
+            });
+          },
+        );
         req.end(body);
         setTimeout(() => backend.appendLog(uid, 'main', 'x'), 50);
       });
@@ -178,7 +244,10 @@ describe('plugin server over TCP', () => {
     backend.failNext('ping', new PluginError(503, 'docker engine unreachable'));
     const unavailable = await send(server, 'GET', '/status', '[]');
     expect(unavailable.status).toBe(503);
-    expect(unavailable.json()).toMatchObject({ error: 'docker engine unreachable', sessionId: expect.any(String) });
+    expect(unavailable.json()).toMatchObject({
+      error: 'docker engine unreachable',
+      sessionId: expect.any(String),
+    });
     backend.failNext('create', new Error('disk full'));
     const failed = await send(server, 'POST', '/create', JSON.stringify(podData('x')));
     expect(failed.status).toBe(500);
@@ -192,11 +261,15 @@ describe('plugin server over TCP', () => {
     expect(doc.status).toBe(200);
     const json = doc.json() as { openapi: string; paths: Record<string, unknown> };
     expect(json.openapi).toMatch(/^3\./);
-    expect(Object.keys(json.paths)).toEqual(expect.arrayContaining(['/create', '/status', '/delete', '/getLogs']));
+    expect(Object.keys(json.paths)).toEqual(
+      expect.arrayContaining(['/create', '/status', '/delete', '/getLogs']),
+    );
     expect((await send(server, 'GET', '/healthz')).status).toBe(200);
     const metrics = await send(server, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(/interlink_plugin_operations_total\{operation="create",outcome="ok"[^}]*\} \d+/);
+    expect(metrics.body).toMatch(
+      /interlink_plugin_operations_total\{operation="create",outcome="ok"[^}]*\} \d+/,
+    );
     expect(metrics.body).toContain('interlink_plugin_status_batch_pods');
   });
 });
@@ -205,7 +278,11 @@ describe('plugin server options', () => {
   it('listens on a unix socket', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugin-sock-'));
     const backend = new InMemoryBackend();
-    const server = createPluginServer({ backend, listen: `unix://${join(dir, 'plugin.sock')}`, logger: quietLogger() });
+    const server = createPluginServer({
+      backend,
+      listen: `unix://${join(dir, 'plugin.sock')}`,
+      logger: quietLogger(),
+    });
     await server.start();
     try {
       const res = await send({ url: `unix://${join(dir, 'plugin.sock')}` }, 'GET', '/status', '[]');
@@ -218,7 +295,12 @@ describe('plugin server options', () => {
 
   it('requires the bearer token on contract routes when configured, but not on /healthz', async () => {
     const backend = new InMemoryBackend();
-    const server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger(), token: 's3cret\n' });
+    const server = createPluginServer({
+      backend,
+      listen: 'http://127.0.0.1:0',
+      logger: quietLogger(),
+      token: 's3cret\n',
+    });
     await server.start();
     try {
       const none = await send(server, 'GET', '/status', '[]');

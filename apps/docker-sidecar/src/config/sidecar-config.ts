@@ -7,32 +7,68 @@ const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, 
 
 export const SidecarConfigSchema = Type.Object({
   // --- upstream keys ---
-  SidecarPort: Type.String({ pattern: '^[0-9]{1,5}$', default: '4000', description: 'TCP port of the plugin API' }),
-  Socket: Type.String({ default: '', description: 'unix:///path/plugin.sock: listen on this socket instead of the port' }),
+  SidecarPort: Type.String({
+    pattern: '^[0-9]{1,5}$',
+    default: '4000',
+    description: 'TCP port of the plugin API',
+  }),
+  Socket: Type.String({
+    default: '',
+    description: 'unix:///path/plugin.sock: listen on this socket instead of the port',
+  }),
   DataRootFolder: Type.String({
     default: '/var/lib/interlink/docker-sidecar',
     description: 'Root of the per-pod directories (volume files); must be the same path on the Docker host',
   }),
   VerboseLogging: Type.Boolean({ default: false }),
   ErrorsOnlyLogging: Type.Boolean({ default: false }),
-  ExportPodData: Type.Boolean({ default: true, description: 'Materialise configMap, secret and projected volumes' }),
+  ExportPodData: Type.Boolean({
+    default: true,
+    description: 'Materialise configMap, secret and projected volumes',
+  }),
   // --- added by this sidecar ---
   SidecarHost: Type.String({ default: '0.0.0.0', description: 'Interface the TCP listener binds' }),
-  DockerHost: Type.String({ default: '', description: 'Docker endpoint (unix:///var/run/docker.sock, tcp://host:2375); empty = DOCKER_HOST or the default socket' }),
+  DockerHost: Type.String({
+    default: '',
+    description:
+      'Docker endpoint (unix:///var/run/docker.sock, tcp://host:2375); empty = DOCKER_HOST or the default socket',
+  }),
   InstanceName: Type.String({
     pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$',
     default: 'docker-sidecar',
-    description: 'Label value marking the containers this sidecar owns (several sidecars may share one engine)',
+    description:
+      'Label value marking the containers this sidecar owns (several sidecars may share one engine)',
   }),
-  BearerTokenFile: Type.String({ default: '', description: 'File holding a token callers must send as Authorization: Bearer' }),
-  HostPathAllowList: Type.Array(Type.String({ pattern: '^/' }), { default: [], description: 'Host path prefixes hostPath volumes may use; empty = hostPath refused' }),
-  SandboxImage: Type.String({ minLength: 1, default: 'busybox:latest', description: 'Image of the per-pod sandbox container' }),
+  BearerTokenFile: Type.String({
+    default: '',
+    description: 'File holding a token callers must send as Authorization: Bearer',
+  }),
+  HostPathAllowList: Type.Array(Type.String({ pattern: '^/' }), {
+    default: [],
+    description: 'Host path prefixes hostPath volumes may use; empty = hostPath refused',
+  }),
+  SandboxImage: Type.String({
+    minLength: 1,
+    default: 'busybox:latest',
+    description: 'Image of the per-pod sandbox container',
+  }),
   SandboxCommand: Type.Array(Type.String(), { minItems: 1, default: ['sleep', 'infinity'] }),
-  PodNetwork: Type.String({ minLength: 1, default: 'bridge', description: 'Docker network the pod sandboxes join' }),
-  GpuDevices: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'NVIDIA device ids (indexes or UUIDs) pods may be given' }),
+  PodNetwork: Type.String({
+    minLength: 1,
+    default: 'bridge',
+    description: 'Docker network the pod sandboxes join',
+  }),
+  GpuDevices: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description: 'NVIDIA device ids (indexes or UUIDs) pods may be given',
+  }),
   MaxPods: Type.Integer({ minimum: 1, default: 110 }),
   Taints: Type.Array(
-    Type.Object({ Key: Type.String({ minLength: 1 }), Value: Type.String({ default: '' }), Effect: Type.String({ default: 'NoSchedule' }) }),
+    Type.Object({
+      Key: Type.String({ minLength: 1 }),
+      Value: Type.String({ default: '' }),
+      Effect: Type.String({ default: 'NoSchedule' }),
+    }),
     { default: [] },
   ),
   RestartBackoffSeconds: Seconds(10, 'First back-off before restarting a crashed container'),

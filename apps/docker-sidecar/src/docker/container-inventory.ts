@@ -53,7 +53,10 @@ export class ContainerInventory {
   }
 
   private async list(extra: string[]): Promise<Map<string, PodContainers>> {
-    const raw = await this.docker.listContainers({ all: true, filters: { label: [`${Labels.sidecar}=${this.sidecar}`, ...extra] } });
+    const raw = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${Labels.sidecar}=${this.sidecar}`, ...extra] },
+    });
     return groupByPod(raw);
   }
 }
@@ -66,7 +69,13 @@ export function groupByPod(raw: Docker.ContainerInfo[]): Map<string, PodContaine
     if (!uid) continue;
     let pod = pods.get(uid);
     if (!pod) {
-      pod = { uid, namespace: l[Labels.namespace] ?? '', podName: l[Labels.podName] ?? '', sandbox: undefined, instances: new Map() };
+      pod = {
+        uid,
+        namespace: l[Labels.namespace] ?? '',
+        podName: l[Labels.podName] ?? '',
+        sandbox: undefined,
+        instances: new Map(),
+      };
       pods.set(uid, pod);
     }
     const inst = toInstance(info);
@@ -78,7 +87,8 @@ export function groupByPod(raw: Docker.ContainerInfo[]): Map<string, PodContaine
     list.push(inst);
     pod.instances.set(inst.container, list);
   }
-  for (const pod of pods.values()) for (const list of pod.instances.values()) list.sort((a, b) => a.attempt - b.attempt);
+  for (const pod of pods.values())
+    for (const list of pod.instances.values()) list.sort((a, b) => a.attempt - b.attempt);
   return pods;
 }
 

@@ -41,7 +41,11 @@ export class DockerEventWatcher {
     if (this.stopped) return;
     try {
       const stream = await this.docker.getEvents({
-        filters: { type: ['container'], event: ['die', 'destroy'], label: [`${Labels.sidecar}=${this.sidecar}`] },
+        filters: {
+          type: ['container'],
+          event: ['die', 'destroy'],
+          label: [`${Labels.sidecar}=${this.sidecar}`],
+        },
       });
       this.stream = stream;
       this.retryMs = 500;
@@ -76,7 +80,12 @@ export class DockerEventWatcher {
   private handle(line: string): void {
     if (!line.trim()) return;
     try {
-      const e = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      const e = JSON.parse(line) as {
+        Action?: string;
+        status?: string;
+        id?: string;
+        Actor?: { ID?: string; Attributes?: Record<string, string> };
+      };
       const uid = e.Actor?.Attributes?.[Labels.podUid];
       const id = e.Actor?.ID ?? e.id;
       const action = e.Action ?? e.status ?? '';

@@ -44,7 +44,10 @@ export class ImagePuller {
       const present = await this.inspect(ref);
       if (present) return present;
       if (policy === 'Never') {
-        throw new ImagePullError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+        throw new ImagePullError(
+          'ErrImageNeverPull',
+          `Container image "${image}" is not present with pull policy of Never`,
+        );
       }
     }
     await this.pullOnce(ref);
@@ -67,7 +70,12 @@ export class ImagePuller {
     this.logger.info('pulling image', { image: ref });
     const auth = this.credentials.find((c) => c.Server === registryOf(ref));
     try {
-      const stream = await this.docker.pull(ref, auth ? { authconfig: { username: auth.Username, password: auth.Password, serveraddress: auth.Server } } : {});
+      const stream = await this.docker.pull(
+        ref,
+        auth
+          ? { authconfig: { username: auth.Username, password: auth.Password, serveraddress: auth.Server } }
+          : {},
+      );
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
       });

@@ -12,7 +12,9 @@ export function normalizeImage(image: string): string {
 /** The registry host of a reference (`docker.io` when none is named). */
 export function registryOf(image: string): string {
   const first = image.split('/')[0] ?? '';
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
 }
 
 /** The pull policy the API server would have defaulted: Always for `:latest` or untagged images. */

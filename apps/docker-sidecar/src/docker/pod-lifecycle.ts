@@ -7,9 +7,20 @@ import { splitPodGpus } from '../pod/gpu-allocator';
 import type { GpuAllocator } from '../pod/gpu-allocator';
 import { gpuCount } from '../pod/resource-mapper';
 import { PodSpecError } from '../pod/pod-spec-error';
-import { pullRetryDelayMs, restartDelayMs, restartPolicyOf, shouldRestart, type BackoffSettings } from '../pod/restart-policy';
+import {
+  pullRetryDelayMs,
+  restartDelayMs,
+  restartPolicyOf,
+  shouldRestart,
+  type BackoffSettings,
+} from '../pod/restart-policy';
 import { shippedObjects } from '../pod/volume-planner';
-import { current, type ContainerInstance, type ContainerInventory, type PodContainers } from './container-inventory';
+import {
+  current,
+  type ContainerInstance,
+  type ContainerInventory,
+  type PodContainers,
+} from './container-inventory';
 import { pullPolicyOf } from './image-ref';
 import { dockerMessage, ImagePullError, type ImagePuller } from './image-puller';
 import type { InspectCache, InspectFacts } from './inspect-cache';
@@ -51,8 +62,10 @@ export class PodLifecycle {
     private readonly settings: LifecycleSettings,
     private readonly logger: Logger,
   ) {
-    this.queue = new KeyedWorkQueue((uid) => this.reconcile(uid), settings.concurrency, (uid, err) =>
-      this.logger.error('reconcile failed', { uid, err }),
+    this.queue = new KeyedWorkQueue(
+      (uid) => this.reconcile(uid),
+      settings.concurrency,
+      (uid, err) => this.logger.error('reconcile failed', { uid, err }),
     );
   }
 
@@ -80,10 +93,16 @@ export class PodLifecycle {
     if (rt.deleting) return;
     this.logger.debug('reconciling pod', {
       uid,
-      containers: [...(pc?.instances.values() ?? [])].flat().map((i) => `${i.container}#${i.attempt}:${i.state}`),
+      containers: [...(pc?.instances.values() ?? [])]
+        .flat()
+        .map((i) => `${i.container}#${i.attempt}:${i.state}`),
     });
     if (!pc?.sandbox) {
-      this.logger.warn('pod sandbox is gone; containers are not started again', { uid, pod: rt.ref.podName, namespace: rt.ref.namespace });
+      this.logger.warn('pod sandbox is gone; containers are not started again', {
+        uid,
+        pod: rt.ref.podName,
+        namespace: rt.ref.namespace,
+      });
       return;
     }
     if (pc.sandbox.state !== 'running') {
@@ -112,14 +131,19 @@ export class PodLifecycle {
         if (outcome.kind === 'created') return this.startInstance(rt, cur.id);
         if (outcome.kind === 'running') return;
         const exitCode = rt.startFailed.has(cur.id) ? outcome.facts.exitCode || 128 : outcome.facts.exitCode;
-        if (shouldRestart(policy, exitCode)) return this.restartLater(rt, pc, c, 'app', j, cur, outcome.facts);
+        if (shouldRestart(policy, exitCode))
+          return this.restartLater(rt, pc, c, 'app', j, cur, outcome.facts);
       }),
     );
   }
 
   private async outcome(rt: PodRuntime, cur: ContainerInstance): Promise<Outcome> {
-    if (cur.state === 'created') return rt.startFailed.has(cur.id) ? { kind: 'exited', facts: await this.inspect.facts(cur) } : { kind: 'created' };
-    if (cur.state === 'exited' || cur.state === 'dead') return { kind: 'exited', facts: await this.inspect.facts(cur) };
+    if (cur.state === 'created')
+      return rt.startFailed.has(cur.id)
+        ? { kind: 'exited', facts: await this.inspect.facts(cur) }
+        : { kind: 'created' };
+    if (cur.state === 'exited' || cur.state === 'dead')
+      return { kind: 'exited', facts: await this.inspect.facts(cur) };
     if (this.exitHints.has(cur.id)) {
       const info = await this.docker.getContainer(cur.id).inspect();
       const facts = this.inspect.remember(info);
@@ -141,13 +165,18 @@ export class PodLifecycle {
     cur: ContainerInstance,
     facts: InspectFacts,
   ): Promise<void> {
-    const finished = facts.finishedAt ? Date.parse(facts.finishedAt) : (rt.startFailed.get(cur.id) ?? Date.now());
+    const finished = facts.finishedAt
+      ? Date.parse(facts.finishedAt)
+      : (rt.startFailed.get(cur.id) ?? Date.now());
     const ranFor = facts.startedAt ? finished - Date.parse(facts.startedAt) : 0;
     const delay = restartDelayMs(cur.attempt, ranFor, this.settings.restartBackoff);
     const dueAt = finished + delay;
     if (Date.now() < dueAt) {
       const { podName, namespace, uid } = rt.ref;
-      rt.crashLoop.set(c.name, { dueAt, message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${podName}_${namespace}(${uid})` });
+      rt.crashLoop.set(c.name, {
+        dueAt,
+        message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${podName}_${namespace}(${uid})`,
+      });
       rt.wakeAt(dueAt, () => this.enqueue(uid));
       return;
     }
@@ -155,11 +184,24 @@ export class PodLifecycle {
     await this.launch(rt, c, role, index, cur.attempt + 1);
     // Keep the instance just replaced (Previous logs, lastState); older ones go.
     const stale = (pc.instances.get(c.name) ?? []).filter((i) => i.attempt < cur.attempt);
-    await Promise.all(stale.map((i) => this.docker.getContainer(i.id).remove({ force: true, v: true }).catch(() => undefined)));
+    await Promise.all(
+      stale.map((i) =>
+        this.docker
+          .getContainer(i.id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /** Pull (per policy, with back-off), resolve env, create and start one container instance. */
-  private async launch(rt: PodRuntime, c: V1Container, role: 'init' | 'app', index: number, attempt: number): Promise<void> {
+  private async launch(
+    rt: PodRuntime,
+    c: V1Container,
+    role: 'init' | 'app',
+    index: number,
+    attempt: number,
+  ): Promise<void> {
     const data = rt.data;
     if (!data) return;
     const uid = rt.ref.uid;
@@ -178,7 +220,12 @@ export class PodLifecycle {
       const failures = (failed?.failures ?? 0) + 1;
       const retryAt = Date.now() + pullRetryDelayMs(failures, this.settings.pullBackoff);
       rt.pullFailures.set(c.name, { failures, retryAt });
-      const reason = err.reason === 'ErrImageNeverPull' ? err.reason : failures === 1 ? 'ErrImagePull' : 'ImagePullBackOff';
+      const reason =
+        err.reason === 'ErrImageNeverPull'
+          ? err.reason
+          : failures === 1
+            ? 'ErrImagePull'
+            : 'ImagePullBackOff';
       rt.waiting.set(c.name, { reason, message: err.message });
       rt.wakeAt(retryAt, () => this.enqueue(uid));
       return;
@@ -228,7 +275,10 @@ export class PodLifecycle {
       id = (await this.docker.getContainer(spec.name ?? '').inspect()).Id; // created by an interrupted earlier run
     }
     if (rt.deleting) {
-      await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+      await this.docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
       return;
     }
     rt.waiting.delete(c.name);
@@ -246,7 +296,12 @@ export class PodLifecycle {
       // failure so status reports StartError and the restart policy applies.
       rt.startFailed.set(id, Date.now());
       this.inspect.remember(await container.inspect());
-      this.logger.warn('container failed to start', { uid: rt.ref.uid, pod: rt.ref.podName, id, error: dockerMessage(err) });
+      this.logger.warn('container failed to start', {
+        uid: rt.ref.uid,
+        pod: rt.ref.podName,
+        id,
+        error: dockerMessage(err),
+      });
       this.enqueue(rt.ref.uid);
     }
   }

@@ -32,17 +32,29 @@ export async function recoverPods(d: RecoveryDeps): Promise<void> {
     let plan: VolumePlan = { volumes: new Map() };
     if (data) {
       try {
-        plan = planVolumes({ data, podDir, hostPathAllowList: d.settings.hostPathAllowList, exportPodData: d.settings.exportPodData });
+        plan = planVolumes({
+          data,
+          podDir,
+          hostPathAllowList: d.settings.hostPathAllowList,
+          exportPodData: d.settings.exportPodData,
+        });
       } catch (err) {
         if (!(err instanceof PodSpecError)) throw err;
         d.logger.warn('stored pod no longer valid under the current configuration', { uid: pc.uid, err });
       }
     } else {
-      d.logger.warn('pod found in Docker without its stored request: status, logs and delete only', { uid: pc.uid, namespace: pc.namespace, pod: pc.podName });
+      d.logger.warn('pod found in Docker without its stored request: status, logs and delete only', {
+        uid: pc.uid,
+        namespace: pc.namespace,
+        pod: pc.podName,
+      });
     }
     const ref = { namespace: pc.namespace, podName: pc.podName, uid: pc.uid };
     d.runtimes.set(pc.uid, new PodRuntime(ref, data, plan, podDir, pc.sandbox?.id ?? ''));
-    d.gpus.adopt(pc.uid, [...pc.instances.values()].flat().flatMap((i) => i.gpus));
+    d.gpus.adopt(
+      pc.uid,
+      [...pc.instances.values()].flat().flatMap((i) => i.gpus),
+    );
   }
   const known = new Set([...d.runtimes.values()].map((rt) => rt.podDir));
   for (const dir of await d.store.podDirs()) {
@@ -51,6 +63,8 @@ export async function recoverPods(d: RecoveryDeps): Promise<void> {
     await d.store.remove(dir);
   }
   d.logger.info('recovered pods from Docker', { pods: all.size });
-  const instances = [...all.values()].flatMap((p) => [...p.instances.values()].flat()).filter((i) => i.state !== 'created');
+  const instances = [...all.values()]
+    .flatMap((p) => [...p.instances.values()].flat())
+    .filter((i) => i.state !== 'created');
   void Promise.all(instances.map((i) => d.inspect.facts(i).catch(() => undefined)));
 }

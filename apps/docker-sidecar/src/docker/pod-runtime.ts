@@ -42,11 +42,14 @@ export class PodRuntime {
     if (this.deleting || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      wake();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        wake();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timer.unref?.();
   }
 

@@ -55,7 +55,9 @@ export class PodSandbox {
 
   /** Remove the pod's Docker volumes (memory emptyDirs); missing ones are fine. */
   async removeVolumes(uid: string): Promise<void> {
-    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${Labels.sidecar}=${this.settings.sidecar}`, `${Labels.podUid}=${uid}`] } });
+    const { Volumes } = await this.docker.listVolumes({
+      filters: { label: [`${Labels.sidecar}=${this.settings.sidecar}`, `${Labels.podUid}=${uid}`] },
+    });
     await Promise.all(
       (Volumes ?? []).map((v) =>
         this.docker

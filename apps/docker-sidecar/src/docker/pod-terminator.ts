@@ -24,7 +24,10 @@ export class PodTerminator {
     const deadline = Date.now() + graceSeconds * 1000;
     const running = [...pc.instances.keys()]
       .map((name) => current(pc, name))
-      .filter((i): i is ContainerInstance => i !== undefined && (i.state === 'running' || i.state === 'paused' || i.state === 'restarting'));
+      .filter(
+        (i): i is ContainerInstance =>
+          i !== undefined && (i.state === 'running' || i.state === 'paused' || i.state === 'restarting'),
+      );
     await Promise.all(
       running.map(async (inst) => {
         const hook = spec.find((c) => c.name === inst.container)?.lifecycle?.preStop?.exec?.command;
@@ -44,7 +47,9 @@ export class PodTerminator {
 
   private async runHook(inst: ContainerInstance, command: string[], deadline: number): Promise<void> {
     try {
-      const exec = await this.docker.getContainer(inst.id).exec({ Cmd: command, AttachStdout: false, AttachStderr: false });
+      const exec = await this.docker
+        .getContainer(inst.id)
+        .exec({ Cmd: command, AttachStdout: false, AttachStderr: false });
       await exec.start({ Detach: true });
       while (Date.now() < deadline) {
         const info = await exec.inspect();

@@ -29,6 +29,10 @@ export class DockerStreamDemuxer extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    done(this.pending.length ? new Error(`Docker log stream ended inside a frame (${this.pending.length} bytes left)`) : undefined);
+    done(
+      this.pending.length
+        ? new Error(`Docker log stream ended inside a frame (${this.pending.length} bytes left)`)
+        : undefined,
+    );
   }
 }

@@ -4,7 +4,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 export class ByteLimit extends Transform {
   private left: number;
 
-  constructor(limit: number, private readonly onLimit: () => void) {
+  constructor(
+    limit: number,
+    private readonly onLimit: () => void,
+  ) {
     super();
     this.left = limit;
   }

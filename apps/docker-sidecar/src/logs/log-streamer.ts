@@ -3,7 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { sinceTimeOf, type LogStruct } from '@interlink/api';
 import { PluginError } from '@interlink/plugin-server';
-import { current, previous, type ContainerInventory, type PodContainers } from '../docker/container-inventory';
+import {
+  current,
+  previous,
+  type ContainerInventory,
+  type PodContainers,
+} from '../docker/container-inventory';
 import type { PodRuntime } from '../docker/pod-runtime';
 import { DockerStreamDemuxer } from './docker-stream-demuxer';
 import { ByteLimit, dockerSince, LineSplitter, splitTimestamp } from './line-transforms';
@@ -27,25 +32,34 @@ export class LogStreamer {
     const name = this.containerName(req, pc, podLabel);
     const inst = req.Opts.Previous ? previous(pc, name) : current(pc, name);
     if (!inst) {
-      if (req.Opts.Previous) throw new PluginError(400, `previous terminated container "${name}" in pod "${podLabel}" not found`);
+      if (req.Opts.Previous)
+        throw new PluginError(400, `previous terminated container "${name}" in pod "${podLabel}" not found`);
       const why = this.runtimeOf(req.PodUID)?.waitingFor(name)?.reason ?? 'ContainerCreating';
       throw new PluginError(400, `container "${name}" in pod "${podLabel}" is waiting to start: ${why}`);
     }
     if (inst.state === 'created' && !this.runtimeOf(req.PodUID)?.startFailed.has(inst.id)) {
-      throw new PluginError(400, `container "${name}" in pod "${podLabel}" is waiting to start: PodInitializing`);
+      throw new PluginError(
+        400,
+        `container "${name}" in pod "${podLabel}" is waiting to start: PodInitializing`,
+      );
     }
     const container = this.docker.getContainer(inst.id);
     const tty = Boolean((await container.inspect()).Config?.Tty);
     const opts = req.Opts;
     const follow = opts.Follow && !opts.Previous;
-    const sinceIso = opts.SinceSeconds > 0 ? new Date(Date.now() - opts.SinceSeconds * 1000).toISOString() : sinceTimeOf(opts)?.toISOString();
+    const sinceIso =
+      opts.SinceSeconds > 0
+        ? new Date(Date.now() - opts.SinceSeconds * 1000).toISOString()
+        : sinceTimeOf(opts)?.toISOString();
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     signal.addEventListener('abort', abort, { once: true });
 
     const fetch = async (o: Docker.ContainerLogsOptions & { follow: boolean }): Promise<Readable> => {
       const base = { stdout: true, stderr: true, abortSignal: controller.signal };
-      const raw = o.follow ? await container.logs({ ...base, ...o, follow: true }) : await container.logs({ ...base, ...o, follow: false });
+      const raw = o.follow
+        ? await container.logs({ ...base, ...o, follow: true })
+        : await container.logs({ ...base, ...o, follow: false });
       const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : (raw as Readable);
       return tty ? source : source.pipe(new DockerStreamDemuxer());
     };
@@ -65,13 +79,17 @@ export class LogStreamer {
         // Docker would apply tail before since; the contract wants since first. Read every line
         // since the start time, keep the last N, then (when following) continue right after the
         // last line sent.
-        const lines = await collectLines(await fetch({ follow: false, timestamps: true, since: dockerSince(sinceIso) }));
+        const lines = await collectLines(
+          await fetch({ follow: false, timestamps: true, since: dockerSince(sinceIso) }),
+        );
         const kept = lines.slice(-opts.Tail);
         for (const line of kept) await writeLine(head, opts.Timestamps ? line : splitTimestamp(line).text);
         if (follow) {
           const last = kept[kept.length - 1];
           const from = last ? dockerSince(splitTimestamp(last).ts, 1) : dockerSince(sinceIso);
-          await pipeline(await fetch({ follow: true, timestamps: opts.Timestamps, since: from }), head, { end: false });
+          await pipeline(await fetch({ follow: true, timestamps: opts.Timestamps, since: from }), head, {
+            end: false,
+          });
         }
       } else {
         const o: Docker.ContainerLogsOptions & { follow: boolean } = { follow, timestamps: opts.Timestamps };
@@ -98,13 +116,21 @@ export class LogStreamer {
     for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) known.add(c.name);
     if (req.ContainerName) {
       if (!known.has(req.ContainerName)) {
-        throw new PluginError(404, `container "${req.ContainerName}" is not valid for pod "${podLabel}" (containers: ${[...known].join(', ')})`);
+        throw new PluginError(
+          404,
+          `container "${req.ContainerName}" is not valid for pod "${podLabel}" (containers: ${[...known].join(', ')})`,
+        );
       }
       return req.ContainerName;
     }
-    const apps = spec?.containers?.map((c) => c.name) ?? [...pc.instances.entries()].filter(([, l]) => l[0]?.role === 'app').map(([n]) => n);
+    const apps =
+      spec?.containers?.map((c) => c.name) ??
+      [...pc.instances.entries()].filter(([, l]) => l[0]?.role === 'app').map(([n]) => n);
     if (apps.length === 1 && apps[0]) return apps[0];
-    throw new PluginError(400, `a container name must be specified for pod "${podLabel}", choose one of: [${apps.join(' ')}]`);
+    throw new PluginError(
+      400,
+      `a container name must be specified for pod "${podLabel}", choose one of: [${apps.join(' ')}]`,
+    );
   }
 }
 
@@ -117,4 +143,3 @@ async function collectLines(stream: Readable): Promise<string[]> {
 function writeLine(target: PassThrough, line: string): Promise<void> {
   return new Promise((resolve) => (target.write(line) ? resolve() : target.once('drain', () => resolve())));
 }
-

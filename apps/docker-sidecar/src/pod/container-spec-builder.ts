@@ -35,7 +35,12 @@ export interface ContainerBuildInput {
 
 /** Common labels of every object belonging to a pod. */
 export function podLabels(sidecar: string, ref: PodRef): Record<string, string> {
-  return { [Labels.sidecar]: sidecar, [Labels.podUid]: ref.uid, [Labels.namespace]: ref.namespace, [Labels.podName]: ref.podName };
+  return {
+    [Labels.sidecar]: sidecar,
+    [Labels.podUid]: ref.uid,
+    [Labels.namespace]: ref.namespace,
+    [Labels.podName]: ref.podName,
+  };
 }
 
 /**
@@ -71,7 +76,10 @@ export function buildContainerSpec(input: ContainerBuildInput): Docker.Container
       ...(input.pod.spec?.shareProcessNamespace ? { PidMode: `container:${input.sandboxId}` } : {}),
       Mounts: buildMounts(c, input.plan, env),
       RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'json-file', Config: { 'max-size': input.logMaxSize, 'max-file': String(input.logMaxFiles) } },
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': input.logMaxSize, 'max-file': String(input.logMaxFiles) },
+      },
       ...mapResources(c, input.gpuDevices),
       ...securityHostConfig(input),
     },

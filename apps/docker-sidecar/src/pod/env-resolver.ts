@@ -59,30 +59,43 @@ export function resolveEnv(container: V1Container, src: EnvSources): Map<string,
       const value = resolveValueFrom(e.name, e.valueFrom, container, src);
       if (value !== undefined) env.set(e.name, value);
     } else {
-      env.set(e.name, expandKubeVars(e.value ?? '', (n) => env.get(n)));
+      env.set(
+        e.name,
+        expandKubeVars(e.value ?? '', (n) => env.get(n)),
+      );
     }
   }
   return env;
 }
 
-function resolveValueFrom(name: string, from: V1EnvVarSource, container: V1Container, src: EnvSources): string | undefined {
+function resolveValueFrom(
+  name: string,
+  from: V1EnvVarSource,
+  container: V1Container,
+  src: EnvSources,
+): string | undefined {
   if (from.configMapKeyRef) {
     const { name: cmName, key, optional } = from.configMapKeyRef;
     const value = src.configMaps.get(cmName ?? '')?.data?.[key];
-    if (value === undefined && !optional) throw new ContainerConfigError(`env ${name}: key "${key}" of configmap "${cmName}" not found`);
+    if (value === undefined && !optional)
+      throw new ContainerConfigError(`env ${name}: key "${key}" of configmap "${cmName}" not found`);
     return value;
   }
   if (from.secretKeyRef) {
     const { name: secretName, key, optional } = from.secretKeyRef;
     const raw = src.secrets.get(secretName ?? '')?.data?.[key];
-    if (raw === undefined && !optional) throw new ContainerConfigError(`env ${name}: key "${key}" of secret "${secretName}" not found`);
+    if (raw === undefined && !optional)
+      throw new ContainerConfigError(`env ${name}: key "${key}" of secret "${secretName}" not found`);
     return raw === undefined ? undefined : decodeBase64(raw);
   }
   if (from.fieldRef) return fieldValue(name, from.fieldRef.fieldPath, src);
   if (from.resourceFieldRef) {
     const ref = from.resourceFieldRef;
     const target = ref.containerName ? findContainer(src.pod, ref.containerName) : container;
-    if (!target) throw new ContainerConfigError(`env ${name}: container "${ref.containerName}" not found for resourceFieldRef`);
+    if (!target)
+      throw new ContainerConfigError(
+        `env ${name}: container "${ref.containerName}" not found for resourceFieldRef`,
+      );
     return resourceValue(name, target, ref.resource, ref.divisor, src);
   }
   return undefined;
@@ -91,7 +104,8 @@ function resolveValueFrom(name: string, from: V1EnvVarSource, container: V1Conta
 function fieldValue(name: string, path: string, src: EnvSources): string {
   const meta = src.pod.metadata ?? {};
   const subscript = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (subscript) return (subscript[1] === 'labels' ? meta.labels : meta.annotations)?.[subscript[2] ?? ''] ?? '';
+  if (subscript)
+    return (subscript[1] === 'labels' ? meta.labels : meta.annotations)?.[subscript[2] ?? ''] ?? '';
   switch (path) {
     case 'metadata.name':
       return meta.name ?? '';
@@ -125,11 +139,18 @@ export function formatMap(map: Record<string, string>): string {
     .join('\n');
 }
 
-function resourceValue(name: string, c: V1Container, resource: string, divisor: string | undefined, src: EnvSources): string {
+function resourceValue(
+  name: string,
+  c: V1Container,
+  resource: string,
+  divisor: string | undefined,
+  src: EnvSources,
+): string {
   const [kind, res] = resource.split('.', 2) as [string, string | undefined];
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
-  const pick = (r: string): string | number | undefined => (kind === 'limits' ? limits[r] : (requests[r] ?? limits[r]));
+  const pick = (r: string): string | number | undefined =>
+    kind === 'limits' ? limits[r] : (requests[r] ?? limits[r]);
   const div = divisor ? parseQuantity(divisor) : 1;
   if (res === 'cpu') {
     const q = pick('cpu');
@@ -138,7 +159,8 @@ function resourceValue(name: string, c: V1Container, resource: string, divisor: 
   }
   if (res === 'memory' || res === 'ephemeral-storage') {
     const q = pick(res);
-    const bytes = q === undefined ? (kind === 'limits' && res === 'memory' ? src.nodeMemoryBytes : 0) : memoryToBytes(q);
+    const bytes =
+      q === undefined ? (kind === 'limits' && res === 'memory' ? src.nodeMemoryBytes : 0) : memoryToBytes(q);
     return String(Math.ceil(bytes / div - 1e-9));
   }
   throw new ContainerConfigError(`env ${name}: unsupported resourceFieldRef "${resource}"`);

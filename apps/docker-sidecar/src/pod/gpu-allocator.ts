@@ -33,7 +33,9 @@ export class GpuAllocator {
     const free = this.devices.filter((d) => !this.owner.has(d));
     const missing = count - held.length;
     if (free.length < missing) {
-      throw new GpuUnavailableError(`pod needs ${count} GPU(s) but only ${free.length} of ${this.devices.length} are free`);
+      throw new GpuUnavailableError(
+        `pod needs ${count} GPU(s) but only ${free.length} of ${this.devices.length} are free`,
+      );
     }
     for (const d of free.slice(0, missing)) this.owner.set(d, podUid);
     return this.heldBy(podUid);
@@ -59,7 +61,11 @@ export function podGpuCount(initCounts: readonly number[], appCounts: readonly n
 }
 
 /** Split the pod's devices: each init container takes from the front, app containers get disjoint slices. */
-export function splitPodGpus(devices: readonly string[], initCounts: readonly number[], appCounts: readonly number[]): { init: string[][]; app: string[][] } {
+export function splitPodGpus(
+  devices: readonly string[],
+  initCounts: readonly number[],
+  appCounts: readonly number[],
+): { init: string[][]; app: string[][] } {
   const init = initCounts.map((n) => devices.slice(0, n));
   let offset = 0;
   const app = appCounts.map((n) => {

@@ -23,20 +23,31 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Why a name cannot be used to build paths and container names, or undefined when it can. */
-export function nameProblem(kind: 'namespace' | 'pod name' | 'pod UID' | 'container name' | 'volume name', value: string | undefined): string | undefined {
+export function nameProblem(
+  kind: 'namespace' | 'pod name' | 'pod UID' | 'container name' | 'volume name',
+  value: string | undefined,
+): string | undefined {
   if (!value) return `${kind} is empty`;
   switch (kind) {
     case 'pod UID':
       return UID.test(value) ? undefined : `${kind} "${value}" is not a lowercase UUID`;
     case 'pod name':
-      return value.length <= 253 && DNS_SUBDOMAIN.test(value) ? undefined : `${kind} "${value}" is not a DNS subdomain`;
+      return value.length <= 253 && DNS_SUBDOMAIN.test(value)
+        ? undefined
+        : `${kind} "${value}" is not a DNS subdomain`;
     default:
-      return value.length <= 63 && DNS_LABEL.test(value) ? undefined : `${kind} "${value}" is not a DNS label`;
+      return value.length <= 63 && DNS_LABEL.test(value)
+        ? undefined
+        : `${kind} "${value}" is not a DNS label`;
   }
 }
 
 /** Docker name of a container instance, kubelet style: unique per pod, container and attempt. */
-export function dockerContainerName(p: { namespace: string; podName: string; uid: string }, container: string, attempt: number): string {
+export function dockerContainerName(
+  p: { namespace: string; podName: string; uid: string },
+  container: string,
+  attempt: number,
+): string {
   return `il_${container}_${p.podName}_${p.namespace}_${p.uid}_${attempt}`;
 }
 

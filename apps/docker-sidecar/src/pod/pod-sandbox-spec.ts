@@ -20,7 +20,12 @@ export const SANDBOX_VOLUME_ROOT = '/.interlink-volumes';
  * The pod's "pause" container: owns the network, IPC and UTS namespaces the pod's containers
  * join, publishes hostPorts, carries the pod-level DNS, hosts and sysctl settings.
  */
-export function buildSandboxSpec(pod: V1Pod, ref: PodRef, plan: VolumePlan, s: SandboxSettings): Docker.ContainerCreateOptions {
+export function buildSandboxSpec(
+  pod: V1Pod,
+  ref: PodRef,
+  plan: VolumePlan,
+  s: SandboxSettings,
+): Docker.ContainerCreateOptions {
   const spec = pod.spec;
   const hostNetwork = Boolean(spec?.hostNetwork);
   const exposed: Record<string, object> = {};
@@ -29,14 +34,19 @@ export function buildSandboxSpec(pod: V1Pod, ref: PodRef, plan: VolumePlan, s: S
     for (const p of c.ports ?? []) {
       const key = `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`;
       exposed[key] = {};
-      if (p.hostPort && !hostNetwork) bindings[key] = [{ HostPort: String(p.hostPort), ...(p.hostIP ? { HostIp: p.hostIP } : {}) }];
+      if (p.hostPort && !hostNetwork)
+        bindings[key] = [{ HostPort: String(p.hostPort), ...(p.hostIP ? { HostIp: p.hostIP } : {}) }];
     }
   }
   const hostname = (spec?.hostname ?? ref.podName).slice(0, 63).replace(/[.-]+$/, '');
   const dns = spec?.dnsConfig;
   const mounts: Docker.MountSettings[] = [...plan.volumes.values()]
     .filter((v) => v.kind === 'memory')
-    .map((v) => ({ Type: 'volume', Source: v.kind === 'memory' ? v.dockerVolume : '', Target: `${SANDBOX_VOLUME_ROOT}/${v.name}` }));
+    .map((v) => ({
+      Type: 'volume',
+      Source: v.kind === 'memory' ? v.dockerVolume : '',
+      Target: `${SANDBOX_VOLUME_ROOT}/${v.name}`,
+    }));
   const sysctls = Object.fromEntries((spec?.securityContext?.sysctls ?? []).map((x) => [x.name, x.value]));
   return {
     name: sandboxName(ref),
@@ -57,8 +67,16 @@ export function buildSandboxSpec(pod: V1Pod, ref: PodRef, plan: VolumePlan, s: S
       CpuShares: 2,
       ...(dns?.nameservers?.length ? { Dns: dns.nameservers } : {}),
       ...(dns?.searches?.length ? { DnsSearch: dns.searches } : {}),
-      ...(dns?.options?.length ? { DnsOptions: dns.options.map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : (o.name ?? ''))) } : {}),
-      ...(spec?.hostAliases?.length ? { ExtraHosts: spec.hostAliases.flatMap((a) => (a.hostnames ?? []).map((h) => `${h}:${a.ip}`)) } : {}),
+      ...(dns?.options?.length
+        ? {
+            DnsOptions: dns.options.map((o) =>
+              o.value !== undefined ? `${o.name}:${o.value}` : (o.name ?? ''),
+            ),
+          }
+        : {}),
+      ...(spec?.hostAliases?.length
+        ? { ExtraHosts: spec.hostAliases.flatMap((a) => (a.hostnames ?? []).map((h) => `${h}:${a.ip}`)) }
+        : {}),
       ...(Object.keys(sysctls).length ? { Sysctls: sysctls } : {}),
     },
   };

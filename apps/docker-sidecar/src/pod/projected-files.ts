@@ -1,4 +1,12 @@
-import type { V1ConfigMap, V1DownwardAPIVolumeFile, V1KeyToPath, V1Pod, V1Secret, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1DownwardAPIVolumeFile,
+  V1KeyToPath,
+  V1Pod,
+  V1Secret,
+  V1Volume,
+  V1VolumeProjection,
+} from '@kubernetes/client-node';
 import { formatMap } from './env-resolver';
 
 export interface ProjectedInputs {
@@ -24,9 +32,12 @@ interface Expected {
  * pseudo-ConfigMap lacks (projected secrets, which upstream drops, or a node controller with
  * projected volumes disabled) are filled from shipped ConfigMaps/Secrets and the downward API.
  */
-export function projectedFiles(inp: ProjectedInputs): Array<{ relPath: string; content: Buffer; mode: number }> {
+export function projectedFiles(
+  inp: ProjectedInputs,
+): Array<{ relPath: string; content: Buffer; mode: number }> {
   const { volume } = inp;
-  const sources: V1VolumeProjection[] = volume.projected?.sources ?? (volume.downwardAPI ? [{ downwardAPI: volume.downwardAPI }] : []);
+  const sources: V1VolumeProjection[] =
+    volume.projected?.sources ?? (volume.downwardAPI ? [{ downwardAPI: volume.downwardAPI }] : []);
   const defaultMode = volume.projected?.defaultMode ?? volume.downwardAPI?.defaultMode ?? 0o644;
   const expected = sources.flatMap((s) => expectedFiles(s, inp));
   const modeOf = new Map(expected.map((e) => [e.path, e.mode]));
@@ -48,21 +59,35 @@ export function projectedFiles(inp: ProjectedInputs): Array<{ relPath: string; c
 function expectedFiles(source: V1VolumeProjection, inp: ProjectedInputs): Expected[] {
   if (source.configMap) {
     const data = inp.configMaps.get(source.configMap.name ?? '')?.data ?? {};
-    return keyed(source.configMap.items, Object.keys(data), (key) => (data[key] === undefined ? undefined : Buffer.from(data[key], 'utf8')));
+    return keyed(source.configMap.items, Object.keys(data), (key) =>
+      data[key] === undefined ? undefined : Buffer.from(data[key], 'utf8'),
+    );
   }
   if (source.secret) {
     const data = inp.secrets.get(source.secret.name ?? '')?.data ?? {};
-    return keyed(source.secret.items, Object.keys(data), (key) => (data[key] === undefined ? undefined : Buffer.from(data[key], 'base64')));
+    return keyed(source.secret.items, Object.keys(data), (key) =>
+      data[key] === undefined ? undefined : Buffer.from(data[key], 'base64'),
+    );
   }
   if (source.downwardAPI) {
-    return (source.downwardAPI.items ?? []).map((item) => ({ path: item.path, mode: item.mode, fallback: () => downwardValue(item, inp.pod) }));
+    return (source.downwardAPI.items ?? []).map((item) => ({
+      path: item.path,
+      mode: item.mode,
+      fallback: () => downwardValue(item, inp.pod),
+    }));
   }
-  if (source.serviceAccountToken) return [{ path: source.serviceAccountToken.path, mode: undefined, fallback: undefined }];
+  if (source.serviceAccountToken)
+    return [{ path: source.serviceAccountToken.path, mode: undefined, fallback: undefined }];
   return [];
 }
 
-function keyed(items: V1KeyToPath[] | undefined, keys: string[], read: (key: string) => Buffer | undefined): Expected[] {
-  if (items && items.length > 0) return items.map((i) => ({ path: i.path, mode: i.mode, fallback: () => read(i.key) }));
+function keyed(
+  items: V1KeyToPath[] | undefined,
+  keys: string[],
+  read: (key: string) => Buffer | undefined,
+): Expected[] {
+  if (items && items.length > 0)
+    return items.map((i) => ({ path: i.path, mode: i.mode, fallback: () => read(i.key) }));
   return keys.map((k) => ({ path: k, mode: undefined, fallback: () => read(k) }));
 }
 

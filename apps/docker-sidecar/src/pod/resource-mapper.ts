@@ -17,7 +17,8 @@ export function gpuCount(c: V1Container): number {
   const q = c.resources?.limits?.[NVIDIA_GPU] ?? c.resources?.requests?.[NVIDIA_GPU];
   if (q === undefined) return 0;
   const n = Number(q);
-  if (!Number.isInteger(n) || n < 0) throw new PodSpecError(`container "${c.name}": ${NVIDIA_GPU} must be a whole number (got "${q}")`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new PodSpecError(`container "${c.name}": ${NVIDIA_GPU} must be a whole number (got "${q}")`);
   return n;
 }
 
@@ -38,7 +39,9 @@ export function mapResources(c: V1Container, gpuDevices: readonly string[]): Doc
     if (limits['memory'] !== undefined) {
       const bytes = memoryToBytes(limits['memory']);
       if (bytes < DOCKER_MIN_MEMORY_BYTES) {
-        throw new PodSpecError(`container "${c.name}": memory limit ${limits['memory']} is below Docker's minimum of 6Mi`);
+        throw new PodSpecError(
+          `container "${c.name}": memory limit ${limits['memory']} is below Docker's minimum of 6Mi`,
+        );
       }
       out.Memory = bytes;
       out.MemorySwap = bytes;
@@ -52,7 +55,9 @@ export function mapResources(c: V1Container, gpuDevices: readonly string[]): Doc
     throw err;
   }
   if (out.NanoCpus !== undefined && out.NanoCpus < 1e7) {
-    throw new PodSpecError(`container "${c.name}": cpu limit ${limits['cpu']} is below Docker's minimum of 10m`);
+    throw new PodSpecError(
+      `container "${c.name}": cpu limit ${limits['cpu']} is below Docker's minimum of 10m`,
+    );
   }
   if (gpuDevices.length > 0) {
     out.DeviceRequests = [{ Driver: 'nvidia', DeviceIDs: [...gpuDevices], Capabilities: [['gpu']] }];

@@ -11,13 +11,16 @@ export class PathTraversalError extends Error {
  * `root`: absolute paths, `..` segments, empty segments tricks, NUL bytes.
  */
 export function safeJoin(root: string, untrusted: string, what: string): string {
-  if (untrusted === '' || untrusted.includes('\0')) throw new PathTraversalError(`${what} "${untrusted}" is empty or contains NUL`);
+  if (untrusted === '' || untrusted.includes('\0'))
+    throw new PathTraversalError(`${what} "${untrusted}" is empty or contains NUL`);
   if (isAbsolute(untrusted)) throw new PathTraversalError(`${what} "${untrusted}" must be a relative path`);
   const segments = untrusted.split('/');
-  if (segments.some((s) => s === '..')) throw new PathTraversalError(`${what} "${untrusted}" must not contain ".."`);
+  if (segments.some((s) => s === '..'))
+    throw new PathTraversalError(`${what} "${untrusted}" must not contain ".."`);
   const full = resolve(root, untrusted);
   const rel = relative(resolve(root), full);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new PathTraversalError(`${what} "${untrusted}" escapes its volume`);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new PathTraversalError(`${what} "${untrusted}" escapes its volume`);
   return full;
 }
 

@@ -3,7 +3,10 @@ import type Docker from 'dockerode';
 import { ContainerConfigError } from './env-resolver';
 import { PodSpecError } from './pod-spec-error';
 
-export type DockerSecurity = Pick<Docker.HostConfig, 'Privileged' | 'ReadonlyRootfs' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'GroupAdd'> & {
+export type DockerSecurity = Pick<
+  Docker.HostConfig,
+  'Privileged' | 'ReadonlyRootfs' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'GroupAdd'
+> & {
   User?: string;
 };
 
@@ -28,10 +31,14 @@ export function mapSecurity(pod: V1Pod, c: V1Container, imageUser: string): Dock
       throw new ContainerConfigError(`container "${c.name}" has runAsNonRoot and image will run as root`);
     }
     if (!/^\d+$/.test(effective)) {
-      throw new ContainerConfigError(`container "${c.name}" has runAsNonRoot and image has non-numeric user (${effective}), cannot verify user is non-root`);
+      throw new ContainerConfigError(
+        `container "${c.name}" has runAsNonRoot and image has non-numeric user (${effective}), cannot verify user is non-root`,
+      );
     }
   }
-  const groups = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])].map(String);
+  const groups = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])].map(
+    String,
+  );
   if (groups.length > 0) out.GroupAdd = [...new Set(groups)];
   if (sc.privileged) out.Privileged = true;
   if (sc.readOnlyRootFilesystem) out.ReadonlyRootfs = true;
@@ -41,7 +48,10 @@ export function mapSecurity(pod: V1Pod, c: V1Container, imageUser: string): Dock
   if (sc.allowPrivilegeEscalation === false) opts.push('no-new-privileges');
   const seccomp = sc.seccompProfile ?? psc.seccompProfile;
   if (seccomp?.type === 'Unconfined') opts.push('seccomp=unconfined');
-  else if (seccomp?.type === 'Localhost') throw new PodSpecError(`container "${c.name}": Localhost seccomp profiles are not supported by the Docker sidecar`);
+  else if (seccomp?.type === 'Localhost')
+    throw new PodSpecError(
+      `container "${c.name}": Localhost seccomp profiles are not supported by the Docker sidecar`,
+    );
   if (opts.length > 0) out.SecurityOpt = opts;
   return out;
 }

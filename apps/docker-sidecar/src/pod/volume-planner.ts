@@ -15,7 +15,13 @@ export interface PlannedFile {
 }
 
 export type PlannedVolume =
-  | { name: string; kind: 'files'; source: 'configMap' | 'secret' | 'projected' | 'downwardAPI'; dir: string; files: PlannedFile[] }
+  | {
+      name: string;
+      kind: 'files';
+      source: 'configMap' | 'secret' | 'projected' | 'downwardAPI';
+      dir: string;
+      files: PlannedFile[];
+    }
   | { name: string; kind: 'emptyDir'; dir: string }
   | { name: string; kind: 'memory'; dockerVolume: string; sizeBytes: number | undefined }
   | { name: string; kind: 'hostPath'; path: string; type: string };
@@ -39,14 +45,21 @@ const DEFAULT_MODE = 0o644;
 const DEFAULT_SECRET_MODE = 0o600;
 
 /** ConfigMaps and Secrets shipped with the pod, by name (the relay may repeat them per container). */
-export function shippedObjects(data: RetrievedPodData): { configMaps: Map<string, V1ConfigMap>; secrets: Map<string, V1Secret>; projected: Map<string, V1ConfigMap> } {
+export function shippedObjects(data: RetrievedPodData): {
+  configMaps: Map<string, V1ConfigMap>;
+  secrets: Map<string, V1Secret>;
+  projected: Map<string, V1ConfigMap>;
+} {
   const configMaps = new Map<string, V1ConfigMap>();
   const secrets = new Map<string, V1Secret>();
   const projected = new Map<string, V1ConfigMap>();
   for (const c of data.container) {
-    for (const cm of c.configMaps) if (cm.metadata?.name && !configMaps.has(cm.metadata.name)) configMaps.set(cm.metadata.name, cm);
-    for (const s of c.secrets) if (s.metadata?.name && !secrets.has(s.metadata.name)) secrets.set(s.metadata.name, s);
-    for (const p of c.projectedvolumemaps) if (p.metadata?.name && !projected.has(p.metadata.name)) projected.set(p.metadata.name, p);
+    for (const cm of c.configMaps)
+      if (cm.metadata?.name && !configMaps.has(cm.metadata.name)) configMaps.set(cm.metadata.name, cm);
+    for (const s of c.secrets)
+      if (s.metadata?.name && !secrets.has(s.metadata.name)) secrets.set(s.metadata.name, s);
+    for (const p of c.projectedvolumemaps)
+      if (p.metadata?.name && !projected.has(p.metadata.name)) projected.set(p.metadata.name, p);
   }
   return { configMaps, secrets, projected };
 }
@@ -59,14 +72,17 @@ export function shippedObjects(data: RetrievedPodData): { configMaps: Map<string
 export function planVolumes(input: VolumePlanInput): VolumePlan {
   const pod = input.data.pod;
   const mounted = new Set(
-    [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
+    [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((c) =>
+      (c.volumeMounts ?? []).map((m) => m.name),
+    ),
   );
   const declared = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   for (const name of mounted) {
     if (!declared.has(name)) throw new PodSpecError(`volumeMount "${name}" refers to no volume of the pod`);
   }
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    for (const m of c.volumeMounts ?? []) if (m.subPath) checkRel(m.name, '/volume', m.subPath, `container "${c.name}": subPath`);
+    for (const m of c.volumeMounts ?? [])
+      if (m.subPath) checkRel(m.name, '/volume', m.subPath, `container "${c.name}": subPath`);
   }
   const shipped = shippedObjects(input.data);
   const volumes = new Map<string, PlannedVolume>();
@@ -90,29 +106,65 @@ function planOne(
   if (vol.emptyDir) {
     if (vol.emptyDir.medium === 'Memory') {
       const size = vol.emptyDir.sizeLimit !== undefined ? memoryToBytes(vol.emptyDir.sizeLimit) : undefined;
-      return { name, kind: 'memory', dockerVolume: memoryVolumeName(pod.metadata?.uid ?? '', name), sizeBytes: size };
+      return {
+        name,
+        kind: 'memory',
+        dockerVolume: memoryVolumeName(pod.metadata?.uid ?? '', name),
+        sizeBytes: size,
+      };
     }
     return { name, kind: 'emptyDir', dir };
   }
-  if (vol.hostPath) return { name, kind: 'hostPath', path: checkHostPath(name, vol.hostPath.path, input.hostPathAllowList), type: vol.hostPath.type ?? '' };
-  if (!input.exportPodData && (vol.configMap || vol.secret || vol.projected || vol.downwardAPI)) return undefined;
+  if (vol.hostPath)
+    return {
+      name,
+      kind: 'hostPath',
+      path: checkHostPath(name, vol.hostPath.path, input.hostPathAllowList),
+      type: vol.hostPath.type ?? '',
+    };
+  if (!input.exportPodData && (vol.configMap || vol.secret || vol.projected || vol.downwardAPI))
+    return undefined;
   if (vol.configMap) {
     const cm = shipped.configMaps.get(vol.configMap.name ?? '');
-    if (!cm && !vol.configMap.optional) throw new PodSpecError(`volume "${name}": configMap "${vol.configMap.name}" was not sent with the pod`);
+    if (!cm && !vol.configMap.optional)
+      throw new PodSpecError(`volume "${name}": configMap "${vol.configMap.name}" was not sent with the pod`);
     const entries = { ...(cm?.data ?? {}) };
-    const binary = Object.fromEntries(Object.entries(cm?.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-    const files = keyFiles(name, dir, { ...mapValues(entries, (v) => Buffer.from(v, 'utf8')), ...binary }, vol.configMap.items, vol.configMap.defaultMode ?? DEFAULT_MODE, vol.configMap.optional);
+    const binary = Object.fromEntries(
+      Object.entries(cm?.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    );
+    const files = keyFiles(
+      name,
+      dir,
+      { ...mapValues(entries, (v) => Buffer.from(v, 'utf8')), ...binary },
+      vol.configMap.items,
+      vol.configMap.defaultMode ?? DEFAULT_MODE,
+      vol.configMap.optional,
+    );
     return { name, kind: 'files', source: 'configMap', dir, files };
   }
   if (vol.secret) {
     const secret = shipped.secrets.get(vol.secret.secretName ?? '');
-    if (!secret && !vol.secret.optional) throw new PodSpecError(`volume "${name}": secret "${vol.secret.secretName}" was not sent with the pod`);
+    if (!secret && !vol.secret.optional)
+      throw new PodSpecError(`volume "${name}": secret "${vol.secret.secretName}" was not sent with the pod`);
     const entries = mapValues(secret?.data ?? {}, (v) => Buffer.from(v, 'base64'));
-    const files = keyFiles(name, dir, entries, vol.secret.items, vol.secret.defaultMode ?? DEFAULT_SECRET_MODE, vol.secret.optional);
+    const files = keyFiles(
+      name,
+      dir,
+      entries,
+      vol.secret.items,
+      vol.secret.defaultMode ?? DEFAULT_SECRET_MODE,
+      vol.secret.optional,
+    );
     return { name, kind: 'files', source: 'secret', dir, files };
   }
   if (vol.projected || vol.downwardAPI) {
-    const inputs: ProjectedInputs = { pod, volume: vol, pseudoMap: shipped.projected.get(name), configMaps: shipped.configMaps, secrets: shipped.secrets };
+    const inputs: ProjectedInputs = {
+      pod,
+      volume: vol,
+      pseudoMap: shipped.projected.get(name),
+      configMaps: shipped.configMaps,
+      secrets: shipped.secrets,
+    };
     const files = projectedFiles(inputs).map((f) => ({ ...f, relPath: checkRel(name, dir, f.relPath) }));
     return { name, kind: 'files', source: vol.projected ? 'projected' : 'downwardAPI', dir, files };
   }
@@ -132,7 +184,11 @@ function keyFiles(
   optional: boolean | undefined,
 ): PlannedFile[] {
   if (!items || items.length === 0) {
-    return Object.entries(entries).map(([key, content]) => ({ relPath: checkRel(volume, dir, key), content, mode: defaultMode }));
+    return Object.entries(entries).map(([key, content]) => ({
+      relPath: checkRel(volume, dir, key),
+      content,
+      mode: defaultMode,
+    }));
   }
   const files: PlannedFile[] = [];
   for (const item of items) {

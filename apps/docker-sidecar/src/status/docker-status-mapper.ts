@@ -1,4 +1,9 @@
-import type { V1ContainerState, V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1ContainerState,
+  V1ContainerStateTerminated,
+  V1ContainerStatus,
+  V1Pod,
+} from '@kubernetes/client-node';
 import { makePodStatus, type PodStatus } from '@interlink/api';
 import { current, previous, type ContainerInstance, type PodContainers } from '../docker/container-inventory';
 import type { InspectCache, InspectFacts } from '../docker/inspect-cache';
@@ -19,7 +24,11 @@ interface SpecContainer {
 export class DockerStatusMapper {
   constructor(private readonly inspect: InspectCache) {}
 
-  async podStatus(requested: V1Pod, rt: PodRuntime | undefined, pc: PodContainers | undefined): Promise<PodStatus | undefined> {
+  async podStatus(
+    requested: V1Pod,
+    rt: PodRuntime | undefined,
+    pc: PodContainers | undefined,
+  ): Promise<PodStatus | undefined> {
     const spec = rt?.data?.pod.spec ?? requested.spec;
     const inits = specContainers(spec?.initContainers, pc, 'init');
     const apps = specContainers(spec?.containers, pc, 'app');
@@ -29,7 +38,12 @@ export class DockerStatusMapper {
     const initStatuses: V1ContainerStatus[] = [];
     let initDone = true;
     for (const c of inits) {
-      const status = await this.containerStatus(c, pc, rt, initDone ? 'ContainerCreating' : 'PodInitializing');
+      const status = await this.containerStatus(
+        c,
+        pc,
+        rt,
+        initDone ? 'ContainerCreating' : 'PodInitializing',
+      );
       initStatuses.push(status);
       if (!(status.state?.terminated && status.state.terminated.exitCode === 0)) initDone = false;
     }
@@ -37,7 +51,11 @@ export class DockerStatusMapper {
       apps.map((c) => this.containerStatus(c, pc, rt, initDone ? 'ContainerCreating' : 'PodInitializing')),
     );
     const pod = rt?.data?.pod ?? requested;
-    return makePodStatus(pod, { JID: rt?.sandboxId ?? pc?.sandbox?.id ?? '', containers: appStatuses, initContainers: initStatuses });
+    return makePodStatus(pod, {
+      JID: rt?.sandboxId ?? pc?.sandbox?.id ?? '',
+      containers: appStatuses,
+      initContainers: initStatuses,
+    });
   }
 
   private async containerStatus(
@@ -87,16 +105,29 @@ export class DockerStatusMapper {
     return status;
   }
 
-  private async terminated(inst: ContainerInstance, rt: PodRuntime | undefined): Promise<V1ContainerStateTerminated> {
+  private async terminated(
+    inst: ContainerInstance,
+    rt: PodRuntime | undefined,
+  ): Promise<V1ContainerStateTerminated> {
     const facts = await this.inspect.facts(inst);
     return terminatedState(inst, facts, inst.state === 'created' && Boolean(rt?.startFailed.has(inst.id)));
   }
 }
 
-export function terminatedState(inst: ContainerInstance, facts: InspectFacts, startFailed: boolean): V1ContainerStateTerminated {
+export function terminatedState(
+  inst: ContainerInstance,
+  facts: InspectFacts,
+  startFailed: boolean,
+): V1ContainerStateTerminated {
   const t: V1ContainerStateTerminated = {
     exitCode: startFailed && facts.exitCode === 0 ? 128 : facts.exitCode,
-    reason: facts.oomKilled ? 'OOMKilled' : startFailed ? 'StartError' : facts.exitCode === 0 ? 'Completed' : 'Error',
+    reason: facts.oomKilled
+      ? 'OOMKilled'
+      : startFailed
+        ? 'StartError'
+        : facts.exitCode === 0
+          ? 'Completed'
+          : 'Error',
     startedAt: wireTime(facts.startedAt),
     finishedAt: wireTime(facts.finishedAt),
     containerID: `docker://${inst.id}`,
@@ -105,10 +136,16 @@ export function terminatedState(inst: ContainerInstance, facts: InspectFacts, st
   return t;
 }
 
-function specContainers(list: Array<{ name: string; image?: string }> | undefined, pc: PodContainers | undefined, role: 'init' | 'app'): SpecContainer[] {
+function specContainers(
+  list: Array<{ name: string; image?: string }> | undefined,
+  pc: PodContainers | undefined,
+  role: 'init' | 'app',
+): SpecContainer[] {
   if (list) return list.map((c) => ({ name: c.name, image: c.image ?? '' }));
   // No spec at all (pod adopted from Docker without its stored request): fall back to labels.
-  const found = [...(pc?.instances.values() ?? [])].map((l) => l[l.length - 1]).filter((i): i is ContainerInstance => i?.role === role);
+  const found = [...(pc?.instances.values() ?? [])]
+    .map((l) => l[l.length - 1])
+    .filter((i): i is ContainerInstance => i?.role === role);
   return found.sort((a, b) => a.index - b.index).map((i) => ({ name: i.container, image: i.image }));
 }
 
@@ -121,7 +158,8 @@ function lostStatus(pod: V1Pod, apps: SpecContainer[]): PodStatus | undefined {
       terminated: {
         exitCode: 137,
         reason: 'ContainerStatusUnknown',
-        message: 'The Docker sidecar has no container for this pod: it was never created here or was removed outside interLink',
+        message:
+          'The Docker sidecar has no container for this pod: it was never created here or was removed outside interLink',
       },
     },
     lastState: {},

@@ -5,7 +5,8 @@ import { dockerOptions, toSidecarSettings } from '../../src/config/sidecar-setti
 import { KeyedMutex } from '../../src/util/keyed-mutex';
 import { KeyedWorkQueue } from '../../src/docker/work-queue';
 
-const defaults = () => Value.Default(SidecarConfigSchema, {}) as ReturnType<typeof Value.Default> & Record<string, unknown>;
+const defaults = () =>
+  Value.Default(SidecarConfigSchema, {}) as ReturnType<typeof Value.Default> & Record<string, unknown>;
 
 describe('sidecar settings', () => {
   it('uses the upstream keys: SidecarPort, Socket, logging flags', () => {
@@ -17,15 +18,25 @@ describe('sidecar settings', () => {
   });
 
   it('names the bad key', () => {
-    expect(() => toSidecarSettings({ ...defaults(), DataRootFolder: 'relative/dir' } as never)).toThrow(/DataRootFolder/);
+    expect(() => toSidecarSettings({ ...defaults(), DataRootFolder: 'relative/dir' } as never)).toThrow(
+      /DataRootFolder/,
+    );
     expect(() => toSidecarSettings({ ...defaults(), Socket: '/no/scheme.sock' } as never)).toThrow(/Socket/);
-    expect(() => toSidecarSettings({ ...defaults(), BearerTokenFile: '/nonexistent/token' } as never)).toThrow(/BearerTokenFile/);
+    expect(() =>
+      toSidecarSettings({ ...defaults(), BearerTokenFile: '/nonexistent/token' } as never),
+    ).toThrow(/BearerTokenFile/);
     expect(() => dockerOptions('ftp://x')).toThrow(/DockerHost/);
   });
 
   it('parses Docker endpoints', () => {
-    expect(dockerOptions('unix:///var/run/docker.sock').options).toEqual({ socketPath: '/var/run/docker.sock' });
-    expect(dockerOptions('tcp://10.0.0.5:2375').options).toEqual({ host: '10.0.0.5', port: 2375, protocol: 'http' });
+    expect(dockerOptions('unix:///var/run/docker.sock').options).toEqual({
+      socketPath: '/var/run/docker.sock',
+    });
+    expect(dockerOptions('tcp://10.0.0.5:2375').options).toEqual({
+      host: '10.0.0.5',
+      port: 2375,
+      protocol: 'http',
+    });
     expect(dockerOptions('').options).toBeUndefined();
   });
 });
@@ -34,11 +45,12 @@ describe('KeyedMutex and KeyedWorkQueue', () => {
   it('serialises work per key only', async () => {
     const m = new KeyedMutex();
     const log: string[] = [];
-    const step = (k: string, ms: number) => m.run(k, async () => {
-      log.push(`${k}+`);
-      await new Promise((r) => setTimeout(r, ms));
-      log.push(`${k}-`);
-    });
+    const step = (k: string, ms: number) =>
+      m.run(k, async () => {
+        log.push(`${k}+`);
+        await new Promise((r) => setTimeout(r, ms));
+        log.push(`${k}-`);
+      });
     await Promise.all([step('a', 30), step('a', 1), step('b', 1)]);
     expect(log.indexOf('a-')).toBeLessThan(log.lastIndexOf('a+'));
     expect(log.indexOf('b+')).toBeLessThan(log.indexOf('a-'));

@@ -10,7 +10,10 @@ import { buildSandboxSpec } from '../../src/pod/pod-sandbox-spec';
 const UID = '3b1f6a52-0d84-4c57-9e3a-7a2c1d9e4b10';
 const ref = { namespace: 'ns', podName: 'web', uid: UID };
 
-function input(c: Partial<V1Container>, pod: V1Pod = { metadata: { name: 'web', namespace: 'ns', uid: UID }, spec: { containers: [] } }): ContainerBuildInput {
+function input(
+  c: Partial<V1Container>,
+  pod: V1Pod = { metadata: { name: 'web', namespace: 'ns', uid: UID }, spec: { containers: [] } },
+): ContainerBuildInput {
   return {
     pod,
     ref,
@@ -31,7 +34,9 @@ function input(c: Partial<V1Container>, pod: V1Pod = { metadata: { name: 'web', 
 
 describe('buildContainerSpec', () => {
   it('command replaces ENTRYPOINT and clears CMD; args replace CMD; arrays are never joined', () => {
-    const both = buildContainerSpec(input({ command: ['/bin/sh', '-c'], args: ['echo "hi $(WHO)" && echo $HOME\nnext'] }));
+    const both = buildContainerSpec(
+      input({ command: ['/bin/sh', '-c'], args: ['echo "hi $(WHO)" && echo $HOME\nnext'] }),
+    );
     expect(both.Entrypoint).toEqual(['/bin/sh', '-c']);
     expect(both.Cmd).toEqual(['echo "hi world" && echo $HOME\nnext']);
     const commandOnly = buildContainerSpec(input({ command: ['echo', 'a b'] }));
@@ -71,36 +76,67 @@ describe('buildContainerSpec', () => {
 
 describe('mapResources', () => {
   it('maps limits and requests exactly', () => {
-    expect(mapResources({ name: 'c', resources: { limits: { cpu: '1500m', memory: '256Mi' }, requests: { cpu: '250m', memory: '128Mi' } } }, [])).toEqual({
+    expect(
+      mapResources(
+        {
+          name: 'c',
+          resources: {
+            limits: { cpu: '1500m', memory: '256Mi' },
+            requests: { cpu: '250m', memory: '128Mi' },
+          },
+        },
+        [],
+      ),
+    ).toEqual({
       NanoCpus: 1_500_000_000,
       CpuShares: 256,
       Memory: 256 * 2 ** 20,
       MemorySwap: 256 * 2 ** 20,
       MemoryReservation: 128 * 2 ** 20,
     });
-    expect(mapResources({ name: 'c', resources: { requests: { cpu: '2' } } }, [])).toEqual({ CpuShares: 2048 });
+    expect(mapResources({ name: 'c', resources: { requests: { cpu: '2' } } }, [])).toEqual({
+      CpuShares: 2048,
+    });
     expect(mapResources({ name: 'c' }, [])).toEqual({});
   });
 
   it('asks for exactly the allocated GPUs', () => {
-    expect(mapResources({ name: 'c', resources: { limits: { 'nvidia.com/gpu': '2' } } }, ['1', '3']).DeviceRequests).toEqual([
-      { Driver: 'nvidia', DeviceIDs: ['1', '3'], Capabilities: [['gpu']] },
-    ]);
+    expect(
+      mapResources({ name: 'c', resources: { limits: { 'nvidia.com/gpu': '2' } } }, ['1', '3'])
+        .DeviceRequests,
+    ).toEqual([{ Driver: 'nvidia', DeviceIDs: ['1', '3'], Capabilities: [['gpu']] }]);
   });
 
   it('refuses what Docker cannot do, naming the container', () => {
-    expect(() => mapResources({ name: 'tiny', resources: { limits: { memory: '1Mi' } } }, [])).toThrow(/"tiny".*minimum of 6Mi/);
-    expect(() => mapResources({ name: 'c', resources: { limits: { cpu: 'lots' } } }, [])).toThrow(PodSpecError);
+    expect(() => mapResources({ name: 'tiny', resources: { limits: { memory: '1Mi' } } }, [])).toThrow(
+      /"tiny".*minimum of 6Mi/,
+    );
+    expect(() => mapResources({ name: 'c', resources: { limits: { cpu: 'lots' } } }, [])).toThrow(
+      PodSpecError,
+    );
   });
 });
 
 describe('mapSecurity', () => {
-  const pod = (sc: object = {}): V1Pod => ({ metadata: { name: 'p' }, spec: { containers: [], securityContext: sc } });
+  const pod = (sc: object = {}): V1Pod => ({
+    metadata: { name: 'p' },
+    spec: { containers: [], securityContext: sc },
+  });
 
   it('container settings win over pod settings', () => {
-    expect(mapSecurity(pod({ runAsUser: 1000, runAsGroup: 2000 }), { name: 'c', securityContext: { runAsUser: 1001 } }, '')).toMatchObject({ User: '1001:2000' });
-    expect(mapSecurity(pod({ runAsGroup: 50 }), { name: 'c' }, 'nobody')).toMatchObject({ User: 'nobody:50' });
-    expect(mapSecurity(pod({ fsGroup: 3000, supplementalGroups: [10] }), { name: 'c' }, '').GroupAdd).toEqual(['10', '3000']);
+    expect(
+      mapSecurity(
+        pod({ runAsUser: 1000, runAsGroup: 2000 }),
+        { name: 'c', securityContext: { runAsUser: 1001 } },
+        '',
+      ),
+    ).toMatchObject({ User: '1001:2000' });
+    expect(mapSecurity(pod({ runAsGroup: 50 }), { name: 'c' }, 'nobody')).toMatchObject({
+      User: 'nobody:50',
+    });
+    expect(mapSecurity(pod({ fsGroup: 3000, supplementalGroups: [10] }), { name: 'c' }, '').GroupAdd).toEqual(
+      ['10', '3000'],
+    );
   });
 
   it('maps privileged, read-only root, capabilities, no-new-privileges and seccomp', () => {
@@ -118,7 +154,13 @@ describe('mapSecurity', () => {
       },
       '',
     );
-    expect(s).toEqual({ Privileged: true, ReadonlyRootfs: true, CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges', 'seccomp=unconfined'] });
+    expect(s).toEqual({
+      Privileged: true,
+      ReadonlyRootfs: true,
+      CapAdd: ['CAP_NET_ADMIN'],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges', 'seccomp=unconfined'],
+    });
     expect(mapSecurity(pod(), { name: 'c' }, '')).toEqual({});
   });
 
@@ -136,14 +178,35 @@ describe('buildSandboxSpec', () => {
       metadata: { name: 'web', namespace: 'ns', uid: UID },
       spec: {
         hostname: 'front',
-        containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, protocol: 'UDP' }] }],
-        dnsConfig: { nameservers: ['10.0.0.10'], searches: ['ns.svc'], options: [{ name: 'ndots', value: '2' }] },
+        containers: [
+          {
+            name: 'c',
+            ports: [
+              { containerPort: 80, hostPort: 8080 },
+              { containerPort: 53, protocol: 'UDP' },
+            ],
+          },
+        ],
+        dnsConfig: {
+          nameservers: ['10.0.0.10'],
+          searches: ['ns.svc'],
+          options: [{ name: 'ndots', value: '2' }],
+        },
         hostAliases: [{ ip: '10.1.1.1', hostnames: ['db', 'cache'] }],
         securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
       },
     };
-    const plan = { volumes: new Map([['fast', { name: 'fast', kind: 'memory' as const, dockerVolume: 'il_x_fast', sizeBytes: undefined }]]) };
-    const spec = buildSandboxSpec(pod, ref, plan, { image: 'busybox:latest', command: ['sleep', 'infinity'], network: 'bridge', sidecar: 'test' });
+    const plan = {
+      volumes: new Map([
+        ['fast', { name: 'fast', kind: 'memory' as const, dockerVolume: 'il_x_fast', sizeBytes: undefined }],
+      ]),
+    };
+    const spec = buildSandboxSpec(pod, ref, plan, {
+      image: 'busybox:latest',
+      command: ['sleep', 'infinity'],
+      network: 'bridge',
+      sidecar: 'test',
+    });
     expect(spec).toMatchObject({
       name: `il_POD_web_ns_${UID}`,
       Image: 'busybox:latest',

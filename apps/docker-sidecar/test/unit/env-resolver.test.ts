@@ -4,13 +4,27 @@ import { ContainerConfigError, resolveEnv, type EnvSources } from '../../src/pod
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const pod: V1Pod = {
-  metadata: { name: 'web', namespace: 'shop', uid: 'u-1', labels: { app: 'web', tier: 'front' }, annotations: { owner: 'team "a"' } },
-  spec: { nodeName: 'vk-1', serviceAccountName: 'sa', containers: [{ name: 'main', resources: { limits: { cpu: '500m', memory: '64Mi' } } }] },
+  metadata: {
+    name: 'web',
+    namespace: 'shop',
+    uid: 'u-1',
+    labels: { app: 'web', tier: 'front' },
+    annotations: { owner: 'team "a"' },
+  },
+  spec: {
+    nodeName: 'vk-1',
+    serviceAccountName: 'sa',
+    containers: [{ name: 'main', resources: { limits: { cpu: '500m', memory: '64Mi' } } }],
+  },
 };
 const sources = (over: Partial<EnvSources> = {}): EnvSources => ({
   pod,
-  configMaps: new Map<string, V1ConfigMap>([['cfg', { metadata: { name: 'cfg' }, data: { MODE: 'fast', 'bad=key': 'x', LEVEL: '3' } }]]),
-  secrets: new Map<string, V1Secret>([['creds', { metadata: { name: 'creds' }, data: { PASSWORD: b64('s3cr3t $x'), TOKEN: b64('t') } }]]),
+  configMaps: new Map<string, V1ConfigMap>([
+    ['cfg', { metadata: { name: 'cfg' }, data: { MODE: 'fast', 'bad=key': 'x', LEVEL: '3' } }],
+  ]),
+  secrets: new Map<string, V1Secret>([
+    ['creds', { metadata: { name: 'creds' }, data: { PASSWORD: b64('s3cr3t $x'), TOKEN: b64('t') } }],
+  ]),
   podIP: '172.17.0.9',
   nodeCpuCores: 2,
   nodeMemoryBytes: 1024,
@@ -22,7 +36,10 @@ describe('resolveEnv', () => {
     const c: V1Container = {
       name: 'main',
       envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'creds' }, prefix: 'S_' }],
-      env: [{ name: 'MODE', value: 'slow' }, { name: 'GREETING', value: 'mode=$(MODE) level=$(LEVEL) keep=$(NOPE) esc=$$(MODE)' }],
+      env: [
+        { name: 'MODE', value: 'slow' },
+        { name: 'GREETING', value: 'mode=$(MODE) level=$(LEVEL) keep=$(NOPE) esc=$$(MODE)' },
+      ],
     };
     const env = resolveEnv(c, sources());
     expect(Object.fromEntries(env)).toEqual({
@@ -70,7 +87,10 @@ describe('resolveEnv', () => {
   });
 
   it('uses node capacity for limits the container does not set', () => {
-    const c: V1Container = { name: 'main', env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }] };
+    const c: V1Container = {
+      name: 'main',
+      env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }],
+    };
     expect(resolveEnv(c, sources()).get('C')).toBe('2');
   });
 
@@ -83,9 +103,15 @@ describe('resolveEnv', () => {
     expect(resolveEnv(optional, sources()).size).toBe(0);
     const missingMap: V1Container = { name: 'main', envFrom: [{ configMapRef: { name: 'nope' } }] };
     expect(() => resolveEnv(missingMap, sources())).toThrow(ContainerConfigError);
-    const missingKey: V1Container = { name: 'main', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE' } } }] };
+    const missingKey: V1Container = {
+      name: 'main',
+      env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE' } } }],
+    };
     expect(() => resolveEnv(missingKey, sources())).toThrow(/key "NOPE" of configmap "cfg" not found/);
-    const badField: V1Container = { name: 'main', env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.nope' } } }] };
+    const badField: V1Container = {
+      name: 'main',
+      env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.nope' } } }],
+    };
     expect(() => resolveEnv(badField, sources())).toThrow(/unsupported fieldRef/);
   });
 });

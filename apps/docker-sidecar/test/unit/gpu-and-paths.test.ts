@@ -37,7 +37,10 @@ describe('GpuAllocator', () => {
     expect(podGpuCount([3, 1], [1, 1])).toBe(3);
     expect(podGpuCount([], [1, 2])).toBe(3);
     expect(podGpuCount([], [])).toBe(0);
-    expect(splitPodGpus(['a', 'b', 'c'], [3, 1], [1, 2])).toEqual({ init: [['a', 'b', 'c'], ['a']], app: [['a'], ['b', 'c']] });
+    expect(splitPodGpus(['a', 'b', 'c'], [3, 1], [1, 2])).toEqual({
+      init: [['a', 'b', 'c'], ['a']],
+      app: [['a'], ['b', 'c']],
+    });
   });
 });
 

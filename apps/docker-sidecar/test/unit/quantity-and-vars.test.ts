@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cpuToMilli, cpuToNanoCpus, memoryToBytes, milliCpuToShares, parseQuantity } from '../../src/pod/quantity';
+import {
+  cpuToMilli,
+  cpuToNanoCpus,
+  memoryToBytes,
+  milliCpuToShares,
+  parseQuantity,
+} from '../../src/pod/quantity';
 import { expandKubeVars } from '../../src/pod/kube-vars';
 import { restartDelayMs, pullRetryDelayMs, shouldRestart } from '../../src/pod/restart-policy';
 import { normalizeImage, pullPolicyOf, registryOf } from '../../src/docker/image-ref';
@@ -18,7 +24,8 @@ describe('quantities', () => {
   ] as const)('%s → %d', (q, v) => expect(parseQuantity(q)).toBeCloseTo(v, 6));
 
   it('rejects garbage', () => {
-    for (const bad of ['', 'abc', '1.2.3', '5 Gi', '10XB']) expect(() => parseQuantity(bad)).toThrow(/invalid quantity/);
+    for (const bad of ['', 'abc', '1.2.3', '5 Gi', '10XB'])
+      expect(() => parseQuantity(bad)).toThrow(/invalid quantity/);
   });
 
   it('maps cpu exactly (no rounding up to whole CPUs) and computes shares like the kubelet', () => {
@@ -59,7 +66,9 @@ describe('restart policy and back-off', () => {
     expect(shouldRestart('Never', 1)).toBe(false);
   });
   it('restarts at once the first time, then doubles up to the cap, and resets after a long run', () => {
-    expect([0, 1, 2, 3, 6, 10].map((n) => restartDelayMs(n, 1000, s))).toEqual([0, 10_000, 20_000, 40_000, 300_000, 300_000]);
+    expect([0, 1, 2, 3, 6, 10].map((n) => restartDelayMs(n, 1000, s))).toEqual([
+      0, 10_000, 20_000, 40_000, 300_000, 300_000,
+    ]);
     expect(restartDelayMs(5, 700_000, s)).toBe(0);
     expect([1, 2, 3].map((n) => pullRetryDelayMs(n, s))).toEqual([10_000, 20_000, 40_000]);
   });

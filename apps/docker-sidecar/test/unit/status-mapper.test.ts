@@ -28,7 +28,14 @@ function fakeDocker(states: Record<string, FakeState>): { docker: Docker; inspec
         if (!s) throw Object.assign(new Error('no such container'), { statusCode: 404 });
         return {
           Id: id,
-          State: { ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ...s },
+          State: {
+            ExitCode: 0,
+            OOMKilled: false,
+            Error: '',
+            StartedAt: '0001-01-01T00:00:00Z',
+            FinishedAt: '0001-01-01T00:00:00Z',
+            ...s,
+          },
         };
       },
     }),
@@ -36,7 +43,14 @@ function fakeDocker(states: Record<string, FakeState>): { docker: Docker; inspec
   return { docker, inspects: () => n };
 }
 
-function info(id: string, container: string, role: string, state: string, attempt = 0, status = ''): Docker.ContainerInfo {
+function info(
+  id: string,
+  container: string,
+  role: string,
+  state: string,
+  attempt = 0,
+  status = '',
+): Docker.ContainerInfo {
   return {
     Id: id,
     State: state,
@@ -57,33 +71,70 @@ function info(id: string, container: string, role: string, state: string, attemp
 const pod: V1Pod = {
   metadata: { name: 'web', namespace: 'ns', uid: UID },
   spec: {
-    initContainers: [{ name: 'setup', image: 'busybox' }, { name: 'migrate', image: 'busybox' }],
-    containers: [{ name: 'app', image: 'busybox' }, { name: 'side', image: 'busybox' }],
+    initContainers: [
+      { name: 'setup', image: 'busybox' },
+      { name: 'migrate', image: 'busybox' },
+    ],
+    containers: [
+      { name: 'app', image: 'busybox' },
+      { name: 'side', image: 'busybox' },
+    ],
   },
 };
 
 describe('DockerStatusMapper', () => {
   it('maps a pod mid-init: done, running, not yet started; apps wait with PodInitializing', async () => {
     const { docker } = fakeDocker({
-      s1: { Status: 'exited', ExitCode: 0, StartedAt: '2026-03-02T10:00:01.5Z', FinishedAt: '2026-03-02T10:00:02.7Z' },
+      s1: {
+        Status: 'exited',
+        ExitCode: 0,
+        StartedAt: '2026-03-02T10:00:01.5Z',
+        FinishedAt: '2026-03-02T10:00:02.7Z',
+      },
       m1: { Status: 'running', StartedAt: '2026-03-02T10:00:03.123456789Z' },
     });
-    const pc = groupByPod([info('sb', '', 'sandbox', 'running'), info('s1', 'setup', 'init', 'exited'), info('m1', 'migrate', 'init', 'running')]).get(UID);
+    const pc = groupByPod([
+      info('sb', '', 'sandbox', 'running'),
+      info('s1', 'setup', 'init', 'exited'),
+      info('m1', 'migrate', 'init', 'running'),
+    ]).get(UID);
     const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(pod, undefined, pc);
     expect(status).toMatchObject({ name: 'web', UID, namespace: 'ns', JID: 'sb' });
     expect(status!.initContainers.map((c) => c.state)).toEqual([
-      { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2026-03-02T10:00:01Z', finishedAt: '2026-03-02T10:00:02Z', containerID: 'docker://s1' } },
+      {
+        terminated: {
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt: '2026-03-02T10:00:01Z',
+          finishedAt: '2026-03-02T10:00:02Z',
+          containerID: 'docker://s1',
+        },
+      },
       { running: { startedAt: '2026-03-02T10:00:03Z' } },
     ]);
-    expect(status!.containers.map((c) => c.state)).toEqual([{ waiting: { reason: 'PodInitializing' } }, { waiting: { reason: 'PodInitializing' } }]);
+    expect(status!.containers.map((c) => c.state)).toEqual([
+      { waiting: { reason: 'PodInitializing' } },
+      { waiting: { reason: 'PodInitializing' } },
+    ]);
   });
 
   it('reports exit codes, OOMKilled, restart counts with lastState, CrashLoopBackOff and start errors', async () => {
     const { docker } = fakeDocker({
       s1: { Status: 'exited' },
       m1: { Status: 'exited' },
-      a0: { Status: 'exited', ExitCode: 1, StartedAt: '2026-03-02T10:00:00Z', FinishedAt: '2026-03-02T10:00:05Z' },
-      a1: { Status: 'exited', ExitCode: 137, OOMKilled: true, StartedAt: '2026-03-02T10:00:06Z', FinishedAt: '2026-03-02T10:00:09Z' },
+      a0: {
+        Status: 'exited',
+        ExitCode: 1,
+        StartedAt: '2026-03-02T10:00:00Z',
+        FinishedAt: '2026-03-02T10:00:05Z',
+      },
+      a1: {
+        Status: 'exited',
+        ExitCode: 137,
+        OOMKilled: true,
+        StartedAt: '2026-03-02T10:00:06Z',
+        FinishedAt: '2026-03-02T10:00:09Z',
+      },
       x0: { Status: 'created', ExitCode: 127, Error: 'exec: "nope": executable file not found' },
     });
     const pc = groupByPod([
@@ -94,46 +145,111 @@ describe('DockerStatusMapper', () => {
       info('a0', 'app', 'app', 'exited', 0),
       info('x0', 'side', 'app', 'created'),
     ]).get(UID);
-    const rt = new PodRuntime({ namespace: 'ns', podName: 'web', uid: UID }, undefined, { volumes: new Map() }, '/d', 'sb');
+    const rt = new PodRuntime(
+      { namespace: 'ns', podName: 'web', uid: UID },
+      undefined,
+      { volumes: new Map() },
+      '/d',
+      'sb',
+    );
     rt.startFailed.set('x0', Date.now());
     const mapper = new DockerStatusMapper(new InspectCache(docker));
     let status = await mapper.podStatus(pod, rt, pc);
     const [app, side] = status!.containers;
-    expect(app).toMatchObject({ restartCount: 1, ready: false, containerID: 'docker://a1', imageID: 'sha256:img' });
-    expect(app!.state).toEqual({ terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-03-02T10:00:06Z', finishedAt: '2026-03-02T10:00:09Z', containerID: 'docker://a1' } });
-    expect(app!.lastState).toEqual({ terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-03-02T10:00:00Z', finishedAt: '2026-03-02T10:00:05Z', containerID: 'docker://a0' } });
-    expect(side!.state?.terminated).toMatchObject({ exitCode: 127, reason: 'StartError', message: 'exec: "nope": executable file not found' });
+    expect(app).toMatchObject({
+      restartCount: 1,
+      ready: false,
+      containerID: 'docker://a1',
+      imageID: 'sha256:img',
+    });
+    expect(app!.state).toEqual({
+      terminated: {
+        exitCode: 137,
+        reason: 'OOMKilled',
+        startedAt: '2026-03-02T10:00:06Z',
+        finishedAt: '2026-03-02T10:00:09Z',
+        containerID: 'docker://a1',
+      },
+    });
+    expect(app!.lastState).toEqual({
+      terminated: {
+        exitCode: 1,
+        reason: 'Error',
+        startedAt: '2026-03-02T10:00:00Z',
+        finishedAt: '2026-03-02T10:00:05Z',
+        containerID: 'docker://a0',
+      },
+    });
+    expect(side!.state?.terminated).toMatchObject({
+      exitCode: 127,
+      reason: 'StartError',
+      message: 'exec: "nope": executable file not found',
+    });
 
-    rt.crashLoop.set('app', { dueAt: Date.now() + 10_000, message: 'back-off 20s restarting failed container=app' });
+    rt.crashLoop.set('app', {
+      dueAt: Date.now() + 10_000,
+      message: 'back-off 20s restarting failed container=app',
+    });
     status = await mapper.podStatus(pod, rt, pc);
-    expect(status!.containers[0]!.state).toEqual({ waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' } });
+    expect(status!.containers[0]!.state).toEqual({
+      waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' },
+    });
     expect(status!.containers[0]!.lastState?.terminated?.reason).toBe('OOMKilled');
   });
 
   it('shows pull and config problems as waiting reasons', async () => {
     const { docker } = fakeDocker({});
-    const simple: V1Pod = { metadata: { name: 'web', namespace: 'ns', uid: UID }, spec: { containers: [{ name: 'app', image: 'nope:1' }] } };
+    const simple: V1Pod = {
+      metadata: { name: 'web', namespace: 'ns', uid: UID },
+      spec: { containers: [{ name: 'app', image: 'nope:1' }] },
+    };
     const pc = groupByPod([info('sb', '', 'sandbox', 'running')]).get(UID);
-    const rt = new PodRuntime({ namespace: 'ns', podName: 'web', uid: UID }, undefined, { volumes: new Map() }, '/d', 'sb');
+    const rt = new PodRuntime(
+      { namespace: 'ns', podName: 'web', uid: UID },
+      undefined,
+      { volumes: new Map() },
+      '/d',
+      'sb',
+    );
     rt.waiting.set('app', { reason: 'ErrImagePull', message: 'Failed to pull image "nope:1": not found' });
     const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(simple, rt, pc);
-    expect(status!.containers[0]!.state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'Failed to pull image "nope:1": not found' } });
+    expect(status!.containers[0]!.state).toEqual({
+      waiting: { reason: 'ErrImagePull', message: 'Failed to pull image "nope:1": not found' },
+    });
   });
 
   it('says so for a pod it has no containers of, instead of failing', async () => {
     const { docker } = fakeDocker({});
-    const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(pod, undefined, undefined);
-    expect(status!.containers.map((c) => c.state?.terminated?.reason)).toEqual(['ContainerStatusUnknown', 'ContainerStatusUnknown']);
+    const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(
+      pod,
+      undefined,
+      undefined,
+    );
+    expect(status!.containers.map((c) => c.state?.terminated?.reason)).toEqual([
+      'ContainerStatusUnknown',
+      'ContainerStatusUnknown',
+    ]);
     expect(status!.initContainers).toHaveLength(2);
-    expect(await new DockerStatusMapper(new InspectCache(docker)).podStatus({ metadata: { name: 'x', uid: UID } }, undefined, undefined)).toBeUndefined();
+    expect(
+      await new DockerStatusMapper(new InspectCache(docker)).podStatus(
+        { metadata: { name: 'x', uid: UID } },
+        undefined,
+        undefined,
+      ),
+    ).toBeUndefined();
   });
 
   it('inspects a container once per state and serves steady pods from the cache', async () => {
     const { docker, inspects } = fakeDocker({ r: { Status: 'running', StartedAt: '2026-03-02T10:00:00Z' } });
     const cache = new InspectCache(docker);
     const mapper = new DockerStatusMapper(cache);
-    const simple: V1Pod = { metadata: { name: 'web', namespace: 'ns', uid: UID }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
-    const pc = groupByPod([info('sb', '', 'sandbox', 'running'), info('r', 'app', 'app', 'running')]).get(UID);
+    const simple: V1Pod = {
+      metadata: { name: 'web', namespace: 'ns', uid: UID },
+      spec: { containers: [{ name: 'app', image: 'busybox' }] },
+    };
+    const pc = groupByPod([info('sb', '', 'sandbox', 'running'), info('r', 'app', 'app', 'running')]).get(
+      UID,
+    );
     for (let i = 0; i < 5; i++) await mapper.podStatus(simple, undefined, pc);
     expect(inspects()).toBe(1);
     cache.prune(new Set());

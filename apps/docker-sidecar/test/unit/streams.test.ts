@@ -19,38 +19,58 @@ async function collect(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 describe('DockerStreamDemuxer', () => {
-  const all = Buffer.concat([frame(1, 'out line\n'), frame(2, 'err line\n'), frame(1, ''), frame(1, 'ünïcode\n')]);
+  const all = Buffer.concat([
+    frame(1, 'out line\n'),
+    frame(2, 'err line\n'),
+    frame(1, ''),
+    frame(1, 'ünïcode\n'),
+  ]);
 
   it('merges stdout and stderr payloads in order', async () => {
-    expect(await collect(Readable.from([all]).pipe(new DockerStreamDemuxer()))).toBe('out line\nerr line\nünïcode\n');
+    expect(await collect(Readable.from([all]).pipe(new DockerStreamDemuxer()))).toBe(
+      'out line\nerr line\nünïcode\n',
+    );
   });
 
   it('handles frames split at every possible byte', async () => {
     for (let cut = 1; cut < all.length; cut++) {
       const parts = [all.subarray(0, cut), all.subarray(cut)];
-      expect(await collect(Readable.from(parts).pipe(new DockerStreamDemuxer()))).toBe('out line\nerr line\nünïcode\n');
+      expect(await collect(Readable.from(parts).pipe(new DockerStreamDemuxer()))).toBe(
+        'out line\nerr line\nünïcode\n',
+      );
     }
     const bytes = [...all].map((b) => Buffer.from([b]));
-    expect(await collect(Readable.from(bytes).pipe(new DockerStreamDemuxer()))).toBe('out line\nerr line\nünïcode\n');
+    expect(await collect(Readable.from(bytes).pipe(new DockerStreamDemuxer()))).toBe(
+      'out line\nerr line\nünïcode\n',
+    );
   });
 
   it('fails on a corrupt header or a truncated frame instead of emitting garbage', async () => {
-    await expect(collect(Readable.from([Buffer.from('plain text, not framed')]).pipe(new DockerStreamDemuxer()))).rejects.toThrow(/malformed/);
-    await expect(collect(Readable.from([frame(1, 'abc').subarray(0, 10)]).pipe(new DockerStreamDemuxer()))).rejects.toThrow(/inside a frame/);
+    await expect(
+      collect(Readable.from([Buffer.from('plain text, not framed')]).pipe(new DockerStreamDemuxer())),
+    ).rejects.toThrow(/malformed/);
+    await expect(
+      collect(Readable.from([frame(1, 'abc').subarray(0, 10)]).pipe(new DockerStreamDemuxer())),
+    ).rejects.toThrow(/inside a frame/);
   });
 });
 
 describe('log helpers', () => {
   it('ByteLimit cuts exactly and reports it', async () => {
     let hit = false;
-    const out = await collect(Readable.from([Buffer.from('abc'), Buffer.from('defgh')]).pipe(new ByteLimit(5, () => (hit = true))));
+    const out = await collect(
+      Readable.from([Buffer.from('abc'), Buffer.from('defgh')]).pipe(new ByteLimit(5, () => (hit = true))),
+    );
     expect(out).toBe('abcde');
     expect(hit).toBe(true);
   });
 
   it('LineSplitter keeps newlines and a final partial line', async () => {
     const lines: string[] = [];
-    for await (const l of Readable.from([Buffer.from('a\nb'), Buffer.from('c\n\nd')]).pipe(new LineSplitter())) lines.push(l as string);
+    for await (const l of Readable.from([Buffer.from('a\nb'), Buffer.from('c\n\nd')]).pipe(
+      new LineSplitter(),
+    ))
+      lines.push(l as string);
     expect(lines).toEqual(['a\n', 'bc\n', '\n', 'd']);
   });
 
@@ -59,7 +79,10 @@ describe('log helpers', () => {
     expect(dockerSince('2026-03-02T10:00:00.123456789Z')).toBe('1772445600.123456789');
     expect(dockerSince('2026-03-02T10:00:00.999999999Z', 1)).toBe('1772445601.000000000');
     expect(dockerSince('2026-03-02T11:00:00.5+01:00')).toBe('1772445600.500000000');
-    expect(splitTimestamp('2026-03-02T10:00:00.1Z hello world\n')).toEqual({ ts: '2026-03-02T10:00:00.1Z', text: 'hello world\n' });
+    expect(splitTimestamp('2026-03-02T10:00:00.1Z hello world\n')).toEqual({
+      ts: '2026-03-02T10:00:00.1Z',
+      text: 'hello world\n',
+    });
   });
 
   it('writes Kubernetes times with second precision', () => {
