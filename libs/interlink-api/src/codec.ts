@@ -30,13 +30,17 @@ const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validat
  * arrays, missing optional fields), fills defaults, then validates.
  */
 export class Codec<T> {
-  private readonly validate: ValidateFunction;
+  private compiled?: ValidateFunction;
 
   constructor(
     readonly name: string,
     readonly schema: TSchema,
-  ) {
-    this.validate = ajv.compile(schema as object);
+  ) {}
+
+  /** Compiled on first use: a process pays only for the message types it actually reads. */
+  private get validate(): ValidateFunction {
+    this.compiled ??= ajv.compile(this.schema as object);
+    return this.compiled;
   }
 
   /** Normalizes and validates a parsed JSON value in place; throws ContractError. */
