@@ -136,6 +136,11 @@ export class PodController implements PodEventHandler {
   private async create(t: TrackedPod, checkPluginFirst: boolean): Promise<void> {
     if (t.deleting || this.stopped) return;
     if (checkPluginFirst && (await this.adoptFromPlugin(t))) return;
+    if (!checkPluginFirst && t.createAttempts === 0) {
+      // Mark the pod as ours before anything reaches the plugin: after a crash the next
+      // process sees our conditions and asks the plugin before submitting again.
+      await this.writer.sync(t).catch((err: Error) => this.log.warn('initial status write failed', { uid: t.uid, error: err.message }));
+    }
     const result = await this.creator.attempt(t, () => this.initialStatus(t));
     if (t.deleting) return;
     this.dirty(t);
