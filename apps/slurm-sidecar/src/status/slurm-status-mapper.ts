@@ -128,6 +128,12 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
 
   const containerStatuses = pod.containers.map((c) => {
     const r = run('run', c.name);
+    // While Slurm is still ending the job, a container killed by a signal may have been
+    // killed for a reason (cancel, timeout) that Slurm has not reported yet: keep it running
+    // for that brief moment instead of reporting a reason that changes a second later.
+    if (r.exitCode !== undefined && r.exitCode > 128 && state === 'COMPLETING' && r.startedAt) {
+      return status(c.name, c.image, { running: { startedAt: time(r.startedAt) as unknown as Date } }, true);
+    }
     if (r.exitCode !== undefined) {
       const [reason, message] = finishedReason(r.exitCode);
       return status(c.name, c.image, terminated(r, r.exitCode, reason, message));
