@@ -6,7 +6,9 @@
 export function shellQuote(word: string): string {
   if (word.includes('\0')) throw new Error('a shell word cannot contain a NUL byte');
   if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
+  // sbatch refuses scripts containing "\r\n" (DOS line breaks): close and reopen the quotes
+  // between the two characters, which leaves the word unchanged.
+  return `'${word.replaceAll("'", `'\\''`).replaceAll('\r\n', "\r''\n")}'`;
 }
 
 /** Quotes every word and joins them with single spaces. */

@@ -74,3 +74,11 @@ describe('splitShellWords', () => {
     );
   });
 });
+
+describe('shellQuote and sbatch', () => {
+  it('never writes a CR LF pair (sbatch refuses DOS line breaks) yet keeps the word', () => {
+    const q = shellQuote('a\r\nb\r\n');
+    expect(q).not.toContain('\r\n');
+    expect(bashWords(['a\r\nb\r\n', '\r\n'])).toEqual(['a\r\nb\r\n', '\r\n']);
+  });
+});
