@@ -20,7 +20,7 @@ tb_init_dirs() {
 
 # pkg_installed PKG: true if the Debian package is fully installed.
 pkg_installed() {
-  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -c '^install ok installed$' >/dev/null
 }
 
 # ensure_pkgs PKG...: apt-get install the packages that are missing.
@@ -50,16 +50,33 @@ ensure_pkgs() {
   fi
 }
 
-# pid_alive PIDFILE: true if the pidfile names a live process.
+# proc_starttime PID: start time (clock ticks since boot) of a process; with
+# the pid it identifies the process even after a reboot recycled the pid.
+proc_starttime() {
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }           # drop "pid (comm) "
+  # shellcheck disable=SC2086
+  set -- $st              # state ppid pgrp ... ; starttime is field 22 => $20
+  echo "${20}"
+}
+
+# pid_alive PIDFILE: true if the pidfile names a live process. A second line
+# with the process start time (written by start_bg) must match too.
 pid_alive() {
-  local f=$1 pid
+  local f=$1 pid want
   [[ -s $f ]] || return 1
   pid=$(head -n1 "$f" 2>/dev/null | tr -dc '0-9')
   [[ -n $pid ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   # zombie check
-  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]]
+  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]] || return 1
+  want=$(sed -n 2p "$f" 2>/dev/null)
+  [[ -z $want || $want == "$(proc_starttime "$pid")" ]]
 }
+
+# pidfile_pid PIDFILE: the pid stored in PIDFILE.
+pidfile_pid() { head -n1 "$1" 2>/dev/null | tr -dc '0-9'; }
 
 # start_bg NAME CMD...: start CMD detached (own session), stdout+stderr
 # appended to $TB_LOG_DIR/NAME.log, pid written to $TB_RUN_DIR/NAME.pid.
@@ -67,15 +84,25 @@ start_bg() {
   local name=$1; shift
   local logf="$TB_LOG_DIR/$name.log" pidf="$TB_RUN_DIR/$name.pid"
   printf '\n===== %s starting %s =====\n' "$(date -Is)" "$name" >>"$logf"
-  nohup setsid "$@" </dev/null >>"$logf" 2>&1 &
-  echo $! >"$pidf"
+  # fd 9 is the bench lock: daemons must not inherit it
+  nohup setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
+  local pid=$!
+  printf '%s\n%s\n' "$pid" "$(proc_starttime "$pid" || true)" >"$pidf"
+  printf '%q ' "$@" >"$TB_RUN_DIR/$name.cmd"
+}
+
+# daemon_current NAME CMD...: NAME is alive and was started with exactly CMD.
+daemon_current() {
+  local name=$1; shift
+  pid_alive "$TB_RUN_DIR/$name.pid" || return 1
+  [[ "$(cat "$TB_RUN_DIR/$name.cmd" 2>/dev/null)" == "$(printf '%q ' "$@")" ]]
 }
 
 # stop_pidfile PIDFILE [TIMEOUT]: TERM, wait, then KILL.
 stop_pidfile() {
   local f=$1 t=${2:-20} pid i
   if ! pid_alive "$f"; then rm -f "$f"; return 0; fi
-  pid=$(head -n1 "$f" | tr -dc '0-9')
+  pid=$(pidfile_pid "$f")
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < t * 5; i++)); do
     kill -0 "$pid" 2>/dev/null || break
@@ -102,9 +129,27 @@ wait_until() {
   done
 }
 
+# wait_proc PIDFILE TIMEOUT DESCRIPTION CMD...: like wait_until, but give up
+# as soon as the process named by PIDFILE has exited.
+wait_proc() {
+  local pf=$1 t=$2 desc=$3; shift 3
+  local deadline=$((SECONDS + t))
+  while ! "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pf"; then
+      warn "process of $pf exited while waiting for: $desc"
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      warn "timed out after ${t}s waiting for: $desc"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
 # port_listening PORT: something listens on TCP PORT (any address).
 port_listening() {
-  ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+  ss -Hltn "sport = :$1" 2>/dev/null | grep -c . >/dev/null
 }
 
 tb_hostname() { hostname -s; }

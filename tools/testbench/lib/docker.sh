@@ -61,7 +61,7 @@ docker_start_daemon() {
   if [[ -S $DOCKER_SOCK ]] && ! docker_answers; then rm -f "$DOCKER_SOCK"; fi
   shim=$(docker_shim_bin)
   start_bg dockerd env PATH="$shim:$PATH" dockerd --config-file "$DOCKER_DIR/daemon.json"
-  if ! wait_until 60 "docker info" docker_answers; then
+  if ! wait_proc "$DOCKER_PIDFILE" 60 "docker info" docker_answers; then
     tail -n 20 "$TB_LOG_DIR/dockerd.log" >&2
     return 1
   fi
@@ -120,7 +120,7 @@ EOF
 
 file_is_static() {
   # no PT_INTERP program header => static
-  ! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
+  ! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -c 'Requesting program interpreter' >/dev/null
 }
 
 # Functional checks. Echo a reason and fail when something does not work.
@@ -192,7 +192,7 @@ docker_up() {
   mkdir -p "$DOCKER_DIR"
   if docker_healthy; then
     docker_build_busybox
-    log "docker: already running (pid $(cat "$DOCKER_PIDFILE"))"
+    log "docker: already running (pid $(pidfile_pid "$DOCKER_PIDFILE"))"
     return 0
   fi
   if docker_answers; then
@@ -243,9 +243,9 @@ docker_status() {
     local drv
     drv=$(dk info --format '{{.ServerVersion}} storage={{.Driver}} containers={{.ContainersRunning}}' 2>/dev/null)
     if dk image inspect busybox:latest >/dev/null 2>&1; then
-      echo "docker    running  pid=$(cat "$DOCKER_PIDFILE") $drv busybox=yes socket=$DOCKER_SOCK"
+      echo "docker    running  pid=$(pidfile_pid "$DOCKER_PIDFILE") $drv busybox=yes socket=$DOCKER_SOCK"
     else
-      echo "docker    degraded pid=$(cat "$DOCKER_PIDFILE") $drv busybox=MISSING"
+      echo "docker    degraded pid=$(pidfile_pid "$DOCKER_PIDFILE") $drv busybox=MISSING"
       return 1
     fi
   elif docker_answers; then

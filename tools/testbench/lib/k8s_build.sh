@@ -40,7 +40,7 @@ k8s_binaries_ok() {
   v=$(k8s_version); bindir=$(k8s_bin_dir)
   for c in "${K8S_COMPONENTS[@]}"; do
     [[ -x $bindir/$c ]] || return 1
-    "$bindir/$c" --version 2>/dev/null | grep -qx "Kubernetes $v" || return 1
+    "$bindir/$c" --version 2>/dev/null | grep -cx "Kubernetes $v" >/dev/null || return 1
   done
 }
 
@@ -55,7 +55,7 @@ k8s_build() {
   stagingv="v0.$minor.$patch"
   src="$TB_CACHE_DIR/k8s-$v/src"
   mkdir -p "$src" "$bindir"
-  log "building Kubernetes $v control plane from Go modules (slow on 2 cores: ~15-40 min; log $TB_LOG_DIR/k8s-build.log)"
+  log "building Kubernetes $v control plane from Go modules (CPU bound: ~5-10 min on 2 cores; log $TB_LOG_DIR/k8s-build.log)"
   kdir=$( cd "$src" && "$gobin" mod download -json "k8s.io/kubernetes@$v" | sed -n 's/^[[:space:]]*"Dir": *"\(.*\)",\{0,1\}$/\1/p' )
   [[ -n $kdir && -f $kdir/go.mod ]] || die "go mod download k8s.io/kubernetes@$v failed"
   local gover staging
