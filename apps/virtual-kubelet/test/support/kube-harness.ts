@@ -6,7 +6,7 @@ import { createLogger, type Logger, type LogLevel } from '@interlink/logging';
 import { benchEnv, ensureBench } from '@interlink/testbench';
 import type { Provider } from '@interlink/relay-client';
 import type { VkConfig } from '../../src/config/vk-config';
-import { KubeClient } from '../../src/kube/kube-client';
+import { isNotFound, KubeClient } from '../../src/kube/kube-client';
 import type { ApiAccess } from '../../src/kube/api-access';
 import { VirtualKubelet } from '../../src/virtual-kubelet';
 import { testConfig } from './test-config';
@@ -126,8 +126,9 @@ export function virtualPod(nodeName: string, name: string, spec: Partial<NonNull
 export async function getPod(admin: KubeClient, ns: string, name: string): Promise<V1Pod | undefined> {
   try {
     return await admin.request<V1Pod>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${name}` });
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

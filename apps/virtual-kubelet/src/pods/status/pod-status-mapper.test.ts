@@ -174,6 +174,12 @@ describe('PodStatusMapper container details', () => {
     expect(out.phase).toBe('Running');
   });
 
+  it('sorts regular container statuses by name like the kubelet', () => {
+    const spec = { containers: [{ name: 'zeta', image: 'x' }, { name: 'alpha', image: 'x' }] };
+    const out = mapper.map({ pod: pod(spec), local: submitted, remote: remote([running('zeta'), running('alpha')]), now: NOW });
+    expect(out.containerStatuses!.map((s) => s.name)).toEqual(['alpha', 'zeta']);
+  });
+
   it('puts each init status on its own entry, in spec order', () => {
     const out = mapper.map({ pod: pod(twoInit), local: submitted, remote: remote([], [running('i2'), terminated('i1', 0)]), now: NOW });
     expect(out.initContainerStatuses!.map((s) => s.name)).toEqual(['i1', 'i2']);

@@ -94,7 +94,8 @@ export class PodStatusMapper {
     };
 
     const initStatuses = initSpecs.map((c) => build(c, true));
-    const statuses = regularSpecs.map((c) => build(c, false));
+    // The kubelet sorts regular container statuses by name; init containers stay in spec order.
+    const statuses = regularSpecs.map((c) => build(c, false)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     let phase: PodPhase;
     let reason: string | undefined;
