@@ -11,7 +11,7 @@ import {
 } from '../docker/container-inventory';
 import type { PodRuntime } from '../docker/pod-runtime';
 import { DockerStreamDemuxer } from './docker-stream-demuxer';
-import { ByteLimit, dockerSince, LineSplitter, splitTimestamp } from './line-transforms';
+import { ByteLimit, dockerSince } from './line-transforms';
 
 /**
  * Container logs from the Docker logs API, kubelet semantics: Since, then Tail, then the byte
@@ -54,57 +54,30 @@ export class LogStreamer {
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     signal.addEventListener('abort', abort, { once: true });
-
-    const fetch = async (o: Docker.ContainerLogsOptions & { follow: boolean }): Promise<Readable> => {
-      const base = { stdout: true, stderr: true, abortSignal: controller.signal };
-      const raw = o.follow
-        ? await container.logs({ ...base, ...o, follow: true })
-        : await container.logs({ ...base, ...o, follow: false });
-      const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : (raw as Readable);
-      return tty ? source : source.pipe(new DockerStreamDemuxer());
+    // Since and Tail both keep a suffix of the time-ordered log, so applying them in either
+    // order gives the same lines: Docker can do both.
+    const o: Docker.ContainerLogsOptions = {
+      stdout: true,
+      stderr: true,
+      timestamps: opts.Timestamps,
+      abortSignal: controller.signal,
     };
-
-    const head = new PassThrough();
-    const out = new PassThrough();
-    const stages: Transform[] = [];
+    if (sinceIso) o.since = dockerSince(sinceIso);
+    if (opts.Tail > 0) o.tail = opts.Tail;
+    // Fetched before answering, so a container that vanished is an HTTP error, not a cut stream.
+    const raw = follow
+      ? await container.logs({ ...o, follow: true })
+      : await container.logs({ ...o, follow: false });
+    const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : (raw as Readable);
+    const stages: Transform[] = tty ? [] : [new DockerStreamDemuxer()];
     if (opts.Bytes > 0) stages.push(new ByteLimit(opts.Bytes, abort));
-    const finish = (): void => signal.removeEventListener('abort', abort);
+    const out = new PassThrough();
     out.on('close', () => {
-      finish();
+      signal.removeEventListener('abort', abort);
       controller.abort();
     });
-
-    const produce = async (): Promise<void> => {
-      if (sinceIso && opts.Tail > 0) {
-        // Docker would apply tail before since; the contract wants since first. Read every line
-        // since the start time, keep the last N, then (when following) continue right after the
-        // last line sent.
-        const lines = await collectLines(
-          await fetch({ follow: false, timestamps: true, since: dockerSince(sinceIso) }),
-        );
-        const kept = lines.slice(-opts.Tail);
-        for (const line of kept) await writeLine(head, opts.Timestamps ? line : splitTimestamp(line).text);
-        if (follow) {
-          const last = kept[kept.length - 1];
-          const from = last ? dockerSince(splitTimestamp(last).ts, 1) : dockerSince(sinceIso);
-          await pipeline(await fetch({ follow: true, timestamps: opts.Timestamps, since: from }), head, {
-            end: false,
-          });
-        }
-      } else {
-        const o: Docker.ContainerLogsOptions & { follow: boolean } = { follow, timestamps: opts.Timestamps };
-        if (sinceIso) o.since = dockerSince(sinceIso);
-        if (opts.Tail > 0) o.tail = opts.Tail;
-        await pipeline(await fetch(o), head, { end: false });
-      }
-      head.end();
-    };
-
-    let tail: NodeJS.ReadableStream = head;
-    for (const s of stages) tail = tail.pipe(s);
-    tail.pipe(out);
-    produce().catch((err: unknown) => {
-      if (controller.signal.aborted) head.end();
+    pipeline([source, ...stages, out]).catch((err: unknown) => {
+      if (controller.signal.aborted) out.end();
       else out.destroy(err instanceof Error ? err : new Error(String(err)));
     });
     return out;
@@ -132,14 +105,4 @@ export class LogStreamer {
       `a container name must be specified for pod "${podLabel}", choose one of: [${apps.join(' ')}]`,
     );
   }
-}
-
-async function collectLines(stream: Readable): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of stream.pipe(new LineSplitter())) lines.push(line as string);
-  return lines;
-}
-
-function writeLine(target: PassThrough, line: string): Promise<void> {
-  return new Promise((resolve) => (target.write(line) ? resolve() : target.once('drain', () => resolve())));
 }
