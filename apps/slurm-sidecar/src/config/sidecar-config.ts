@@ -31,7 +31,8 @@ const strings = (d: string[], description?: string) =>
 export const SlurmSidecarConfigSchema = Type.Object({
   SidecarPort: Type.Union([Type.String(), Type.Integer()], { default: '4000', description: 'TCP port (ignored with Socket)' }),
   Socket: str('', 'unix:///path/plugin.sock: listen on a unix socket instead of TCP'),
-  SidecarAddress: str('127.0.0.1', 'ours: TCP bind address (upstream listened on all interfaces)'),
+  SidecarHost: str('0.0.0.0', 'ours: interface the TCP listener binds (upstream: all interfaces)'),
+  BearerTokenFile: str('', 'ours: file holding a token callers must send as Authorization: Bearer'),
   SbatchPath: str('sbatch'),
   ScancelPath: str('scancel'),
   SqueuePath: str('squeue'),

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@interlink/config';
+import type { LogLevel } from '@interlink/logging';
+import { pluginListenAddress } from '@interlink/plugin-server';
 import { parseMemorySize } from './quantity';
 import { RUNTIME_NAMES, type RuntimeName, type SlurmSidecarConfig } from './sidecar-config';
 import { DEFAULT_ALLOWED_SLURM_FLAGS, parseFlagList } from '../pod/annotation-flags';
@@ -29,6 +32,10 @@ export interface SidecarSettings {
   defaultFlavor?: Flavor;
   allowedSlurmFlags: ReadonlySet<string>;
   allowedHostPathPrefixes: string[];
+  /** http://host:port or unix:///path for the plugin server */
+  listen: string;
+  token?: string;
+  logLevel: LogLevel;
 }
 
 export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): SidecarSettings {
@@ -37,9 +44,20 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
   if (cfg.Socket !== '' && !cfg.Socket.startsWith('unix://')) {
     throw new ConfigError(`config key "Socket": must start with unix:// (got "${cfg.Socket}")`, 'Socket');
   }
-  const port = Number(cfg.SidecarPort);
-  if (cfg.Socket === '' && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new ConfigError(`config key "SidecarPort": must be a port number (got "${cfg.SidecarPort}")`, 'SidecarPort');
+  let listen: string;
+  try {
+    listen = pluginListenAddress({ Socket: cfg.Socket, SidecarPort: cfg.SidecarPort, SidecarHost: cfg.SidecarHost });
+  } catch (err) {
+    throw new ConfigError((err as Error).message, cfg.Socket ? 'Socket' : 'SidecarPort');
+  }
+  let token: string | undefined;
+  if (cfg.BearerTokenFile !== '') {
+    try {
+      token = readFileSync(cfg.BearerTokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`config key "BearerTokenFile": cannot read ${cfg.BearerTokenFile}: ${(err as Error).message}`, 'BearerTokenFile');
+    }
+    if (token === '') throw new ConfigError(`config key "BearerTokenFile": ${cfg.BearerTokenFile} is empty`, 'BearerTokenFile');
   }
   for (const key of ['SbatchPath', 'ScancelPath', 'SqueuePath', 'SinfoPath', 'BashPath'] as const) {
     if (cfg[key].trim() === '') throw new ConfigError(`config key "${key}": must not be empty`, key);
@@ -101,6 +119,9 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
     ...(defaultFlavor ? { defaultFlavor } : {}),
     allowedSlurmFlags: new Set(allowedFlags),
     allowedHostPathPrefixes: cfg.AllowedHostPathPrefixes.map((p) => resolve(p)),
+    listen,
+    ...(token ? { token } : {}),
+    logLevel: cfg.VerboseLogging ? 'debug' : cfg.ErrorsOnlyLogging ? 'error' : 'info',
   };
 }
 
