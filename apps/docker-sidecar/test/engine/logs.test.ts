@@ -16,7 +16,7 @@ describe('logs', () => {
       containers: [
         {
           name: 'main',
-          command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "out$i"; echo "err$i" >&2; done; sleep 2; echo late1; echo late2; sleep 300'],
+          command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "out$i"; sleep 0.05; echo "err$i" >&2; sleep 0.05; done; sleep 2; echo late1; echo late2; sleep 300'],
         },
         { name: 'other', command: ['sleep', '300'] },
       ],
