@@ -84,9 +84,10 @@ export class LogStreamer {
   }
 
   private containerName(req: LogStruct, pc: PodContainers, podLabel: string): string {
-    const known = new Set(pc.instances.keys());
     const spec = this.runtimeOf(req.PodUID)?.data?.pod.spec;
-    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) known.add(c.name);
+    // Spec order (init containers first), then anything Docker has that the spec does not name.
+    const known = new Set([...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.name));
+    for (const name of [...pc.instances.keys()].sort()) known.add(name);
     if (req.ContainerName) {
       if (!known.has(req.ContainerName)) {
         throw new PluginError(

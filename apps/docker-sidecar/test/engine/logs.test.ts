@@ -80,7 +80,7 @@ describe('logs', () => {
     expect(noPod.json<{ error: string }>().error).toMatch(/not found/);
     const noContainer = await h.logs(steady, 'nope');
     expect(noContainer.status).toBe(404);
-    expect(noContainer.json<{ error: string }>().error).toMatch(/"nope" is not valid .*main, other/);
+    expect(noContainer.json<{ error: string }>().error).toMatch(/"nope" is not valid for pod .*\(containers: prep, main, other\)/);
     const ambiguous = await h.logs(steady, '');
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.json<{ error: string }>().error).toMatch(/choose one of: \[main other\]/);
