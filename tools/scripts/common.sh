@@ -5,14 +5,16 @@ cd "$REPO_ROOT"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-# npm ci only when node_modules does not match the lockfile (a fresh clone, or a changed lock).
+# Installs from the lockfile only when node_modules does not match it (a fresh clone, or a
+# changed lock). `npm install` rather than `npm ci`: this npm writes locks without the other
+# platforms' optional packages, which `npm ci` then refuses as out of sync.
 install_deps() {
   local stamp=node_modules/.package-lock.sha
   local want
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-    log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    log "installing npm dependencies from package-lock.json"
+    npm install --no-audit --no-fund --loglevel=error
     echo "$want" >"$stamp"
   fi
 }
