@@ -100,7 +100,7 @@ function prepareVolume(
   if (vol.configMap) {
     const dir = join(opts.jobDir, 'configMaps', vol.name);
     plan.dirs.push({ path: dir, mode: 0o755 });
-    const cm = pools.flatMap((r) => r.configMaps).find((x) => x.metadata?.name === vol.configMap?.name);
+    const cm = pools.flatMap((r) => r.configMaps ?? []).find((x) => x.metadata?.name === vol.configMap?.name);
     if (!cm) {
       if (vol.configMap.optional) return dir;
       throw new PodSpecError(`${where}: configMap "${vol.configMap.name ?? ''}" was not sent with the pod`);
@@ -111,7 +111,7 @@ function prepareVolume(
   if (vol.secret) {
     const dir = join(opts.jobDir, 'secrets', vol.name);
     plan.dirs.push({ path: dir, mode: 0o700 });
-    const s = pools.flatMap((r) => r.secrets).find((x) => x.metadata?.name === vol.secret?.secretName);
+    const s = pools.flatMap((r) => r.secrets ?? []).find((x) => x.metadata?.name === vol.secret?.secretName);
     if (!s) {
       if (vol.secret.optional) return dir;
       throw new PodSpecError(`${where}: secret "${vol.secret.secretName ?? ''}" was not sent with the pod`);
@@ -122,7 +122,7 @@ function prepareVolume(
   // projected and downwardAPI arrive flattened into a pseudo-ConfigMap named after the volume.
   const dir = join(opts.jobDir, 'projectedVolumeMaps', vol.name);
   plan.dirs.push({ path: dir, mode: 0o700 });
-  const pm = pools.flatMap((r) => r.projectedvolumemaps).find((x) => x.metadata?.name === vol.name);
+  const pm = pools.flatMap((r) => r.projectedvolumemaps ?? []).find((x) => x.metadata?.name === vol.name);
   if (!pm) {
     plan.warnings.push(`${where}: no projected data was sent (DisableProjectedVolumes?); mounting an empty directory`);
     return dir;

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeName } from '../config/sidecar-config';
 import { writeFileAtomic } from './atomic-file';
@@ -82,11 +82,14 @@ export class JobStore {
   async put(rec: JobRecord): Promise<void> {
     const dir = this.dirOf(rec.namespace, rec.uid);
     await writeFileAtomic(JobFiles.state(dir), JSON.stringify(rec, null, 1) + '\n');
-    if (rec.jobId) {
+    if (rec.jobId && !this.records.get(rec.uid)?.jobId) {
       // Upstream's id files, so the Go plugin (or a person) can read the directory too.
-      await writeFileAtomic(JobFiles.jobId(dir), rec.jobId);
-      await writeFileAtomic(JobFiles.podUid(dir), rec.uid);
-      await writeFileAtomic(JobFiles.podNamespace(dir), rec.namespace);
+      // state.json is the durable record; these copies need no fsync.
+      await Promise.all([
+        writeFile(JobFiles.jobId(dir), rec.jobId, { mode: 0o600 }),
+        writeFile(JobFiles.podUid(dir), rec.uid, { mode: 0o600 }),
+        writeFile(JobFiles.podNamespace(dir), rec.namespace, { mode: 0o600 }),
+      ]);
     }
     this.records.set(rec.uid, rec);
   }
