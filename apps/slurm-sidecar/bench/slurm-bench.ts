@@ -22,14 +22,23 @@ const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'slurm-bench-'));
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function call(base: string, path: string, body: unknown, method = 'POST'): Promise<{ status: number; text: string }> {
+function call(
+  base: string,
+  path: string,
+  body: unknown,
+  method = 'POST',
+): Promise<{ status: number; text: string }> {
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((ok, fail) => {
-    const req = request(`${base}${path}`, { method, agent, headers: { 'Content-Type': 'application/json', 'Content-Length': data.length } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-    });
+    const req = request(
+      `${base}${path}`,
+      { method, agent, headers: { 'Content-Type': 'application/json', 'Content-Length': data.length } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
+      },
+    );
     req.on('error', fail);
     req.end(data);
   });
@@ -40,12 +49,20 @@ function pod(i: number) {
     metadata: { name: `bench-${i}`, namespace: 'bench', uid: randomUUID() },
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'main', image: 'none', command: ['/bin/sleep', '600'], env: [{ name: 'I', value: String(i) }] }],
+      containers: [
+        {
+          name: 'main',
+          image: 'none',
+          command: ['/bin/sleep', '600'],
+          env: [{ name: 'I', value: String(i) }],
+        },
+      ],
     },
   };
 }
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function submit(base: string, pods: ReturnType<typeof pod>[]): Promise<string[]> {
   const ids: string[] = [];
@@ -55,7 +72,10 @@ async function submit(base: string, pods: ReturnType<typeof pod>[]): Promise<str
       while (next < pods.length) {
         const p = pods[next++];
         if (!p) break;
-        const r = await call(base, '/create', { pod: p, container: [{ name: 'main', configMaps: [], secrets: [], projectedvolumemaps: [], emptyDirs: [] }] });
+        const r = await call(base, '/create', {
+          pod: p,
+          container: [{ name: 'main', configMaps: [], secrets: [], projectedvolumemaps: [], emptyDirs: [] }],
+        });
         if (r.status !== 200) throw new Error(`create failed: ${r.status} ${r.text}`);
         ids.push((JSON.parse(r.text) as { PodJID: string }).PodJID);
       }
@@ -74,9 +94,20 @@ async function main(): Promise<void> {
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    [`SidecarPort: "0"`, `SidecarHost: 127.0.0.1`, `DataRootFolder: ${dir}/jobs`, `ContainerRuntime: none`, `StatusCacheSeconds: 0`, `SqueuePath: ${squeue}`, `MemoryDefault: 64M`, `ErrorsOnlyLogging: false`].join('\n'),
+    [
+      `SidecarPort: "0"`,
+      `SidecarHost: 127.0.0.1`,
+      `DataRootFolder: ${dir}/jobs`,
+      `ContainerRuntime: none`,
+      `StatusCacheSeconds: 0`,
+      `SqueuePath: ${squeue}`,
+      `MemoryDefault: 64M`,
+      `ErrorsOnlyLogging: false`,
+    ].join('\n'),
   );
-  const child = spawn('node', [join(root, 'dist/apps/slurm-sidecar/main.js'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('node', [join(root, 'dist/apps/slurm-sidecar/main.js'), '--config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   let base = '';
@@ -94,12 +125,16 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     jobIds.push(...(await submit(base, pods.slice(0, FIRST))));
     const firstSeconds = (performance.now() - t0) / 1000;
-    console.log(`submit ${FIRST} pods (HTTP /create, ${CONCURRENCY} concurrent): ${firstSeconds.toFixed(2)} s = ${(FIRST / firstSeconds).toFixed(1)} submissions/s`);
+    console.log(
+      `submit ${FIRST} pods (HTTP /create, ${CONCURRENCY} concurrent): ${firstSeconds.toFixed(2)} s = ${(FIRST / firstSeconds).toFixed(1)} submissions/s`,
+    );
 
     const t1 = performance.now();
     jobIds.push(...(await submit(base, pods.slice(FIRST))));
     const restSeconds = (performance.now() - t1) / 1000;
-    console.log(`submit ${TOTAL - FIRST} more (total ${TOTAL} tracked): ${restSeconds.toFixed(2)} s = ${((TOTAL - FIRST) / restSeconds).toFixed(1)} submissions/s`);
+    console.log(
+      `submit ${TOTAL - FIRST} more (total ${TOTAL} tracked): ${restSeconds.toFixed(2)} s = ${((TOTAL - FIRST) / restSeconds).toFixed(1)} submissions/s`,
+    );
 
     const polls: number[] = [];
     const perPoll: number[] = [];
@@ -110,16 +145,26 @@ async function main(): Promise<void> {
       polls.push(performance.now() - t);
       perPoll.push(calls() - before);
       const answers = JSON.parse(r.text) as unknown[];
-      if (r.status !== 200 || answers.length !== TOTAL) throw new Error(`status poll: ${r.status}, ${answers.length} answers`);
+      if (r.status !== 200 || answers.length !== TOTAL)
+        throw new Error(`status poll: ${r.status}, ${answers.length} answers`);
     }
     const [min = 0, , median = 0, , max = 0] = polls.sort((a, b) => a - b);
     console.log(
       `status poll of ${TOTAL} tracked pods (one HTTP /status): min ${min.toFixed(0)} ms, median ${median.toFixed(0)} ms, max ${max.toFixed(0)} ms; squeue processes per poll: ${perPoll.join(', ')}`,
     );
     const squeueAlone = performance.now();
-    execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${jobIds.join(',')}`, '--format=%i|%T|%r|%S|%e']);
-    console.log(`(squeue alone for the same ${TOTAL} jobs: ${(performance.now() - squeueAlone).toFixed(0)} ms)`);
-    console.log(`sidecar RSS: idle ${rssIdle.toFixed(1)} MB, with ${TOTAL} tracked jobs after polling ${rssMb(pid).toFixed(1)} MB`);
+    execFileSync('squeue', [
+      '--noheader',
+      '--states=all',
+      `--jobs=${jobIds.join(',')}`,
+      '--format=%i|%T|%r|%S|%e',
+    ]);
+    console.log(
+      `(squeue alone for the same ${TOTAL} jobs: ${(performance.now() - squeueAlone).toFixed(0)} ms)`,
+    );
+    console.log(
+      `sidecar RSS: idle ${rssIdle.toFixed(1)} MB, with ${TOTAL} tracked jobs after polling ${rssMb(pid).toFixed(1)} MB`,
+    );
   } finally {
     for (let i = 0; i < jobIds.length; i += 300) {
       try {

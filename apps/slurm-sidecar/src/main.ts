@@ -2,7 +2,12 @@ import { ConfigError, createCliProgram, loadConfig } from '@interlink/config';
 import { installShutdownHandlers } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { checkBinaries } from './config/binaries';
-import { CONFIG_ENV_VARS, CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, SlurmSidecarConfigSchema } from './config/sidecar-config';
+import {
+  CONFIG_ENV_VARS,
+  CONFIG_PATH_ENV,
+  DEFAULT_CONFIG_PATH,
+  SlurmSidecarConfigSchema,
+} from './config/sidecar-config';
 import { resolveSettings, type SidecarSettings } from './config/sidecar-settings';
 import { createSlurmSidecar } from './sidecar';
 
@@ -11,7 +16,10 @@ const SERVICE = 'slurm-sidecar';
 /** Upstream's Go flags (`-SlurmConfigpath x`, `-verbose`, `-errorsonly`) in commander form. */
 function normalizeGoFlags(argv: string[]): string[] {
   return argv.map((a) =>
-    a.replace(/^--?SlurmConfigpath(=|$)/i, '--config$1').replace(/^-verbose$/, '--verbose').replace(/^-errorsonly$/, '--errors-only'),
+    a
+      .replace(/^--?SlurmConfigpath(=|$)/i, '--config$1')
+      .replace(/^-verbose$/, '--verbose')
+      .replace(/^-errorsonly$/, '--errors-only'),
   );
 }
 
@@ -28,7 +36,12 @@ async function main(): Promise<void> {
     .option('--errors-only', 'log errors only (ErrorsOnlyLogging)')
     .option('--check-config', 'validate the configuration, print the effective settings and exit');
   program.parse(normalizeGoFlags(process.argv));
-  const opts = program.opts<{ config: string; verbose?: boolean; errorsOnly?: boolean; checkConfig?: boolean }>();
+  const opts = program.opts<{
+    config: string;
+    verbose?: boolean;
+    errorsOnly?: boolean;
+    checkConfig?: boolean;
+  }>();
   const explicit = program.getOptionValueSource('config') !== 'default';
   const bootLogger = createLogger({ service: SERVICE });
 
@@ -39,7 +52,10 @@ async function main(): Promise<void> {
       file: opts.config,
       fileOptional: !explicit,
       env: CONFIG_ENV_VARS,
-      overrides: { ...(opts.verbose ? { VerboseLogging: true } : {}), ...(opts.errorsOnly ? { ErrorsOnlyLogging: true } : {}) },
+      overrides: {
+        ...(opts.verbose ? { VerboseLogging: true } : {}),
+        ...(opts.errorsOnly ? { ErrorsOnlyLogging: true } : {}),
+      },
       logger: bootLogger,
     });
     settings = resolveSettings(config);
@@ -52,8 +68,14 @@ async function main(): Promise<void> {
     throw err;
   }
   if (opts.checkConfig) {
-    const shown = { ...settings, token: settings.token ? '(set)' : undefined, flavors: Object.fromEntries(settings.flavors) };
-    process.stdout.write(`${JSON.stringify({ configFile: opts.config, settings: shown }, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2)}\n`);
+    const shown = {
+      ...settings,
+      token: settings.token ? '(set)' : undefined,
+      flavors: Object.fromEntries(settings.flavors),
+    };
+    process.stdout.write(
+      `${JSON.stringify({ configFile: opts.config, settings: shown }, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2)}\n`,
+    );
     return;
   }
   const logger = createLogger({ service: SERVICE, level: settings.logLevel });

@@ -17,7 +17,14 @@ export interface SlurmSidecar {
 export function createSlurmSidecar(settings: SidecarSettings, logger: Logger, version: string): SlurmSidecar {
   const r = settings.raw;
   const cli = new SlurmCli(
-    { sbatch: r.SbatchPath, squeue: r.SqueuePath, scancel: r.ScancelPath, sacct: r.SacctPath, sinfo: r.SinfoPath, scontrol: r.ScontrolPath },
+    {
+      sbatch: r.SbatchPath,
+      squeue: r.SqueuePath,
+      scancel: r.ScancelPath,
+      sacct: r.SacctPath,
+      sinfo: r.SinfoPath,
+      scontrol: r.ScontrolPath,
+    },
     { submitConcurrency: r.SubmitConcurrency },
   );
   const backend = new SlurmBackend(settings, new JobStore(settings.dataRoot), cli, logger);
@@ -45,7 +52,11 @@ export function createSlurmSidecar(settings: SidecarSettings, logger: Logger, ve
     async start() {
       await backend.recover();
       await server.start();
-      logger.info('slurm sidecar listening', { url: server.url, dataRoot: settings.dataRoot, runtime: settings.defaultRuntime });
+      logger.info('slurm sidecar listening', {
+        url: server.url,
+        dataRoot: settings.dataRoot,
+        runtime: settings.defaultRuntime,
+      });
     },
     stop: (timeoutMs?: number) => server.stop(timeoutMs),
   };

@@ -2,8 +2,40 @@ import fc from 'fast-check';
 
 /** Pieces that mean something to a shell, sbatch or a parser. */
 const NASTY = [
-  "'", '"', '\\', '$(id)', '`id`', '$HOME', '${x:-y}', ';', '&&', '|', '\n', '\r', '\t', ' ', '*', '?', '~', '#', '!', '%s',
-  '-e', '--', '=', "'\\''", '$\'\\n\'', '<(echo)', '>', '\u00a0', 'é', '😀', '\u2028', '%', '{a,b}', '[x]',
+  "'",
+  '"',
+  '\\',
+  '$(id)',
+  '`id`',
+  '$HOME',
+  '${x:-y}',
+  ';',
+  '&&',
+  '|',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '*',
+  '?',
+  '~',
+  '#',
+  '!',
+  '%s',
+  '-e',
+  '--',
+  '=',
+  "'\\''",
+  "$'\\n'",
+  '<(echo)',
+  '>',
+  '\u00a0',
+  'é',
+  '😀',
+  '\u2028',
+  '%',
+  '{a,b}',
+  '[x]',
 ];
 
 /** Any text a pod could carry in a value: full Unicode (no lone surrogates), no NUL. */
@@ -12,7 +44,14 @@ export const podText = (maxLength = 40): fc.Arbitrary<string> =>
     .oneof(
       { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength }) },
       { weight: 2, arbitrary: fc.array(fc.constantFrom(...NASTY), { maxLength: 6 }).map((p) => p.join('')) },
-      { weight: 2, arbitrary: fc.array(fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary-ascii', maxLength: 5 })), { maxLength: 8 }).map((p) => p.join('')) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .array(fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary-ascii', maxLength: 5 })), {
+            maxLength: 8,
+          })
+          .map((p) => p.join('')),
+      },
     )
     .map((s) => s.replaceAll('\0', ''));
 
@@ -20,9 +59,16 @@ export const podText = (maxLength = 40): fc.Arbitrary<string> =>
 export const envName = (): fc.Arbitrary<string> =>
   podText(20)
     .map((s) => s.replaceAll('=', ''))
-    .filter((s) => s.length > 0 && !/^(LD_|GCONV_PATH|LOCPATH|MALLOC_|NLSPATH|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|GLIBC_TUNABLES|TZDIR|IL_TEST_)/.test(s));
+    .filter(
+      (s) =>
+        s.length > 0 &&
+        !/^(LD_|GCONV_PATH|LOCPATH|MALLOC_|NLSPATH|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|GLIBC_TUNABLES|TZDIR|IL_TEST_)/.test(
+          s,
+        ),
+    );
 
-export const envList = (maxLength = 6) => fc.array(fc.record({ name: envName(), value: podText() }), { maxLength });
+export const envList = (maxLength = 6) =>
+  fc.array(fc.record({ name: envName(), value: podText() }), { maxLength });
 
 /** Expected environment after Kubernetes semantics: a later duplicate name wins. */
 export function expectedEnv(list: { name: string; value: string }[]): Map<string, string> {

@@ -45,7 +45,10 @@ export function makePod(o: PodOptions): V1Pod {
 }
 
 /** A hop-2 create body, with per-container volume data as the relay would send it. */
-export function makeCreate(pod: V1Pod, perContainer: Partial<Omit<RetrievedContainer, 'name'>> & { name?: string } = {}): RetrievedPodData {
+export function makeCreate(
+  pod: V1Pod,
+  perContainer: Partial<Omit<RetrievedContainer, 'name'>> & { name?: string } = {},
+): RetrievedPodData {
   const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
   return {
     pod,

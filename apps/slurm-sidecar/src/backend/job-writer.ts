@@ -27,6 +27,10 @@ export async function writeJobDirectory(job: BuiltJob, owner: number | undefined
     await writeFile(f.path, f.content, { mode: f.mode });
     await chmod(f.path, f.mode);
   }
+  if (plan.customScript !== undefined) {
+    await writeFile(JobFiles.customScript(plan.jobDir), plan.customScript, { mode: 0o700 });
+    await chmod(JobFiles.customScript(plan.jobDir), 0o700);
+  }
   const script = JobFiles.script(plan.jobDir);
   await writeFile(script, renderSbatchScript(plan), { mode: 0o700 });
   await chmod(script, 0o700);

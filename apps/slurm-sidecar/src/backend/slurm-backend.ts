@@ -8,10 +8,11 @@ import { PodSpecError } from '../pod/annotations';
 import { buildJob } from '../pod/job-plan-builder';
 import { isDnsLabel, isPodUid } from '../pod/names';
 import { flagsToArgv } from '../pod/sbatch-flags';
+import { CUSTOM_SCRIPT_CONTAINER } from '../script/job-plan';
 import { runtimeContainerName } from '../script/runtimes/container-runtime';
 import { SlurmError, type SlurmCli } from '../slurm/slurm-cli';
 import { isTerminalState } from '../slurm/slurm-records';
-import { ContainerFilesReader } from '../status/container-files';
+import { ContainerFilesReader, runKey, type ContainerRun } from '../status/container-files';
 import { finalInfo, QueueSnapshot, type Snapshot } from '../status/queue-snapshot';
 import { mapPodStatus, type JobView } from '../status/slurm-status-mapper';
 import { JobFiles } from '../store/job-files';
@@ -43,7 +44,8 @@ export class SlurmBackend implements PluginBackend {
   /** Loads the job directories and settles jobs a previous run left half-submitted or half-deleted. */
   async recover(): Promise<{ loaded: number; adopted: number; discarded: number }> {
     const { loaded, skipped } = await this.store.load();
-    if (skipped.length > 0) this.log.warn('job directories without a readable state were left alone', { skipped });
+    if (skipped.length > 0)
+      this.log.warn('job directories without a readable state were left alone', { skipped });
     const submitting = this.store.all().filter((r) => r.phase === 'submitting');
     let adopted = 0;
     let discarded = 0;
@@ -61,7 +63,9 @@ export class SlurmBackend implements PluginBackend {
       }
     }
     for (const rec of this.store.all().filter((r) => r.phase === 'deleting')) {
-      void this.deleteRecord(rec, 30).catch((err: Error) => this.log.error('resuming delete failed', { uid: rec.uid, error: err.message }));
+      void this.deleteRecord(rec, 30).catch((err: Error) =>
+        this.log.error('resuming delete failed', { uid: rec.uid, error: err.message }),
+      );
     }
     this.log.info('job directories restored', { loaded, adopted, discarded });
     return { loaded, adopted, discarded };
@@ -76,11 +80,17 @@ export class SlurmBackend implements PluginBackend {
       throw err;
     }
     const { plan } = built;
-    const log = this.log.child({ sessionId: ctx.sessionId, namespace: plan.namespace, pod: plan.podName, uid: plan.uid });
+    const log = this.log.child({
+      sessionId: ctx.sessionId,
+      namespace: plan.namespace,
+      pod: plan.podName,
+      uid: plan.uid,
+    });
     for (const w of built.warnings) log.warn(w);
     return this.locks.run(plan.uid, async () => {
       const existing = this.store.get(plan.uid);
-      if (existing?.jobId && existing.phase === 'submitted') return { PodUID: plan.uid, PodJID: existing.jobId };
+      if (existing?.jobId && existing.phase === 'submitted')
+        return { PodUID: plan.uid, PodJID: existing.jobId };
       if (existing?.phase === 'deleting') throw new PluginError(409, `pod ${plan.uid} is being deleted`);
       const jobUid = plan.sbatchFlags.find((f) => f.name === 'uid')?.value;
       let script: string;
@@ -104,8 +114,17 @@ export class SlurmBackend implements PluginBackend {
         name: plan.podName,
         phase: 'submitting',
         runtime: plan.containers[0]?.runtime ?? this.settings.defaultRuntime,
-        initContainers: plan.initContainers.map((c) => c.name),
-        containers: plan.containers.map((c) => c.name),
+        // With a custom job script the record keeps the pod's own names: they are what
+        // status and logs are asked about.
+        initContainers:
+          plan.customScript !== undefined
+            ? (data.pod.spec?.initContainers ?? []).map((c) => c.name)
+            : plan.initContainers.map((c) => c.name),
+        containers:
+          plan.customScript !== undefined
+            ? (data.pod.spec?.containers ?? []).map((c) => c.name)
+            : plan.containers.map((c) => c.name),
+        ...(plan.customScript !== undefined ? { customScript: true } : {}),
         createdAt: new Date().toISOString(),
         sbatchArgs: args,
       };
@@ -138,7 +157,13 @@ export class SlurmBackend implements PluginBackend {
         await this.store.remove(namespace, uid);
         return;
       }
-      this.log.info('deleting pod', { sessionId: ctx.sessionId, namespace, pod: rec.name, uid, jobId: rec.jobId });
+      this.log.info('deleting pod', {
+        sessionId: ctx.sessionId,
+        namespace,
+        pod: rec.name,
+        uid,
+        jobId: rec.jobId,
+      });
       await this.deleteRecord(rec, grace);
     });
   }
@@ -148,7 +173,9 @@ export class SlurmBackend implements PluginBackend {
     if (rec.jobId && !rec.final) {
       let stopped: boolean;
       try {
-        stopped = await stopJob(this.cli, rec.jobId, { graceSeconds: Math.min(graceSeconds, this.settings.raw.DeleteGraceMaxSeconds) });
+        stopped = await stopJob(this.cli, rec.jobId, {
+          graceSeconds: Math.min(graceSeconds, this.settings.raw.DeleteGraceMaxSeconds),
+        });
       } catch (err) {
         if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
         throw err;
@@ -189,7 +216,8 @@ export class SlurmBackend implements PluginBackend {
         snap = await this.snapshot.get();
         const current = snap;
         // A job submitted after the snapshot was taken is not in it yet.
-        if (liveJobs.some((id) => !current.jobs.has(id) && !current.gone.has(id))) snap = await this.snapshot.refresh();
+        if (liveJobs.some((id) => !current.jobs.has(id) && !current.gone.has(id)))
+          snap = await this.snapshot.refresh();
       } catch (err) {
         if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
         throw err;
@@ -208,11 +236,17 @@ export class SlurmBackend implements PluginBackend {
     // The pod in the request is authoritative for names and images; the record covers pods
     // sent without a spec.
     const describe = (list: { name: string; image?: string }[] | undefined, fallback: string[]) =>
-      (list && list.length > 0 ? list : fallback.map((name): { name: string; image?: string } => ({ name }))).map((c) => ({
+      (list && list.length > 0
+        ? list
+        : fallback.map((name): { name: string; image?: string } => ({ name }))
+      ).map((c) => ({
         name: c.name,
         ...(c.image ? { image: c.image } : {}),
       }));
-    const initContainers = describe(pod.spec ? (pod.spec.initContainers ?? []) : undefined, pod.spec ? [] : rec.initContainers);
+    const initContainers = describe(
+      pod.spec ? (pod.spec.initContainers ?? []) : undefined,
+      pod.spec ? [] : rec.initContainers,
+    );
     const containers = describe(pod.spec?.containers, rec.containers);
     const identity = {
       name: rec.name || pod.metadata?.name || '',
@@ -222,16 +256,26 @@ export class SlurmBackend implements PluginBackend {
       initContainers,
       containers,
     };
-    const runs = await this.files.read(this.store.dirOf(rec.namespace, rec.uid), [
-      ...initContainers.map((c) => ({ kind: 'init' as const, name: c.name })),
-      ...containers.map((c) => ({ kind: 'run' as const, name: c.name })),
-    ]);
+    const dir = this.store.dirOf(rec.namespace, rec.uid);
+    const runs = rec.customScript
+      ? customScriptRuns(
+          await this.files.read(dir, [{ kind: 'run', name: CUSTOM_SCRIPT_CONTAINER }]),
+          initContainers,
+          containers,
+        )
+      : await this.files.read(dir, [
+          ...initContainers.map((c) => ({ kind: 'init' as const, name: c.name })),
+          ...containers.map((c) => ({ kind: 'run' as const, name: c.name })),
+        ]);
     return mapPodStatus(identity, this.jobView(rec, snap), runs);
   }
 
   private jobView(rec: JobRecord, snap: Snapshot | undefined): JobView {
     if (!rec.jobId || rec.phase === 'submitting') return { kind: 'submitting' };
-    if (rec.final) return rec.final.state === 'UNKNOWN' ? { kind: 'gone' } : { kind: 'slurm', info: finalInfo(rec.jobId, rec.final) };
+    if (rec.final)
+      return rec.final.state === 'UNKNOWN'
+        ? { kind: 'gone' }
+        : { kind: 'slurm', info: finalInfo(rec.jobId, rec.final) };
     const info = snap?.jobs.get(rec.jobId);
     if (info) return { kind: 'slurm', info };
     if (snap?.gone.has(rec.jobId)) return { kind: 'gone' };
@@ -239,10 +283,14 @@ export class SlurmBackend implements PluginBackend {
   }
 
   async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {
-    if (!isPodUid(req.PodUID) || !isDnsLabel(req.Namespace)) throw new PluginError(400, 'invalid namespace or pod UID');
+    if (!isPodUid(req.PodUID) || !isDnsLabel(req.Namespace))
+      throw new PluginError(400, 'invalid namespace or pod UID');
     const rec = this.store.get(req.PodUID);
-    if (!rec || rec.namespace !== req.Namespace) throw new PluginError(404, `pod ${req.Namespace}/${req.PodName || req.PodUID} not found`);
-    return podLogs(rec, req, this.store.dirOf(rec.namespace, rec.uid), ctx.signal, () => this.jobEnded(rec.uid));
+    if (!rec || rec.namespace !== req.Namespace)
+      throw new PluginError(404, `pod ${req.Namespace}/${req.PodName || req.PodUID} not found`);
+    return podLogs(rec, req, this.store.dirOf(rec.namespace, rec.uid), ctx.signal, () =>
+      this.jobEnded(rec.uid),
+    );
   }
 
   /** For log followers: has the pod's job ended (or the pod gone)? */
@@ -263,4 +311,27 @@ export class SlurmBackend implements PluginBackend {
   ping(_ctx: CallContext): Promise<PingResponse> {
     return nodePing(this.cli, this.settings);
   }
+}
+
+/**
+ * A relay-provided job script stands for the whole pod: every app container shows the
+ * script's run, and init containers count as done once the script started.
+ */
+function customScriptRuns(
+  read: Map<string, ContainerRun>,
+  initContainers: { name: string }[],
+  containers: { name: string }[],
+): Map<string, ContainerRun> {
+  const script = read.get(runKey('run', CUSTOM_SCRIPT_CONTAINER)) ?? {};
+  const out = new Map<string, ContainerRun>();
+  for (const c of containers) out.set(runKey('run', c.name), script);
+  if (script.startedAt) {
+    for (const c of initContainers)
+      out.set(runKey('init', c.name), {
+        startedAt: script.startedAt,
+        finishedAt: script.startedAt,
+        exitCode: 0,
+      });
+  }
+  return out;
 }

@@ -6,7 +6,12 @@ import type { SlurmSidecarConfig } from './sidecar-config';
 
 /** The path a command name resolves to (PATH lookup for bare names), or undefined. */
 export function findExecutable(command: string, pathEnv = process.env['PATH'] ?? ''): string | undefined {
-  const candidates = command.includes('/') ? [command] : pathEnv.split(delimiter).filter(Boolean).map((d) => join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : pathEnv
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, command));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -24,9 +29,11 @@ export function findExecutable(command: string, pathEnv = process.env['PATH'] ??
  */
 export function checkBinaries(cfg: SlurmSidecarConfig, log: Logger): void {
   for (const key of ['SbatchPath', 'SqueuePath', 'ScancelPath', 'BashPath'] as const) {
-    if (!findExecutable(cfg[key])) throw new ConfigError(`config key "${key}": "${cfg[key]}" is not an executable (or not on PATH)`, key);
+    if (!findExecutable(cfg[key]))
+      throw new ConfigError(`config key "${key}": "${cfg[key]}" is not an executable (or not on PATH)`, key);
   }
   for (const key of ['SacctPath', 'SinfoPath', 'ScontrolPath'] as const) {
-    if (cfg[key] !== '' && !findExecutable(cfg[key])) log.warn(`config key "${key}": "${cfg[key]}" not found; related features are degraded`, { key });
+    if (cfg[key] !== '' && !findExecutable(cfg[key]))
+      log.warn(`config key "${key}": "${cfg[key]}" not found; related features are degraded`, { key });
   }
 }

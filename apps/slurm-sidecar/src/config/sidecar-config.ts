@@ -24,12 +24,16 @@ const TaintSchema = Type.Object({
   Effect: Type.String({ default: 'NoSchedule' }),
 });
 
-const str = (d: string, description?: string) => Type.String({ default: d, ...(description ? { description } : {}) });
+const str = (d: string, description?: string) =>
+  Type.String({ default: d, ...(description ? { description } : {}) });
 const strings = (d: string[], description?: string) =>
   Type.Array(Type.String(), { default: d, ...(description ? { description } : {}) });
 
 export const SlurmSidecarConfigSchema = Type.Object({
-  SidecarPort: Type.Union([Type.String(), Type.Integer()], { default: '4000', description: 'TCP port (ignored with Socket)' }),
+  SidecarPort: Type.Union([Type.String(), Type.Integer()], {
+    default: '4000',
+    description: 'TCP port (ignored with Socket)',
+  }),
   Socket: str('', 'unix:///path/plugin.sock: listen on a unix socket instead of TCP'),
   SidecarHost: str('0.0.0.0', 'ours: interface the TCP listener binds (upstream: all interfaces)'),
   BearerTokenFile: str('', 'ours: file holding a token callers must send as Authorization: Bearer'),
@@ -45,7 +49,10 @@ export const SlurmSidecarConfigSchema = Type.Object({
   SingularityPrefix: str('', 'image prefix for singularity/apptainer; overrides ImagePrefix'),
   EnrootPrefix: str('', 'image prefix for enroot; overrides ImagePrefix'),
   BashPath: str('/bin/bash', 'interpreter of the job script (bash >= 4.4)'),
-  ExportPodData: Type.Boolean({ default: true, description: 'mount configMap/secret/projected/emptyDir volumes' }),
+  ExportPodData: Type.Boolean({
+    default: true,
+    description: 'mount configMap/secret/projected/emptyDir volumes',
+  }),
   ContainerRuntime: Type.Union(
     RUNTIME_NAMES.map((n) => Type.Literal(n)),
     { default: 'singularity' },
@@ -63,7 +70,11 @@ export const SlurmSidecarConfigSchema = Type.Object({
   MpiexecPath: str('mpiexec', 'ours: launcher used by the slurm-job.vk.io/mpi-flags annotation'),
   Partition: str('', 'ours: default --partition'),
   SlurmFlags: strings([], 'ours: sbatch flags for every job (before flavor and annotation flags)'),
-  CPUDefault: Type.Number({ minimum: 0, default: 1, description: 'ours: CPUs when neither pod nor flavor sets any' }),
+  CPUDefault: Type.Number({
+    minimum: 0,
+    default: 1,
+    description: 'ours: CPUs when neither pod nor flavor sets any',
+  }),
   MemoryDefault: Type.Union([Type.String(), Type.Number()], {
     default: '1G',
     description: 'ours: --mem when neither pod nor flavor sets memory; "" = let Slurm decide',
@@ -73,16 +84,33 @@ export const SlurmSidecarConfigSchema = Type.Object({
   DefaultFlavor: str(''),
   DefaultUID: Type.Optional(Type.Integer({ minimum: 0 })),
   Taints: Type.Array(TaintSchema, { default: [] }),
-  EnablePreExec: Type.Boolean({ default: false, description: 'ours: honour slurm-job.vk.io/pre-exec (raw shell)' }),
+  EnablePreExec: Type.Boolean({
+    default: false,
+    description: 'ours: honour slurm-job.vk.io/pre-exec (raw shell)',
+  }),
   EnableTunnelCommands: Type.Boolean({
     default: false,
     description: 'ours: honour interlink.eu/wstunnel-client-commands (raw shell)',
   }),
-  AllowedSlurmFlags: strings([], 'ours: long sbatch options pods may set by annotation; empty = built-in list'),
+  AllowedSlurmFlags: strings(
+    [],
+    'ours: long sbatch options pods may set by annotation; empty = built-in list',
+  ),
   AllowedHostPathPrefixes: strings(['/'], 'ours: hostPath volumes must be under one of these'),
-  LogTimestamps: Type.Boolean({ default: true, description: 'ours: timestamp every log line at capture time' }),
-  StatusCacheSeconds: Type.Number({ minimum: 0, default: 2, description: 'ours: max age of the squeue snapshot' }),
-  DeleteGraceMaxSeconds: Type.Number({ minimum: 0, default: 60, description: 'ours: cap on the pod grace period' }),
+  LogTimestamps: Type.Boolean({
+    default: true,
+    description: 'ours: timestamp every log line at capture time',
+  }),
+  StatusCacheSeconds: Type.Number({
+    minimum: 0,
+    default: 2,
+    description: 'ours: max age of the squeue snapshot',
+  }),
+  DeleteGraceMaxSeconds: Type.Number({
+    minimum: 0,
+    default: 60,
+    description: 'ours: cap on the pod grace period',
+  }),
   SubmitConcurrency: Type.Integer({ minimum: 1, default: 8, description: 'ours: parallel sbatch calls' }),
   MaxPods: str('', 'ours: "pods" capacity reported by ping'),
   VerboseLogging: Type.Boolean({ default: false }),

@@ -39,14 +39,19 @@ export interface SidecarSettings {
 }
 
 export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): SidecarSettings {
-  if (cfg.DataRootFolder.trim() === '') throw new ConfigError('config key "DataRootFolder": must not be empty', 'DataRootFolder');
+  if (cfg.DataRootFolder.trim() === '')
+    throw new ConfigError('config key "DataRootFolder": must not be empty', 'DataRootFolder');
   const dataRoot = resolve(cwd, cfg.DataRootFolder);
   if (cfg.Socket !== '' && !cfg.Socket.startsWith('unix://')) {
     throw new ConfigError(`config key "Socket": must start with unix:// (got "${cfg.Socket}")`, 'Socket');
   }
   let listen: string;
   try {
-    listen = pluginListenAddress({ Socket: cfg.Socket, SidecarPort: cfg.SidecarPort, SidecarHost: cfg.SidecarHost });
+    listen = pluginListenAddress({
+      Socket: cfg.Socket,
+      SidecarPort: cfg.SidecarPort,
+      SidecarHost: cfg.SidecarHost,
+    });
   } catch (err) {
     throw new ConfigError((err as Error).message, cfg.Socket ? 'Socket' : 'SidecarPort');
   }
@@ -55,14 +60,25 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
     try {
       token = readFileSync(cfg.BearerTokenFile, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError(`config key "BearerTokenFile": cannot read ${cfg.BearerTokenFile}: ${(err as Error).message}`, 'BearerTokenFile');
+      throw new ConfigError(
+        `config key "BearerTokenFile": cannot read ${cfg.BearerTokenFile}: ${(err as Error).message}`,
+        'BearerTokenFile',
+      );
     }
-    if (token === '') throw new ConfigError(`config key "BearerTokenFile": ${cfg.BearerTokenFile} is empty`, 'BearerTokenFile');
+    if (token === '')
+      throw new ConfigError(
+        `config key "BearerTokenFile": ${cfg.BearerTokenFile} is empty`,
+        'BearerTokenFile',
+      );
   }
   for (const key of ['SbatchPath', 'ScancelPath', 'SqueuePath', 'SinfoPath', 'BashPath'] as const) {
     if (cfg[key].trim() === '') throw new ConfigError(`config key "${key}": must not be empty`, key);
   }
-  if (!isAbsolute(cfg.BashPath)) throw new ConfigError(`config key "BashPath": must be an absolute path (got "${cfg.BashPath}")`, 'BashPath');
+  if (!isAbsolute(cfg.BashPath))
+    throw new ConfigError(
+      `config key "BashPath": must be an absolute path (got "${cfg.BashPath}")`,
+      'BashPath',
+    );
 
   const allowed = new Set<RuntimeName>();
   for (const [i, name] of cfg.AllowedContainerRuntimes.entries()) {
@@ -98,15 +114,24 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
   if (cfg.DefaultFlavor !== '') {
     defaultFlavor = flavors.get(cfg.DefaultFlavor);
     if (!defaultFlavor) {
-      throw new ConfigError(`config key "DefaultFlavor": no flavor named "${cfg.DefaultFlavor}"`, 'DefaultFlavor');
+      throw new ConfigError(
+        `config key "DefaultFlavor": no flavor named "${cfg.DefaultFlavor}"`,
+        'DefaultFlavor',
+      );
     }
   }
   for (const [i, p] of cfg.AllowedHostPathPrefixes.entries()) {
     if (!isAbsolute(p)) {
-      throw new ConfigError(`config key "AllowedHostPathPrefixes[${i}]": must be an absolute path`, `AllowedHostPathPrefixes.${i}`);
+      throw new ConfigError(
+        `config key "AllowedHostPathPrefixes[${i}]": must be an absolute path`,
+        `AllowedHostPathPrefixes.${i}`,
+      );
     }
   }
-  const allowedFlags = cfg.AllowedSlurmFlags.length > 0 ? cfg.AllowedSlurmFlags.map((f) => f.replace(/^-+/, '')) : DEFAULT_ALLOWED_SLURM_FLAGS;
+  const allowedFlags =
+    cfg.AllowedSlurmFlags.length > 0
+      ? cfg.AllowedSlurmFlags.map((f) => f.replace(/^-+/, ''))
+      : DEFAULT_ALLOWED_SLURM_FLAGS;
   return {
     raw: cfg,
     dataRoot,
@@ -132,7 +157,10 @@ function memoryOf(value: string | number, key: string): number {
     if (bytes < 2 ** 20) throw new Error('less than 1 MiB');
     return bytes;
   } catch (err) {
-    throw new ConfigError(`config key "${key}": invalid memory size "${value}" (${(err as Error).message}; e.g. 16G, 32000M)`, key);
+    throw new ConfigError(
+      `config key "${key}": invalid memory size "${value}" (${(err as Error).message}; e.g. 16G, 32000M)`,
+      key,
+    );
   }
 }
 

@@ -28,9 +28,19 @@ export function parseStamped(buf: Buffer): { lines: LogLine[]; used: number } {
     const nl = buf.indexOf(NEWLINE, pos);
     if (nl < 0) break;
     const s1 = buf.indexOf(SPACE, pos);
-    if (s1 > pos && s1 + 2 < nl + 1 && buf[s1 + 2] === SPACE && (buf[s1 + 1] === 0x46 || buf[s1 + 1] === 0x50)) {
+    if (
+      s1 > pos &&
+      s1 + 2 < nl + 1 &&
+      buf[s1 + 2] === SPACE &&
+      (buf[s1 + 1] === 0x46 || buf[s1 + 1] === 0x50)
+    ) {
       const epoch = buf.toString('latin1', pos, s1).replace(',', '.');
-      lines.push({ epoch, ms: Number(epoch) * 1000, text: buf.subarray(s1 + 3, nl), complete: buf[s1 + 1] === 0x46 });
+      lines.push({
+        epoch,
+        ms: Number(epoch) * 1000,
+        text: buf.subarray(s1 + 3, nl),
+        complete: buf[s1 + 1] === 0x46,
+      });
     } else {
       // Not one of our records (should not happen): keep the text rather than lose it.
       lines.push({ text: buf.subarray(pos, nl), complete: true });
@@ -86,7 +96,9 @@ export function formatTimestamp(epoch: string | undefined, fallbackMs: number): 
     frac = f.padEnd(9, '0').slice(0, 9);
   } else {
     seconds = Math.floor(fallbackMs / 1000);
-    frac = String(Math.round(fallbackMs % 1000)).padStart(3, '0').padEnd(9, '0');
+    frac = String(Math.round(fallbackMs % 1000))
+      .padStart(3, '0')
+      .padEnd(9, '0');
   }
   const base = new Date(seconds * 1000).toISOString().slice(0, 19);
   const trimmed = frac.replace(/0+$/, '');

@@ -29,7 +29,11 @@ export interface LogOptions {
  * byte limit on what is sent. With follow the stream continues with new lines until the
  * container is done (and its output drained), the caller aborts, or the byte limit is hit.
  */
-export async function readContainerLog(target: LogTarget, opts: LogOptions, signal: AbortSignal): Promise<Readable> {
+export async function readContainerLog(
+  target: LogTarget,
+  opts: LogOptions,
+  signal: AbortSignal,
+): Promise<Readable> {
   const initial = await readFrom(target, 0, !opts.follow);
   let lines = filterSince(joinPartials(initial.lines), opts.sinceMs, initial.mtimeMs);
   if (opts.tail > 0) lines = lines.slice(-opts.tail);
@@ -43,7 +47,14 @@ export async function readContainerLog(target: LogTarget, opts: LogOptions, sign
   return out;
 }
 
-async function follow(target: LogTarget, opts: LogOptions, signal: AbortSignal, out: PassThrough, limiter: ByteLimit, start: number) {
+async function follow(
+  target: LogTarget,
+  opts: LogOptions,
+  signal: AbortSignal,
+  out: PassThrough,
+  limiter: ByteLimit,
+  start: number,
+) {
   let offset = start;
   let pendingPartial: LogLine | undefined;
   let watcher: FSWatcher | undefined;
@@ -64,8 +75,14 @@ async function follow(target: LogTarget, opts: LogOptions, signal: AbortSignal, 
       pendingPartial = !done && lines.at(-1)?.complete === false ? lines.pop() : undefined;
       lines = filterSince(lines, opts.sinceMs, chunk.mtimeMs);
       if (lines.length > 0) {
-        const buf = limiter.take(Buffer.concat(lines.map((l) => renderLine(l, opts.timestamps, chunk.mtimeMs))));
-        if (!out.write(buf)) await new Promise<void>((r) => { out.once('drain', r); out.once('close', r); });
+        const buf = limiter.take(
+          Buffer.concat(lines.map((l) => renderLine(l, opts.timestamps, chunk.mtimeMs))),
+        );
+        if (!out.write(buf))
+          await new Promise<void>((r) => {
+            out.once('drain', r);
+            out.once('close', r);
+          });
         if (limiter.exhausted) break;
       }
       if (done && chunk.used === 0) break;
@@ -86,7 +103,8 @@ async function follow(target: LogTarget, opts: LogOptions, signal: AbortSignal, 
       });
       wake = undefined;
     }
-    if (pendingPartial && !closed()) out.write(limiter.take(renderLine(pendingPartial, opts.timestamps, Date.now())));
+    if (pendingPartial && !closed())
+      out.write(limiter.take(renderLine(pendingPartial, opts.timestamps, Date.now())));
   } finally {
     watcher?.close();
     signal.removeEventListener('abort', nudge);
@@ -95,7 +113,11 @@ async function follow(target: LogTarget, opts: LogOptions, signal: AbortSignal, 
 }
 
 /** Reads the file from `offset`; `final` = the file will not grow, so a trailing raw partial line counts. */
-async function readFrom(target: LogTarget, offset: number, final: boolean): Promise<{ lines: LogLine[]; used: number; mtimeMs: number }> {
+async function readFrom(
+  target: LogTarget,
+  offset: number,
+  final: boolean,
+): Promise<{ lines: LogLine[]; used: number; mtimeMs: number }> {
   let buf: Buffer;
   let mtimeMs = Date.now();
   try {

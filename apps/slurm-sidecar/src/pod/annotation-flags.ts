@@ -29,27 +29,112 @@ const SHORT_WITH_VALUE: Record<string, string> = {
   B: 'extra-node-info',
 };
 /** Short options without a value. */
-const SHORT_SWITCHES: Record<string, string> = { s: 'oversubscribe', k: 'no-kill', H: 'hold', O: 'overcommit', Q: 'quiet', W: 'wait', h: 'help', V: 'version', v: 'verbose' };
+const SHORT_SWITCHES: Record<string, string> = {
+  s: 'oversubscribe',
+  k: 'no-kill',
+  H: 'hold',
+  O: 'overcommit',
+  Q: 'quiet',
+  W: 'wait',
+  h: 'help',
+  V: 'version',
+  v: 'verbose',
+};
 
 /** Options a pod may set through `slurm-job.vk.io/flags` unless the configuration lists others. */
 export const DEFAULT_ALLOWED_SLURM_FLAGS = [
-  'account', 'acctg-freq', 'begin', 'comment', 'constraint', 'core-spec', 'cores-per-socket', 'cpu-freq',
-  'cpus-per-gpu', 'cpus-per-task', 'deadline', 'delay-boot', 'distribution', 'exclude', 'exclusive',
-  'extra-node-info', 'gpu-bind', 'gpu-freq', 'gpus', 'gpus-per-node', 'gpus-per-socket', 'gpus-per-task', 'gres',
-  'gres-flags', 'hint', 'licenses', 'mail-type', 'mail-user', 'mem', 'mem-bind', 'mem-per-cpu', 'mem-per-gpu',
-  'mincpus', 'network', 'nice', 'no-requeue', 'nodelist', 'nodes', 'ntasks', 'ntasks-per-core', 'ntasks-per-gpu',
-  'ntasks-per-node', 'ntasks-per-socket', 'oversubscribe', 'partition', 'prefer', 'priority', 'qos', 'requeue',
-  'reservation', 'signal', 'sockets-per-node', 'spread-job', 'switches', 'thread-spec', 'threads-per-core', 'time',
-  'time-min', 'tmp', 'use-min-nodes', 'wckey',
+  'account',
+  'acctg-freq',
+  'begin',
+  'comment',
+  'constraint',
+  'core-spec',
+  'cores-per-socket',
+  'cpu-freq',
+  'cpus-per-gpu',
+  'cpus-per-task',
+  'deadline',
+  'delay-boot',
+  'distribution',
+  'exclude',
+  'exclusive',
+  'extra-node-info',
+  'gpu-bind',
+  'gpu-freq',
+  'gpus',
+  'gpus-per-node',
+  'gpus-per-socket',
+  'gpus-per-task',
+  'gres',
+  'gres-flags',
+  'hint',
+  'licenses',
+  'mail-type',
+  'mail-user',
+  'mem',
+  'mem-bind',
+  'mem-per-cpu',
+  'mem-per-gpu',
+  'mincpus',
+  'network',
+  'nice',
+  'no-requeue',
+  'nodelist',
+  'nodes',
+  'ntasks',
+  'ntasks-per-core',
+  'ntasks-per-gpu',
+  'ntasks-per-node',
+  'ntasks-per-socket',
+  'oversubscribe',
+  'partition',
+  'prefer',
+  'priority',
+  'qos',
+  'requeue',
+  'reservation',
+  'signal',
+  'sockets-per-node',
+  'spread-job',
+  'switches',
+  'thread-spec',
+  'threads-per-core',
+  'time',
+  'time-min',
+  'tmp',
+  'use-min-nodes',
+  'wckey',
 ];
 
 /**
  * Options that would break how the sidecar tracks and reads the job (output files, working
  * directory, job name, blocking submission), refused even when configured.
  */
-const NEVER_ALLOWED = new Set(['output', 'error', 'input', 'chdir', 'job-name', 'parsable', 'wait', 'array', 'wrap', 'test-only', 'help', 'usage', 'version']);
+const NEVER_ALLOWED = new Set([
+  'output',
+  'error',
+  'input',
+  'chdir',
+  'job-name',
+  'parsable',
+  'wait',
+  'array',
+  'wrap',
+  'test-only',
+  'help',
+  'usage',
+  'version',
+]);
 /** Additionally refused from pods: identity and environment of the job. */
-const NEVER_FROM_PODS = new Set(['uid', 'gid', 'export', 'export-file', 'get-user-env', 'container', 'container-id']);
+const NEVER_FROM_PODS = new Set([
+  'uid',
+  'gid',
+  'export',
+  'export-file',
+  'get-user-env',
+  'container',
+  'container-id',
+]);
 
 export class FlagError extends Error {
   override readonly name = 'FlagError';
@@ -62,7 +147,10 @@ export class FlagError extends Error {
  * normalised to long names. With `allowed` set (pod annotations) every option must be in
  * it; without it (administrator configuration) only options that break the sidecar are refused.
  */
-export function parseFlagList(words: readonly string[], allowed: ReadonlySet<string> | undefined): SbatchFlag[] {
+export function parseFlagList(
+  words: readonly string[],
+  allowed: ReadonlySet<string> | undefined,
+): SbatchFlag[] {
   const tokens = words.flatMap((w) => splitShellWords(w));
   const flags: SbatchFlag[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -108,7 +196,8 @@ function check(flag: SbatchFlag, allowed: ReadonlySet<string> | undefined): void
   if (flag.value !== undefined && /[\0\n\r]/.test(flag.value)) {
     throw new FlagError(`value of --${flag.name} must not contain newlines or NUL`);
   }
-  if (NEVER_ALLOWED.has(flag.name)) throw new FlagError(`--${flag.name} is managed by the sidecar and cannot be set`);
+  if (NEVER_ALLOWED.has(flag.name))
+    throw new FlagError(`--${flag.name} is managed by the sidecar and cannot be set`);
   if (allowed) {
     if (NEVER_FROM_PODS.has(flag.name)) throw new FlagError(`--${flag.name} cannot be set by a pod`);
     if (!allowed.has(flag.name)) throw new FlagError(`--${flag.name} is not in the allowed sbatch options`);

@@ -4,10 +4,16 @@ import type { V1Container } from '@kubernetes/client-node';
 import type { RetrievedPodData } from '@interlink/api';
 import type { RuntimeName } from '../config/sidecar-config';
 import type { SidecarSettings } from '../config/sidecar-settings';
-import type { ContainerPlan, EnvVar, JobPlan, RuntimeSettings } from '../script/job-plan';
+import {
+  CUSTOM_SCRIPT_CONTAINER,
+  type ContainerPlan,
+  type EnvVar,
+  type JobPlan,
+  type RuntimeSettings,
+} from '../script/job-plan';
 import { planProblems } from '../script/sbatch-script';
 import { splitShellWords } from '../shell/shell-words';
-import { jobDirName, type ContainerKind } from '../store/job-files';
+import { JobFiles, jobDirName, type ContainerKind } from '../store/job-files';
 import { Annotations, PodSpecError } from './annotations';
 import { parseFlagList } from './annotation-flags';
 import { checkLiteral, checkPodIdentity, isDnsLabel } from './names';
@@ -27,7 +33,11 @@ const URI_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
  * resources, volumes and runtime constraints. Throws PodSpecError with a message that says
  * which field is wrong; nothing touches the disk or Slurm here.
  */
-export function buildJob(data: RetrievedPodData, settings: SidecarSettings, processUid: number | undefined): BuiltJob {
+export function buildJob(
+  data: RetrievedPodData,
+  settings: SidecarSettings,
+  processUid: number | undefined,
+): BuiltJob {
   const pod = data.pod;
   const meta = pod.metadata;
   const { namespace, uid, name: podName } = checkPodIdentity(meta?.namespace, meta?.uid, meta?.name);
@@ -127,13 +137,16 @@ export function buildJob(data: RetrievedPodData, settings: SidecarSettings, proc
   };
   const podIp = annotations[Annotations.podIp];
   if (podIp) {
-    if (isIP(podIp) === 0) throw new PodSpecError(`annotation ${Annotations.podIp}: "${podIp}" is not an IP address`);
+    if (isIP(podIp) === 0)
+      throw new PodSpecError(`annotation ${Annotations.podIp}: "${podIp}" is not an IP address`);
     plan.podIp = podIp;
   }
   const preExec = annotations[Annotations.preExec];
   if (preExec) {
     if (!settings.raw.EnablePreExec) {
-      throw new PodSpecError(`annotation ${Annotations.preExec} runs shell code on the host and is disabled here (EnablePreExec: false)`);
+      throw new PodSpecError(
+        `annotation ${Annotations.preExec} runs shell code on the host and is disabled here (EnablePreExec: false)`,
+      );
     }
     plan.preExec = preExec;
   }
@@ -141,6 +154,27 @@ export function buildJob(data: RetrievedPodData, settings: SidecarSettings, proc
   if (tunnel) {
     if (settings.raw.EnableTunnelCommands) plan.tunnelCommands = tunnel;
     else warnings.push(`annotation ${Annotations.tunnelCommands} ignored (EnableTunnelCommands: false)`);
+  }
+  if (data.jobScript) {
+    if (data.jobScript.includes('\0')) throw new PodSpecError('jobScript contains a NUL byte');
+    plan.customScript = data.jobScript;
+    plan.initContainers = [];
+    plan.containers = [
+      {
+        kind: 'run',
+        index: 0,
+        name: CUSTOM_SCRIPT_CONTAINER,
+        runtime: 'none',
+        image: '',
+        command: [settings.raw.BashPath, JobFiles.customScript(jobDir)],
+        args: [],
+        env: [],
+        mounts: [],
+        nvidiaGpus: 0,
+        amdGpus: 0,
+        runtimeOptions: [],
+      },
+    ];
   }
   const problems = planProblems(plan);
   if (problems.length > 0) throw new PodSpecError(problems.join('; '));
@@ -170,7 +204,8 @@ function envOf(c: V1Container, warnings: string[]): EnvVar[] {
     if (!e.name || e.name.includes('=')) throw new PodSpecError(`${where}: invalid name`);
     checkLiteral(e.name, `${where} name`);
     if (e.value === undefined || e.value === null) {
-      if (e.valueFrom) warnings.push(`${where}: valueFrom was not resolved by the node controller; variable not set`);
+      if (e.valueFrom)
+        warnings.push(`${where}: valueFrom was not resolved by the node controller; variable not set`);
       else byName.set(e.name, '');
       continue;
     }
@@ -179,7 +214,12 @@ function envOf(c: V1Container, warnings: string[]): EnvVar[] {
   return [...byName].map(([name, value]) => ({ name, value }));
 }
 
-export function resolveImage(image: string, runtime: RuntimeName, settings: SidecarSettings, imageRoot: string | undefined): string {
+export function resolveImage(
+  image: string,
+  runtime: RuntimeName,
+  settings: SidecarSettings,
+  imageRoot: string | undefined,
+): string {
   if (runtime === 'docker' || runtime === 'podman' || runtime === 'none') return image;
   if (image.startsWith('/') || URI_SCHEME.test(image)) return image;
   const runtimePrefix = runtime === 'enroot' ? settings.raw.EnrootPrefix : settings.raw.SingularityPrefix;

@@ -19,7 +19,8 @@ export function checkPodIdentity(
   uid: string | undefined,
   name: string | undefined,
 ): { namespace: string; uid: string; name: string } {
-  if (!namespace || !isDnsLabel(namespace)) throw new PodSpecError(`metadata.namespace "${namespace ?? ''}" is not a valid DNS label`);
+  if (!namespace || !isDnsLabel(namespace))
+    throw new PodSpecError(`metadata.namespace "${namespace ?? ''}" is not a valid DNS label`);
   if (!uid || !isPodUid(uid)) throw new PodSpecError(`metadata.uid "${uid ?? ''}" is not a UUID`);
   if (!name) throw new PodSpecError('metadata.name is empty');
   return { namespace, uid, name };
@@ -27,6 +28,7 @@ export function checkPodIdentity(
 
 /** Text that must reach a process unchanged: no NUL (impossible in argv/env) and valid Unicode. */
 export function checkLiteral(value: string, where: string): void {
-  if (value.includes('\0')) throw new PodSpecError(`${where} contains a NUL byte, which no process can receive`);
+  if (value.includes('\0'))
+    throw new PodSpecError(`${where} contains a NUL byte, which no process can receive`);
   if (LONE_SURROGATE.test(value)) throw new PodSpecError(`${where} is not valid Unicode (lone surrogate)`);
 }

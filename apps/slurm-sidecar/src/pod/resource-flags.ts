@@ -84,7 +84,8 @@ export function assembleSbatchFlags(input: FlagInputs): SbatchFlag[] {
 
   const perUnitMemory = hasFlag(flags, 'mem-per-cpu') || hasFlag(flags, 'mem-per-gpu');
   if (perUnitMemory) flags = flags.filter((f) => f.name !== 'mem');
-  else if (res.memoryBytes !== undefined) fromPod.push({ name: 'mem', value: `${memoryMegabytes(res.memoryBytes)}M` });
+  else if (res.memoryBytes !== undefined)
+    fromPod.push({ name: 'mem', value: `${memoryMegabytes(res.memoryBytes)}M` });
   else if (!hasFlag(flags, 'mem')) {
     const bytes = flavor?.memoryDefault || settings.memoryDefault;
     if (bytes > 0) fromPod.push({ name: 'mem', value: `${memoryMegabytes(bytes)}M` });
@@ -95,22 +96,33 @@ export function assembleSbatchFlags(input: FlagInputs): SbatchFlag[] {
     ['gpus', 'gpus-per-node', 'gpus-per-task', 'gpus-per-socket'].some((n) => hasFlag(flags, n)) ||
     /(^|,)gpu[:,]|(^|,)gpu$/.test(flagValue(flags, 'gres') ?? '');
   if (gpus > 0 && !gpuAlreadyRequested) {
-    fromPod.push(settings.raw.GPUFlag === 'gpus' ? { name: 'gpus', value: String(gpus) } : { name: 'gres', value: `gpu:${gpus}` });
+    fromPod.push(
+      settings.raw.GPUFlag === 'gpus'
+        ? { name: 'gpus', value: String(gpus) }
+        : { name: 'gres', value: `gpu:${gpus}` },
+    );
   }
 
   const deadline = pod.spec?.activeDeadlineSeconds;
-  if (typeof deadline === 'number' && deadline > 0) fromPod.push({ name: 'time', value: String(deadlineMinutes(deadline)) });
+  if (typeof deadline === 'number' && deadline > 0)
+    fromPod.push({ name: 'time', value: String(deadlineMinutes(deadline)) });
   if (input.uid !== undefined) fromPod.push({ name: 'uid', value: String(input.uid) });
   return mergeFlags(flags, fromPod);
 }
 
 /** Flavor choice: annotation, then GPU auto-detection, then DefaultFlavor. */
-export function selectFlavor(pod: V1Pod, settings: SidecarSettings, annotation: string | undefined): Flavor | undefined {
+export function selectFlavor(
+  pod: V1Pod,
+  settings: SidecarSettings,
+  annotation: string | undefined,
+): Flavor | undefined {
   if (annotation !== undefined && annotation !== '') {
     const f = settings.flavors.get(annotation);
     if (!f) {
       const known = [...settings.flavors.keys()].join(', ') || 'none configured';
-      throw new Error(`unknown flavor "${annotation}" in annotation slurm-job.vk.io/flavor (known: ${known})`);
+      throw new Error(
+        `unknown flavor "${annotation}" in annotation slurm-job.vk.io/flavor (known: ${known})`,
+      );
     }
     return f;
   }
@@ -118,9 +130,13 @@ export function selectFlavor(pod: V1Pod, settings: SidecarSettings, annotation: 
   const gpus = res.nvidiaGpus + res.amdGpus;
   if (gpus > 0) {
     const gpuFlavors = [...settings.flavors.values()].filter(
-      (f) => f.name.toLowerCase().includes('gpu') || f.flags.some((fl) => `${fl.name}=${fl.value ?? ''}`.includes('gpu')),
+      (f) =>
+        f.name.toLowerCase().includes('gpu') ||
+        f.flags.some((fl) => `${fl.name}=${fl.value ?? ''}`.includes('gpu')),
     );
-    const exact = gpuFlavors.find((f) => f.flags.some((fl) => fl.name === 'gres' && fl.value === `gpu:${gpus}`));
+    const exact = gpuFlavors.find((f) =>
+      f.flags.some((fl) => fl.name === 'gres' && fl.value === `gpu:${gpus}`),
+    );
     if (exact ?? gpuFlavors[0]) return exact ?? gpuFlavors[0];
   }
   return settings.defaultFlavor;

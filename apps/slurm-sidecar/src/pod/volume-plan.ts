@@ -43,7 +43,11 @@ const PRIVATE_MASK = 0o700;
  * mounts per container. Every path derived from the pod (keys, items, subPath) is checked to
  * stay inside its volume directory.
  */
-export function planVolumes(pod: V1Pod, retrieved: readonly RetrievedContainer[], opts: VolumeOptions): VolumePlan {
+export function planVolumes(
+  pod: V1Pod,
+  retrieved: readonly RetrievedContainer[],
+  opts: VolumeOptions,
+): VolumePlan {
   const plan: VolumePlan = { dirs: [], files: [], hostPaths: [], mounts: new Map(), warnings: [] };
   const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   const prepared = new Map<string, string | null>();
@@ -55,7 +59,8 @@ export function planVolumes(pod: V1Pod, retrieved: readonly RetrievedContainer[]
       const vol = volumes.get(vm.name);
       if (!vol) throw new PodSpecError(`${where}: no pod volume with that name`);
       if (vm.subPathExpr) throw new PodSpecError(`${where}: subPathExpr is not supported`);
-      if (!vm.mountPath || !isAbsolute(vm.mountPath)) throw new PodSpecError(`${where}: mountPath "${vm.mountPath ?? ''}" must be absolute`);
+      if (!vm.mountPath || !isAbsolute(vm.mountPath))
+        throw new PodSpecError(`${where}: mountPath "${vm.mountPath ?? ''}" must be absolute`);
       checkLiteral(vm.mountPath, `${where} mountPath`);
       if (!prepared.has(vol.name)) prepared.set(vol.name, prepareVolume(vol, c.name, retrieved, opts, plan));
       const root = prepared.get(vol.name);
@@ -105,7 +110,16 @@ function prepareVolume(
       if (vol.configMap.optional) return dir;
       throw new PodSpecError(`${where}: configMap "${vol.configMap.name ?? ''}" was not sent with the pod`);
     }
-    addKeys(plan, dir, configMapData(cm), vol.configMap.items, vol.configMap.defaultMode ?? 0o644, 0o777, where, !!vol.configMap.optional);
+    addKeys(
+      plan,
+      dir,
+      configMapData(cm),
+      vol.configMap.items,
+      vol.configMap.defaultMode ?? 0o644,
+      0o777,
+      where,
+      !!vol.configMap.optional,
+    );
     return dir;
   }
   if (vol.secret) {
@@ -116,7 +130,16 @@ function prepareVolume(
       if (vol.secret.optional) return dir;
       throw new PodSpecError(`${where}: secret "${vol.secret.secretName ?? ''}" was not sent with the pod`);
     }
-    addKeys(plan, dir, secretData(s, where), vol.secret.items, vol.secret.defaultMode ?? 0o644, PRIVATE_MASK, where, !!vol.secret.optional);
+    addKeys(
+      plan,
+      dir,
+      secretData(s, where),
+      vol.secret.items,
+      vol.secret.defaultMode ?? 0o644,
+      PRIVATE_MASK,
+      where,
+      !!vol.secret.optional,
+    );
     return dir;
   }
   // projected and downwardAPI arrive flattened into a pseudo-ConfigMap named after the volume.
@@ -124,7 +147,9 @@ function prepareVolume(
   plan.dirs.push({ path: dir, mode: 0o700 });
   const pm = pools.flatMap((r) => r.projectedvolumemaps ?? []).find((x) => x.metadata?.name === vol.name);
   if (!pm) {
-    plan.warnings.push(`${where}: no projected data was sent (DisableProjectedVolumes?); mounting an empty directory`);
+    plan.warnings.push(
+      `${where}: no projected data was sent (DisableProjectedVolumes?); mounting an empty directory`,
+    );
     return dir;
   }
   const mode = vol.projected?.defaultMode ?? vol.downwardAPI?.defaultMode ?? 0o644;
@@ -138,7 +163,9 @@ function hostPathSource(vol: V1Volume, opts: VolumeOptions, plan: VolumePlan): s
   checkLiteral(raw, `${where} hostPath.path`);
   if (!isAbsolute(raw)) throw new PodSpecError(`${where}: hostPath.path "${raw}" must be absolute`);
   const path = resolve(raw);
-  const allowed = opts.allowedHostPathPrefixes.some((p) => p === sep || path === p || path.startsWith(p + sep));
+  const allowed = opts.allowedHostPathPrefixes.some(
+    (p) => p === sep || path === p || path.startsWith(p + sep),
+  );
   if (!allowed) throw new PodSpecError(`${where}: hostPath "${path}" is outside AllowedHostPathPrefixes`);
   plan.hostPaths.push({ volume: vol.name, path, type: vol.hostPath?.type ?? '' });
   return path;
@@ -154,7 +181,8 @@ function configMapData(cm: V1ConfigMap): Map<string, Buffer> {
 function secretData(s: V1Secret, where: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(s.data ?? {})) {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s+/g, ''))) throw new PodSpecError(`${where}: secret key "${k}" is not base64`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s+/g, '')))
+      throw new PodSpecError(`${where}: secret key "${k}" is not base64`);
     out.set(k, Buffer.from(v, 'base64'));
   }
   return out;
@@ -180,7 +208,11 @@ function addKeys(
       if (optional) continue;
       throw new PodSpecError(`${where}: key "${s.key}" not found`);
     }
-    plan.files.push({ path: insideDir(dir, s.path, `${where} key "${s.key}"`), content, mode: s.mode & mask & 0o777 });
+    plan.files.push({
+      path: insideDir(dir, s.path, `${where} key "${s.key}"`),
+      content,
+      mode: s.mode & mask & 0o777,
+    });
   }
 }
 
@@ -192,6 +224,7 @@ export function insideDir(dir: string, rel: string, where: string): string {
     throw new PodSpecError(`${where}: path "${rel}" must be relative without "." or ".." segments`);
   }
   const full = join(dir, ...parts);
-  if (!full.startsWith(dir + sep)) throw new PodSpecError(`${where}: path "${rel}" leaves the volume directory`);
+  if (!full.startsWith(dir + sep))
+    throw new PodSpecError(`${where}: path "${rel}" leaves the volume directory`);
   return full;
 }

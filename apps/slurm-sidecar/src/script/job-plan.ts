@@ -71,6 +71,14 @@ export interface JobPlan {
   preExec?: string;
   initContainers: ContainerPlan[];
   containers: ContainerPlan[];
+  /**
+   * A job script sent by the relay (builder or template). It then runs as the only
+   * container, named CUSTOM_SCRIPT_CONTAINER, and stands for every container of the pod.
+   */
+  customScript?: string;
   logTimestamps: boolean;
   runtimes: RuntimeSettings;
 }
+
+/** Name of the pseudo-container that runs a relay-provided job script (upstream's name). */
+export const CUSTOM_SCRIPT_CONTAINER = 'jobScript';

@@ -18,13 +18,17 @@ export function renderSbatchScript(plan: JobPlan): string {
   const all = [...plan.initContainers, ...plan.containers];
   const out: string[] = [];
   out.push(`#!${plan.bashPath}`);
-  out.push(`# interLink Slurm sidecar job for pod ${plan.namespace}/${plan.podName} (uid ${plan.uid}). Generated; do not edit.`);
+  out.push(
+    `# interLink Slurm sidecar job for pod ${plan.namespace}/${plan.podName} (uid ${plan.uid}). Generated; do not edit.`,
+  );
   out.push(`JOB_DIR=${q(plan.jobDir)}`);
   out.push('cd -- "$JOB_DIR" || exit 1');
   out.push('umask 077');
   out.push(...HELPERS(plan.logTimestamps));
   out.push('');
-  out.push(`printf 'interLink: Slurm job %s for pod %s on %s\\n' "\${SLURM_JOB_ID:-?}" ${q(`${plan.namespace}/${plan.podName}`)} "\${HOSTNAME:-?}"`);
+  out.push(
+    `printf 'interLink: Slurm job %s for pod %s on %s\\n' "\${SLURM_JOB_ID:-?}" ${q(`${plan.namespace}/${plan.podName}`)} "\${HOSTNAME:-?}"`,
+  );
   if (plan.podIp !== undefined) out.push(`export POD_IP=${q(plan.podIp)}`);
   for (const [title, text] of [
     ['site prefix (CommandPrefix)', plan.commandPrefix],
@@ -37,7 +41,11 @@ export function renderSbatchScript(plan: JobPlan): string {
   out.push('');
   for (const c of all) {
     out.push(`${fnName(c)}() {`);
-    out.push(...runtimeFor(c.runtime).execLines(c, plan).map((l) => `  ${l}`));
+    out.push(
+      ...runtimeFor(c.runtime)
+        .execLines(c, plan)
+        .map((l) => `  ${l}`),
+    );
     out.push('}');
   }
   const cleanup = all.flatMap((c) => runtimeFor(c.runtime).cleanupLines(c, plan));
@@ -93,15 +101,15 @@ const HELPERS = (timestamps: boolean): string[] => [
   '# Time as epoch seconds with microseconds (bash 5), else from date(1).',
   '__il_now() { REPLY=${EPOCHREALTIME:-}; [[ -n $REPLY ]] || REPLY=$(date +%s.%N); }',
   '# Reads a NUL-separated NAME=value file into __il_env (exact bytes, no quoting).',
-  "__il_load_env() { __il_env=(); if [[ -s $1 ]]; then mapfile -d '' -t __il_env < \"$1\"; fi; }",
+  '__il_load_env() { __il_env=(); if [[ -s $1 ]]; then mapfile -d \'\' -t __il_env < "$1"; fi; }',
   ...(timestamps
     ? [
         '# Prefixes every line with its capture time; F = full line, P = partial last line.',
         '__il_stamp() {',
         "  trap '' TERM INT",
         '  local line',
-        "  while IFS= read -r line; do __il_now; printf '%s F %s\\n' \"$REPLY\" \"$line\"; done",
-        "  if [[ -n $line ]]; then __il_now; printf '%s P %s\\n' \"$REPLY\" \"$line\"; fi",
+        '  while IFS= read -r line; do __il_now; printf \'%s F %s\\n\' "$REPLY" "$line"; done',
+        '  if [[ -n $line ]]; then __il_now; printf \'%s P %s\\n\' "$REPLY" "$line"; fi',
         '}',
       ]
     : []),
@@ -109,13 +117,13 @@ const HELPERS = (timestamps: boolean): string[] => [
   '__il_run() {',
   '  local base="$JOB_DIR/$1-$2" rc',
   '  trap : TERM INT',
-  "  __il_now; printf '%s\\n' \"$REPLY\" > \"$base.started\"",
+  '  __il_now; printf \'%s\\n\' "$REPLY" > "$base.started"',
   timestamps
     ? '  ( trap - TERM INT; printf \'%s\\n\' "$BASHPID" > "$base.pid"; "$3" ) 2>&1 | __il_stamp >> "$base.log"'
     : '  ( trap - TERM INT; printf \'%s\\n\' "$BASHPID" > "$base.pid"; "$3" ) >> "$base.out" 2>&1',
   timestamps ? '  rc=${PIPESTATUS[0]}' : '  rc=$?',
-  "  __il_now; printf '%s\\n' \"$REPLY\" > \"$base.finished\"",
-  "  printf '%s\\n' \"$rc\" > \"$base.status\"",
+  '  __il_now; printf \'%s\\n\' "$REPLY" > "$base.finished"',
+  '  printf \'%s\\n\' "$rc" > "$base.status"',
   '  rm -f -- "$base.pid"',
   '  return "$rc"',
   '}',

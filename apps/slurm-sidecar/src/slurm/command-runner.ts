@@ -31,7 +31,11 @@ export class CommandError extends Error {
  * Resolves with the result whatever the exit code; rejects only when the program could not
  * be started, timed out or was aborted.
  */
-export function runCommand(path: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  path: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(path, args, {
       shell: false,
@@ -59,15 +63,24 @@ export function runCommand(path: string, args: readonly string[], opts: RunOptio
     if (opts.timeoutMs) {
       timer = setTimeout(() => {
         child.kill('SIGKILL');
-        finish(() => reject(new CommandError(path, undefined, `${path}: no answer within ${opts.timeoutMs} ms`)));
+        finish(() =>
+          reject(new CommandError(path, undefined, `${path}: no answer within ${opts.timeoutMs} ms`)),
+        );
       }, opts.timeoutMs);
     }
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => finish(() => reject(new CommandError(path, undefined, `${path}: ${e.message}`))));
+    child.on('error', (e) =>
+      finish(() => reject(new CommandError(path, undefined, `${path}: ${e.message}`))),
+    );
     child.on('close', (code, signal) =>
       finish(() =>
-        resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+        resolvePromise({
+          code,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
       ),
     );
   });

@@ -1,4 +1,10 @@
-import { CommandError, ConcurrencyLimit, runCommand, type CommandResult, type RunOptions } from './command-runner';
+import {
+  CommandError,
+  ConcurrencyLimit,
+  runCommand,
+  type CommandResult,
+  type RunOptions,
+} from './command-runner';
 import {
   SACCT_FIELDS,
   SINFO_FORMAT,
@@ -34,7 +40,8 @@ export class SlurmError extends Error {
 const TRANSIENT =
   /Unable to contact slurm controller|Socket timed out|Connection refused|Connection timed out|Zero Bytes were transmitted|Resource temporarily unavailable|Transport endpoint|standby mode|Communication connection failure|Slurm temporarily unable|Too many pending|no answer within|ENOENT|EAGAIN/i;
 
-const UNKNOWN_JOB = /Invalid job id specified|Invalid job id|Job has already finished|already completing or completed|Job\/step already/i;
+const UNKNOWN_JOB =
+  /Invalid job id specified|Invalid job id|Job has already finished|already completing or completed|Job\/step already/i;
 
 function failure(tool: string, r: CommandResult): SlurmError {
   const text = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code ?? r.signal}`).replace(/\s+$/, '');
@@ -68,7 +75,9 @@ export class SlurmCli {
 
   /** `sbatch --parsable <flags> <script>` → job id. */
   async submit(script: string, flags: readonly string[], cwd: string): Promise<string> {
-    const r = await this.submitLimit.run(() => this.exec('sbatch', ['--parsable', ...flags, script], { cwd }));
+    const r = await this.submitLimit.run(() =>
+      this.exec('sbatch', ['--parsable', ...flags, script], { cwd }),
+    );
     if (r.code !== 0) throw failure('sbatch', r);
     const id = /^(\d+)(?:;\S+)?\s*$/m.exec(r.stdout)?.[1];
     if (!id) throw new SlurmError(`sbatch: no job id in its output: ${r.stdout.trim() || '(empty)'}`, false);
@@ -81,7 +90,12 @@ export class SlurmCli {
    */
   async queue(jobIds: readonly string[]): Promise<Map<string, SlurmJobInfo>> {
     if (jobIds.length === 0) return new Map();
-    const r = await this.exec('squeue', ['--noheader', '--states=all', `--jobs=${jobIds.join(',')}`, `--format=${SQUEUE_FORMAT}`]);
+    const r = await this.exec('squeue', [
+      '--noheader',
+      '--states=all',
+      `--jobs=${jobIds.join(',')}`,
+      `--format=${SQUEUE_FORMAT}`,
+    ]);
     if (r.code !== 0) {
       if (UNKNOWN_JOB.test(r.stderr)) return new Map();
       throw failure('squeue', r);
@@ -93,7 +107,12 @@ export class SlurmCli {
   async queueByName(names: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (names.length === 0) return out;
-    const r = await this.exec('squeue', ['--noheader', '--states=all', `--name=${names.join(',')}`, '--format=%i|%j']);
+    const r = await this.exec('squeue', [
+      '--noheader',
+      '--states=all',
+      `--name=${names.join(',')}`,
+      '--format=%i|%j',
+    ]);
     if (r.code !== 0) throw failure('squeue', r);
     for (const line of r.stdout.split('\n')) {
       const [id, name] = line.trim().split('|');
@@ -143,7 +162,12 @@ export class SlurmCli {
 
   /** Nodes (of one partition, or all) with CPUs, memory and GPUs. */
   async nodes(partition?: string): Promise<SinfoNode[]> {
-    const args = ['--noheader', '--Node', `--format=${SINFO_FORMAT}`, ...(partition ? [`--partition=${partition}`] : [])];
+    const args = [
+      '--noheader',
+      '--Node',
+      `--format=${SINFO_FORMAT}`,
+      ...(partition ? [`--partition=${partition}`] : []),
+    ];
     const r = await this.exec('sinfo', args);
     if (r.code !== 0) throw failure('sinfo', r);
     return parseSinfoNodes(r.stdout);

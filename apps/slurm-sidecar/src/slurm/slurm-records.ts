@@ -102,7 +102,8 @@ export function parseScontrolJob(stdout: string): SlurmJobInfo | undefined {
   const line = stdout.split('\n').find((l) => l.startsWith('JobId='));
   if (!line) return undefined;
   const fields = new Map<string, string>();
-  for (const m of line.matchAll(/(?:^|\s)([A-Za-z:/]+)=(.*?)(?=\s+[A-Za-z:/]+=|$)/g)) fields.set(m[1] as string, m[2] as string);
+  for (const m of line.matchAll(/(?:^|\s)([A-Za-z:/]+)=(.*?)(?=\s+[A-Za-z:/]+=|$)/g))
+    fields.set(m[1] as string, m[2] as string);
   const jobId = fields.get('JobId');
   if (!jobId) return undefined;
   const start = parseSlurmTime(fields.get('StartTime'));
@@ -133,7 +134,12 @@ export function parseSinfoNodes(stdout: string): SinfoNode[] {
   for (const line of stdout.split('\n')) {
     const f = line.trim().split('|');
     if (f.length < 4 || !f[0]) continue;
-    byName.set(f[0], { node: f[0], cpus: Number(f[1]) || 0, memoryMb: Number(f[2]) || 0, gpus: gpusOf(f[3] ?? '') });
+    byName.set(f[0], {
+      node: f[0],
+      cpus: Number(f[1]) || 0,
+      memoryMb: Number(f[2]) || 0,
+      gpus: gpusOf(f[3] ?? ''),
+    });
   }
   return [...byName.values()];
 }

@@ -24,7 +24,10 @@ export function parseEpoch(text: string): Date | undefined {
 export class ContainerFilesReader {
   private readonly finished = new Map<string, ContainerRun>();
 
-  async read(jobDir: string, containers: readonly { kind: ContainerKind; name: string }[]): Promise<Map<string, ContainerRun>> {
+  async read(
+    jobDir: string,
+    containers: readonly { kind: ContainerKind; name: string }[],
+  ): Promise<Map<string, ContainerRun>> {
     const out = new Map<string, ContainerRun>();
     const pending = containers.filter((c) => {
       const cached = this.finished.get(cacheKey(jobDir, c.kind, c.name));
@@ -42,8 +45,13 @@ export class ContainerFilesReader {
       pending.map(async (c) => {
         const base = `${c.kind}-${c.name}`;
         const run: ContainerRun = {};
-        const text = async (ext: string) => (names.has(base + ext) ? readFile(join(jobDir, base + ext), 'utf8').catch(() => '') : '');
-        const [status, started, finished] = await Promise.all([text('.status'), text('.started'), text('.finished')]);
+        const text = async (ext: string) =>
+          names.has(base + ext) ? readFile(join(jobDir, base + ext), 'utf8').catch(() => '') : '';
+        const [status, started, finished] = await Promise.all([
+          text('.status'),
+          text('.started'),
+          text('.finished'),
+        ]);
         const code = status.trim();
         if (/^\d+$/.test(code)) run.exitCode = Number(code);
         const s = parseEpoch(started);

@@ -52,7 +52,9 @@ export class QueueSnapshot {
   }
 
   private async take(): Promise<Snapshot> {
-    const tracked = this.store.all().filter((r): r is JobRecord & { jobId: string } => !!r.jobId && !r.final && r.phase !== 'submitting');
+    const tracked = this.store
+      .all()
+      .filter((r): r is JobRecord & { jobId: string } => !!r.jobId && !r.final && r.phase !== 'submitting');
     const ids = tracked.map((r) => r.jobId);
     let jobs: Map<string, SlurmJobInfo>;
     try {
@@ -120,7 +122,12 @@ export class QueueSnapshot {
           observedAt: now,
         };
       } else if (snap.gone.has(rec.jobId)) {
-        final = { state: 'UNKNOWN', reason: 'left the queue without a record', source: 'none', observedAt: now };
+        final = {
+          state: 'UNKNOWN',
+          reason: 'left the queue without a record',
+          source: 'none',
+          observedAt: now,
+        };
       }
       if (!final) continue;
       const latest = this.store.get(rec.uid);

@@ -42,7 +42,11 @@ export function terminalReason(info: SlurmJobInfo | undefined, jobId: string | u
     BOOT_FAIL: ['SlurmBootFail', `Slurm job ${id} could not start: node boot failure`, 1],
     DEADLINE: ['DeadlineExceeded', `Slurm job ${id} reached its deadline`, 143],
     REVOKED: ['SlurmJobRevoked', `Slurm job ${id} was revoked`, 1],
-    FAILED: ['Error', `Slurm job ${id} failed${info?.reason && info.reason !== 'None' ? ` (${info.reason})` : ''}`, 1],
+    FAILED: [
+      'Error',
+      `Slurm job ${id} failed${info?.reason && info.reason !== 'None' ? ` (${info.reason})` : ''}`,
+      1,
+    ],
     SPECIAL_EXIT: ['Error', `Slurm job ${id} ended with a special exit`, 1],
     COMPLETED: ['Completed', `Slurm job ${id} completed`, 0],
     UNKNOWN: ['SlurmJobLost', `Slurm job ${id} left the queue without an accounting record or exit code`, 1],
@@ -51,13 +55,34 @@ export function terminalReason(info: SlurmJobInfo | undefined, jobId: string | u
   return { reason, message, defaultExit: fromSlurm ?? def };
 }
 
-const time = (d: Date | undefined): string | undefined => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined);
+const time = (d: Date | undefined): string | undefined =>
+  d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
 
-function status(name: string, image: string | undefined, state: V1ContainerState, ready = false): V1ContainerStatus {
-  return { name, state, lastState: {}, ready, restartCount: 0, image: image ?? '', imageID: '', started: !!state.running };
+function status(
+  name: string,
+  image: string | undefined,
+  state: V1ContainerState,
+  ready = false,
+): V1ContainerStatus {
+  return {
+    name,
+    state,
+    lastState: {},
+    ready,
+    restartCount: 0,
+    image: image ?? '',
+    imageID: '',
+    started: !!state.running,
+  };
 }
 
-function terminated(run: ContainerRun, exitCode: number, reason: string, message: string | undefined, fallbackEnd?: Date): V1ContainerState {
+function terminated(
+  run: ContainerRun,
+  exitCode: number,
+  reason: string,
+  message: string | undefined,
+  fallbackEnd?: Date,
+): V1ContainerState {
   const startedAt = time(run.startedAt);
   const finishedAt = time(run.finishedAt ?? fallbackEnd);
   return {
@@ -81,7 +106,13 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
   const info = job.kind === 'slurm' ? job.info : undefined;
   const state = info?.state;
   const ended = job.kind === 'gone' || (state !== undefined && isTerminalState(state));
-  const pending = job.kind === 'submitting' || (!ended && (state === 'PENDING' || state === 'CONFIGURING' || state?.startsWith('REQUEUE') || state === 'RESV_DEL_HOLD'));
+  const pending =
+    job.kind === 'submitting' ||
+    (!ended &&
+      (state === 'PENDING' ||
+        state === 'CONFIGURING' ||
+        state?.startsWith('REQUEUE') ||
+        state === 'RESV_DEL_HOLD'));
   const end = terminalReason(info, pod.jobId);
 
   if (pending) {
@@ -90,7 +121,10 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
       waiting:
         job.kind === 'submitting'
           ? { reason: 'Submitting', message: 'the job is being submitted to Slurm' }
-          : { reason: slurmReason, message: `Slurm job ${pod.jobId ?? '?'} is pending (reason: ${info?.reason ?? 'None'})` },
+          : {
+              reason: slurmReason,
+              message: `Slurm job ${pod.jobId ?? '?'} is pending (reason: ${info?.reason ?? 'None'})`,
+            },
     };
     return {
       name: pod.name,
@@ -104,7 +138,11 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
 
   // A terminated container's reason: its own success, else why the job ended.
   const finishedReason = (code: number): [string, string | undefined] =>
-    code === 0 ? ['Completed', undefined] : ['Completed', 'Error', 'SlurmJobLost'].includes(end.reason) ? ['Error', undefined] : [end.reason, end.message];
+    code === 0
+      ? ['Completed', undefined]
+      : ['Completed', 'Error', 'SlurmJobLost'].includes(end.reason)
+        ? ['Error', undefined]
+        : [end.reason, end.message];
 
   let failedInit: { name: string; code: number } | undefined;
   let initRunning = false;
@@ -116,8 +154,17 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
       return status(c.name, c.image, terminated(r, r.exitCode, reason, message));
     }
     if (ended) {
-      if (r.startedAt) return status(c.name, c.image, terminated(r, end.defaultExit, end.reason, end.message, info?.endTime));
-      return status(c.name, c.image, terminated(r, end.defaultExit, end.reason, `${end.message}; container never started`, info?.endTime));
+      if (r.startedAt)
+        return status(
+          c.name,
+          c.image,
+          terminated(r, end.defaultExit, end.reason, end.message, info?.endTime),
+        );
+      return status(
+        c.name,
+        c.image,
+        terminated(r, end.defaultExit, end.reason, `${end.message}; container never started`, info?.endTime),
+      );
     }
     if (r.startedAt && !failedInit) {
       initRunning = true;
@@ -141,14 +188,21 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
     if (ended) {
       if (failedInit) {
         const msg = `init container "${failedInit.name}" failed with exit code ${failedInit.code}; container never started`;
-        return status(c.name, c.image, terminated(r, failedInit.code, 'InitContainerFailed', msg, info?.endTime));
+        return status(
+          c.name,
+          c.image,
+          terminated(r, failedInit.code, 'InitContainerFailed', msg, info?.endTime),
+        );
       }
       const msg = r.startedAt ? end.message : `${end.message}; container never started`;
       return status(c.name, c.image, terminated(r, end.defaultExit, end.reason, msg, info?.endTime));
     }
-    if (r.startedAt) return status(c.name, c.image, { running: { startedAt: time(r.startedAt) as unknown as Date } }, true);
+    if (r.startedAt)
+      return status(c.name, c.image, { running: { startedAt: time(r.startedAt) as unknown as Date } }, true);
     return status(c.name, c.image, {
-      waiting: { reason: initRunning || pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' },
+      waiting: {
+        reason: initRunning || pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating',
+      },
     });
   });
 

@@ -7,7 +7,10 @@ import { dirname, basename, join } from 'node:path';
  * rename over the target, fsync the directory.
  */
 export async function writeFileAtomic(path: string, content: string | Buffer, mode = 0o600): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
+  );
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(content);

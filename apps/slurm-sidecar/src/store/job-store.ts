@@ -34,6 +34,8 @@ export interface JobRecord {
   submittedAt?: string;
   sbatchArgs?: string[];
   final?: FinalJobState;
+  /** the pod runs a relay-provided job script (container CUSTOM_SCRIPT_CONTAINER) */
+  customScript?: boolean;
   /** adopted from a directory written by the Go plugin (no state.json) */
   legacy?: boolean;
 }
@@ -129,7 +131,9 @@ async function readState(dir: string): Promise<JobRecord | undefined> {
 async function readLegacy(dir: string): Promise<JobRecord | undefined> {
   try {
     const [jobId, uid, namespace] = await Promise.all(
-      [JobFiles.jobId(dir), JobFiles.podUid(dir), JobFiles.podNamespace(dir)].map(async (f) => (await readFile(f, 'utf8')).trim()),
+      [JobFiles.jobId(dir), JobFiles.podUid(dir), JobFiles.podNamespace(dir)].map(async (f) =>
+        (await readFile(f, 'utf8')).trim(),
+      ),
     );
     if (!jobId || !uid || !namespace) return undefined;
     return {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
-import { countingWrapper, ctx, requireSlurm, startSidecar, statusOf, waitTerminated, type TestSidecar } from './harness';
+import {
+  countingWrapper,
+  ctx,
+  requireSlurm,
+  startSidecar,
+  statusOf,
+  waitTerminated,
+  type TestSidecar,
+} from './harness';
 
 let sc: TestSidecar;
 const bin = mkdtempSync(join(tmpdir(), 'fake-slurm-'));
@@ -46,7 +54,10 @@ describe('jobs that left the queue (real sacct / scontrol / files)', () => {
     expect(sacct.count()).toBe(1);
     expect(ok!.containers.map((c) => c.state?.terminated?.exitCode)).toEqual([0, 6]);
     expect(gone!.containers[0]?.state?.terminated?.reason).toBe('SlurmJobCancelled');
-    expect(b.store.get(cancelled.metadata!.uid!)?.final).toMatchObject({ state: 'CANCELLED', source: 'sacct' });
+    expect(b.store.get(cancelled.metadata!.uid!)?.final).toMatchObject({
+      state: 'CANCELLED',
+      source: 'sacct',
+    });
     // persisted: a later poll asks nobody
     await b.status([finished, cancelled], ctx());
     expect(sacct.count()).toBe(1);
@@ -60,7 +71,10 @@ describe('jobs that left the queue (real sacct / scontrol / files)', () => {
     const b = await sc.restart({ SqueuePath: emptySqueue, SacctPath: '' });
     const s = await statusOf(b, cancelled);
     expect(s.containers[0]?.state?.terminated?.reason).toBe('SlurmJobCancelled');
-    expect(b.store.get(cancelled.metadata!.uid!)?.final).toMatchObject({ state: 'CANCELLED', source: 'scontrol' });
+    expect(b.store.get(cancelled.metadata!.uid!)?.final).toMatchObject({
+      state: 'CANCELLED',
+      source: 'scontrol',
+    });
     const { final: _final, ...rest } = b.store.get(cancelled.metadata!.uid!)!;
     await b.store.put(rest);
   });

@@ -36,7 +36,14 @@ export interface TestSidecar {
 export async function startSidecar(overrides: Partial<SlurmSidecarConfig> = {}): Promise<TestSidecar> {
   const root = mkdtempSync(join(tmpdir(), 'slurm-sidecar-it-'));
   const make = async (o: Partial<SlurmSidecarConfig>) => {
-    const cfg = testConfig({ ContainerRuntime: 'none', DataRootFolder: root, StatusCacheSeconds: 0, MemoryDefault: '128M', ...overrides, ...o });
+    const cfg = testConfig({
+      ContainerRuntime: 'none',
+      DataRootFolder: root,
+      StatusCacheSeconds: 0,
+      MemoryDefault: '128M',
+      ...overrides,
+      ...o,
+    });
     const settings = resolveSettings(cfg);
     const cli = new SlurmCli({
       sbatch: cfg.SbatchPath,
@@ -46,7 +53,12 @@ export async function startSidecar(overrides: Partial<SlurmSidecarConfig> = {}):
       sinfo: cfg.SinfoPath,
       scontrol: cfg.ScontrolPath,
     });
-    const b = new SlurmBackend(settings, new JobStore(settings.dataRoot), cli, createLogger({ service: 'slurm-sidecar-test', destination: quiet }));
+    const b = new SlurmBackend(
+      settings,
+      new JobStore(settings.dataRoot),
+      cli,
+      createLogger({ service: 'slurm-sidecar-test', destination: quiet }),
+    );
     await b.recover();
     return b;
   };
@@ -98,7 +110,12 @@ export function waitTerminated(b: SlurmBackend, pod: V1Pod, timeoutMs = 60_000):
   );
 }
 
-export function waitRunning(b: SlurmBackend, pod: V1Pod, container: string, timeoutMs = 60_000): Promise<PodStatus> {
+export function waitRunning(
+  b: SlurmBackend,
+  pod: V1Pod,
+  container: string,
+  timeoutMs = 60_000,
+): Promise<PodStatus> {
   return waitFor(
     `container ${container} to run`,
     async () => {
@@ -115,21 +132,39 @@ export async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-export async function logsOf(b: SlurmBackend, pod: V1Pod, container: string, opts: Partial<ContainerLogOpts> = {}, signal?: AbortSignal): Promise<string> {
-  const req = makeLogStruct({ Namespace: pod.metadata!.namespace!, PodUID: pod.metadata!.uid!, PodName: pod.metadata!.name!, ContainerName: container, Opts: opts });
-  return readAll(await b.logs(req, { sessionId: 'test#logs', signal: signal ?? new AbortController().signal }));
+export async function logsOf(
+  b: SlurmBackend,
+  pod: V1Pod,
+  container: string,
+  opts: Partial<ContainerLogOpts> = {},
+  signal?: AbortSignal,
+): Promise<string> {
+  const req = makeLogStruct({
+    Namespace: pod.metadata!.namespace!,
+    PodUID: pod.metadata!.uid!,
+    PodName: pod.metadata!.name!,
+    ContainerName: container,
+    Opts: opts,
+  });
+  return readAll(
+    await b.logs(req, { sessionId: 'test#logs', signal: signal ?? new AbortController().signal }),
+  );
 }
 
 /** `scontrol show job` fields of a job, for checking what Slurm really got. */
 export function scontrolJob(jobId: string): Map<string, string> {
   const out = execFileSync('scontrol', ['show', 'job', '-o', jobId], { encoding: 'utf8' });
   const fields = new Map<string, string>();
-  for (const m of out.matchAll(/(?:^|\s)([A-Za-z:/]+)=(.*?)(?=\s+[A-Za-z:/]+=|$)/g)) fields.set(m[1] as string, (m[2] as string).trim());
+  for (const m of out.matchAll(/(?:^|\s)([A-Za-z:/]+)=(.*?)(?=\s+[A-Za-z:/]+=|$)/g))
+    fields.set(m[1] as string, (m[2] as string).trim());
   return fields;
 }
 
 /** An executable wrapper that records each call in a counter file, then runs the real program. */
-export function countingWrapper(dir: string, program: string): { path: string; count: () => number; calls: () => string[] } {
+export function countingWrapper(
+  dir: string,
+  program: string,
+): { path: string; count: () => number; calls: () => string[] } {
   const counter = join(dir, `${program}.calls`);
   writeFileSync(counter, '');
   const path = join(dir, `${program}-counting`);

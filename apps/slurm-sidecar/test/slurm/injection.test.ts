@@ -21,7 +21,10 @@ afterAll(async () => sc?.cleanup());
  */
 const sample = fc.record({ args: fc.array(podText(), { minLength: 1, maxLength: 5 }), env: envList(5) });
 
-async function runSamples(runtime: 'none' | 'docker', samples: { args: string[]; env: { name: string; value: string }[] }[]) {
+async function runSamples(
+  runtime: 'none' | 'docker',
+  samples: { args: string[]; env: { name: string; value: string }[] }[],
+) {
   const image = runtime === 'docker' ? 'busybox:latest' : 'none';
   const printf = runtime === 'docker' ? 'printf' : '/usr/bin/printf';
   const env = runtime === 'docker' ? 'env' : '/usr/bin/env';
@@ -29,16 +32,24 @@ async function runSamples(runtime: 'none' | 'docker', samples: { args: string[];
     { name: `args-${i}`, image, command: [printf, '%s\\0'], args: s.args },
     { name: `env-${i}`, image, command: [env, '-0'], env: s.env },
   ]);
-  const pod = makePod({ name: `inject-${runtime}`, annotations: { 'slurm-job.vk.io/container-runtime': runtime }, containers });
+  const pod = makePod({
+    name: `inject-${runtime}`,
+    annotations: { 'slurm-job.vk.io/container-runtime': runtime },
+    containers,
+  });
   await sc.backend.create(makeCreate(pod), ctx());
   const st = await waitTerminated(sc.backend, pod, 180_000);
   const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
   samples.forEach((s, i) => {
     const out = (name: string) => readFileSync(containerFiles(dir, 'run', name).out);
-    expect(st.containers.find((c) => c.name === `args-${i}`)?.state?.terminated?.exitCode, out(`args-${i}`).toString()).toBe(0);
+    expect(
+      st.containers.find((c) => c.name === `args-${i}`)?.state?.terminated?.exitCode,
+      out(`args-${i}`).toString(),
+    ).toBe(0);
     expect(splitNul(out(`args-${i}`))).toEqual(s.args);
     const seen = envFromNul(out(`env-${i}`));
-    for (const [name, value] of expectedEnv(s.env)) expect(seen.get(name), `env ${JSON.stringify(name)}`).toBe(value);
+    for (const [name, value] of expectedEnv(s.env))
+      expect(seen.get(name), `env ${JSON.stringify(name)}`).toBe(value);
   });
 }
 
@@ -48,7 +59,8 @@ describe('shell safety through sbatch (real Slurm)', () => {
   console.log(`injection samples: FC_SEED=${seed}`);
 
   it('none runtime: 3 pods x 20 arbitrary samples', async () => {
-    for (let round = 0; round < 3; round++) await runSamples('none', fc.sample(sample, { numRuns: 20, seed: seed + round }));
+    for (let round = 0; round < 3; round++)
+      await runSamples('none', fc.sample(sample, { numRuns: 20, seed: seed + round }));
   }, 300_000);
 
   it('docker runtime: 12 arbitrary samples (names docker can pass)', async () => {

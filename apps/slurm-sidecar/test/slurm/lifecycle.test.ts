@@ -6,7 +6,16 @@ import { waitFor } from '@interlink/testbench';
 import { containerFiles } from '../../src/store/job-files';
 import { parseEpoch } from '../../src/status/container-files';
 import { makeCreate, makePod } from '../fixtures';
-import { ctx, requireSlurm, scontrolJob, startSidecar, statusOf, waitRunning, waitTerminated, type TestSidecar } from './harness';
+import {
+  ctx,
+  requireSlurm,
+  scontrolJob,
+  startSidecar,
+  statusOf,
+  waitRunning,
+  waitTerminated,
+  type TestSidecar,
+} from './harness';
 
 let sc: TestSidecar;
 beforeAll(async () => {
@@ -20,11 +29,18 @@ const sh = (name: string, script: string) => ({ name, image: 'none', command: ['
 describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
   it('single container: submitted, runs, completes with its exit code; create is idempotent', async () => {
     const pod = makePod({ name: 'single', containers: [sh('main', 'echo hello; exit 0')] });
-    const [a, b] = await Promise.all([sc.backend.create(makeCreate(pod), ctx()), sc.backend.create(makeCreate(pod), ctx())]);
+    const [a, b] = await Promise.all([
+      sc.backend.create(makeCreate(pod), ctx()),
+      sc.backend.create(makeCreate(pod), ctx()),
+    ]);
     expect(a.PodUID).toBe(pod.metadata!.uid);
     expect(b).toEqual(a);
     expect(await sc.backend.create(makeCreate(pod), ctx())).toEqual(a);
-    const named = execFileSync('squeue', ['--noheader', '--states=all', `--name=${pod.metadata!.uid}`, '--format=%i'], { encoding: 'utf8' }).trim();
+    const named = execFileSync(
+      'squeue',
+      ['--noheader', '--states=all', `--name=${pod.metadata!.uid}`, '--format=%i'],
+      { encoding: 'utf8' },
+    ).trim();
     expect(named.split('\n')).toEqual([a.PodJID]);
     const s = await waitTerminated(sc.backend, pod);
     expect(s).toMatchObject({ name: 'single', UID: pod.metadata!.uid, namespace: 'default', JID: a.PodJID });
@@ -41,11 +57,13 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     });
     await sc.backend.create(makeCreate(pod), ctx());
     const s = await waitTerminated(sc.backend, pod);
-    const code = (n: string) => [...s.initContainers, ...s.containers].find((c) => c.name === n)?.state?.terminated?.exitCode;
+    const code = (n: string) =>
+      [...s.initContainers, ...s.containers].find((c) => c.name === n)?.state?.terminated?.exitCode;
     expect([code('init-a'), code('init-b'), code('app-ok'), code('app-bad')]).toEqual([0, 0, 0, 3]);
     expect(s.containers.find((c) => c.name === 'app-bad')?.state?.terminated?.reason).toBe('Error');
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
-    const t = (kind: 'init' | 'run', n: string, f: 'started' | 'finished') => parseEpoch(readFileSync(containerFiles(dir, kind, n)[f], 'utf8'))!.getTime();
+    const t = (kind: 'init' | 'run', n: string, f: 'started' | 'finished') =>
+      parseEpoch(readFileSync(containerFiles(dir, kind, n)[f], 'utf8'))!.getTime();
     expect(t('init', 'init-a', 'finished')).toBeLessThanOrEqual(t('init', 'init-b', 'started'));
     expect(t('init', 'init-b', 'finished')).toBeLessThanOrEqual(t('run', 'app-ok', 'started'));
     // parallel: each app container started before the other one finished
@@ -89,8 +107,12 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     await waitTerminated(sc.backend, pod);
   });
 
-  it('sbatch errors come back as a failed create with sbatch\'s own message, nothing left behind', async () => {
-    const pod = makePod({ name: 'badpart', annotations: { 'slurm-job.vk.io/flags': '--partition=nope' }, containers: [sh('main', 'true')] });
+  it("sbatch errors come back as a failed create with sbatch's own message, nothing left behind", async () => {
+    const pod = makePod({
+      name: 'badpart',
+      annotations: { 'slurm-job.vk.io/flags': '--partition=nope' },
+      containers: [sh('main', 'true')],
+    });
     const err = await sc.backend.create(makeCreate(pod), ctx()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).status).toBe(400);
@@ -98,9 +120,24 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     expect(existsSync(sc.backend.store.dirOf('default', pod.metadata!.uid!))).toBe(false);
     expect(sc.backend.store.get(pod.metadata!.uid!)).toBeUndefined();
     await expect(
-      sc.backend.create(makeCreate(makePod({ containers: [sh('main', 'true')], annotations: { 'slurm-job.vk.io/flags': '--time=forever' } })), ctx()),
+      sc.backend.create(
+        makeCreate(
+          makePod({
+            containers: [sh('main', 'true')],
+            annotations: { 'slurm-job.vk.io/flags': '--time=forever' },
+          }),
+        ),
+        ctx(),
+      ),
     ).rejects.toThrow(/sbatch: error: Invalid --time specification/);
-    await expect(sc.backend.create(makeCreate(makePod({ containers: [sh('main', 'true')], annotations: { 'slurm-job.vk.io/flags': '--uid=0' } })), ctx())).rejects.toMatchObject({
+    await expect(
+      sc.backend.create(
+        makeCreate(
+          makePod({ containers: [sh('main', 'true')], annotations: { 'slurm-job.vk.io/flags': '--uid=0' } }),
+        ),
+        ctx(),
+      ),
+    ).rejects.toMatchObject({
       status: 400,
       message: expect.stringMatching(/--uid cannot be set by a pod/),
     });
@@ -110,12 +147,19 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     const pod = makePod({
       name: 'longrun',
       spec: { terminationGracePeriodSeconds: 20 },
-      containers: [sh('main', 'trap "echo got-term; exit 42" TERM; echo started; while :; do sleep 0.2; done')],
+      containers: [
+        sh('main', 'trap "echo got-term; exit 42" TERM; echo started; while :; do sleep 0.2; done'),
+      ],
     });
     const { PodJID } = await sc.backend.create(makeCreate(pod), ctx());
     await waitRunning(sc.backend, pod, 'main');
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
-    await waitFor('output', () => existsSync(containerFiles(dir, 'run', 'main').log) && readFileSync(containerFiles(dir, 'run', 'main').log, 'utf8').includes('started'));
+    await waitFor(
+      'output',
+      () =>
+        existsSync(containerFiles(dir, 'run', 'main').log) &&
+        readFileSync(containerFiles(dir, 'run', 'main').log, 'utf8').includes('started'),
+    );
     // watch the status file from outside: it is removed with the directory by delete
     let seenStatus = '';
     const watcher = setInterval(() => {
@@ -141,22 +185,30 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     expect(seenStatus).toBe('42');
     expect(seenLog).toMatch(/got-term/);
     expect(existsSync(dir)).toBe(false);
-    const state = execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${PodJID}`, '--format=%T'], { encoding: 'utf8' }).trim();
+    const state = execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${PodJID}`, '--format=%T'], {
+      encoding: 'utf8',
+    }).trim();
     expect(['COMPLETED', 'FAILED', 'CANCELLED', '']).toContain(state);
     await sc.backend.delete(pod, ctx());
     await sc.backend.delete(makePod({ containers: [sh('x', 'true')] }), ctx());
     expect(await sc.backend.status([pod], ctx())).toEqual([]);
   });
 
-  it('a job Slurm cannot run yet is waiting with Slurm\'s reason', async () => {
-    const pod = makePod({ name: 'toobig', containers: [{ ...sh('main', 'true'), resources: { limits: { cpu: '64' } } }] });
+  it("a job Slurm cannot run yet is waiting with Slurm's reason", async () => {
+    const pod = makePod({
+      name: 'toobig',
+      containers: [{ ...sh('main', 'true'), resources: { limits: { cpu: '64' } } }],
+    });
     const { PodJID } = await sc.backend.create(makeCreate(pod), ctx());
     const s = await waitFor('a pending reason', async () => {
       const st = await statusOf(sc.backend, pod);
       return st.containers[0]?.state?.waiting?.reason !== 'SlurmPending' ? st : undefined;
     });
     const reason = scontrolJob(PodJID).get('Reason');
-    expect(s.containers[0]?.state?.waiting).toEqual({ reason, message: `Slurm job ${PodJID} is pending (reason: ${reason})` });
+    expect(s.containers[0]?.state?.waiting).toEqual({
+      reason,
+      message: `Slurm job ${PodJID} is pending (reason: ${reason})`,
+    });
     await sc.backend.delete(pod, ctx());
   });
 
@@ -171,12 +223,21 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
   });
 
   it('a job reaching its time limit (activeDeadlineSeconds) ends as TIMEOUT', async () => {
-    const pod = makePod({ name: 'timeout', spec: { activeDeadlineSeconds: 5 }, containers: [sh('main', 'sleep 600')] });
+    const pod = makePod({
+      name: 'timeout',
+      spec: { activeDeadlineSeconds: 5 },
+      containers: [sh('main', 'sleep 600')],
+    });
     const { PodJID } = await sc.backend.create(makeCreate(pod), ctx());
     expect(scontrolJob(PodJID).get('TimeLimit')).toBe('00:01:00');
     const s = await waitTerminated(sc.backend, pod, 240_000);
-    expect(s.containers[0]?.state?.terminated).toMatchObject({ reason: 'SlurmJobTimeout', message: expect.stringMatching(/time limit/) });
+    expect(s.containers[0]?.state?.terminated).toMatchObject({
+      reason: 'SlurmJobTimeout',
+      message: expect.stringMatching(/time limit/),
+    });
     expect(s.containers[0]?.state?.terminated?.exitCode).toBeGreaterThan(128);
-    expect((await statusOf(sc.backend, pod)).containers[0]?.state?.terminated?.reason).toBe('SlurmJobTimeout');
+    expect((await statusOf(sc.backend, pod)).containers[0]?.state?.terminated?.reason).toBe(
+      'SlurmJobTimeout',
+    );
   }, 300_000);
 });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '@interlink/plugin-server';
 import { makeCreate, makePod } from '../fixtures';
-import { ctx, logsOf, requireSlurm, startSidecar, waitRunning, waitTerminated, type TestSidecar } from './harness';
+import {
+  ctx,
+  logsOf,
+  requireSlurm,
+  startSidecar,
+  waitRunning,
+  waitTerminated,
+  type TestSidecar,
+} from './harness';
 
 let sc: TestSidecar;
 beforeAll(async () => {
@@ -17,7 +25,10 @@ describe('logs (real Slurm)', () => {
   const pod = makePod({
     name: 'chatty',
     initContainers: [sh('setup', 'echo preparing; echo ready >&2')],
-    containers: [sh('main', 'echo one; echo two; sleep 2; echo three; printf "no newline"'), sh('other', 'echo other-output')],
+    containers: [
+      sh('main', 'echo one; echo two; sleep 2; echo three; printf "no newline"'),
+      sh('other', 'echo other-output'),
+    ],
   });
 
   beforeAll(async () => {
@@ -53,13 +64,21 @@ describe('logs (real Slurm)', () => {
 
   it('unknown containers and pods are 404, Previous is 400', async () => {
     await expect(logsOf(sc.backend, pod, 'nope')).rejects.toMatchObject({ status: 404 });
-    await expect(logsOf(sc.backend, makePod({ containers: [sh('x', 'true')] }), 'x')).rejects.toBeInstanceOf(PluginError);
+    await expect(logsOf(sc.backend, makePod({ containers: [sh('x', 'true')] }), 'x')).rejects.toBeInstanceOf(
+      PluginError,
+    );
     await expect(logsOf(sc.backend, pod, 'main', { Previous: true })).rejects.toMatchObject({ status: 400 });
-    await expect(logsOf(sc.backend, pod, '')).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/one of setup, main, other/) });
+    await expect(logsOf(sc.backend, pod, '')).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/one of setup, main, other/),
+    });
   });
 
   it('Follow streams while the container runs and ends when it ends', async () => {
-    const live = makePod({ name: 'live', containers: [sh('tick', 'for i in 1 2 3 4; do echo tick-$i; sleep 1; done; exit 2')] });
+    const live = makePod({
+      name: 'live',
+      containers: [sh('tick', 'for i in 1 2 3 4; do echo tick-$i; sleep 1; done; exit 2')],
+    });
     await sc.backend.create(makeCreate(live), ctx());
     await waitRunning(sc.backend, live, 'tick');
     const started = Date.now();
@@ -73,7 +92,10 @@ describe('logs (real Slurm)', () => {
   }, 60_000);
 
   it('Follow of a container killed with its job ends too, and a client abort ends the stream', async () => {
-    const forever = makePod({ name: 'forever', containers: [sh('loop', 'while :; do echo x; sleep 0.5; done')] });
+    const forever = makePod({
+      name: 'forever',
+      containers: [sh('loop', 'while :; do echo x; sleep 0.5; done')],
+    });
     await sc.backend.create(makeCreate(forever), ctx());
     await waitRunning(sc.backend, forever, 'loop');
     const ac = new AbortController();

@@ -13,7 +13,13 @@ const root = workspaceRoot();
 const mainJs = resolve(root, 'dist/apps/slurm-sidecar/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'slurm-sidecar-proc-'));
 
-function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; text: string }> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; text: string }> {
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((ok, fail) => {
     const req = request(
@@ -37,27 +43,41 @@ function call(base: string, method: string, path: string, body?: unknown, token?
   });
 }
 
-function startProcess(config: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; url: Promise<string>; output: () => string } {
+function startProcess(
+  config: string,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; url: Promise<string>; output: () => string } {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, config);
   const child = spawn('node', [mainJs, '--config', file], { env: { ...process.env, ...env } });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const url = waitFor('the listening log line', () => /"msg":"slurm sidecar listening","url":"([^"]+)"/.exec(out)?.[1], { timeoutMs: 30_000 });
+  const url = waitFor(
+    'the listening log line',
+    () => /"msg":"slurm sidecar listening","url":"([^"]+)"/.exec(out)?.[1],
+    { timeoutMs: 30_000 },
+  );
   return { child, url, output: () => out };
 }
 
 function runToExit(config: string, env: NodeJS.ProcessEnv = {}): { code: number | null; stderr: string } {
   const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, config);
-  const r = spawnSync('node', [mainJs, '--config', file], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('node', [mainJs, '--config', file], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, stderr: r.stderr };
 }
 
 beforeAll(async () => {
   await requireSlurm();
-  const build = spawnSync('node', ['tools/build/build.mjs', 'apps/slurm-sidecar'], { cwd: root, encoding: 'utf8' });
+  const build = spawnSync('node', ['tools/build/build.mjs', 'apps/slurm-sidecar'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,18 +90,41 @@ describe('slurm-sidecar process', () => {
 
   it('refuses a bad configuration at start-up, naming the key', () => {
     const data = `DataRootFolder: ${dir}/jobs\n`;
-    expect(runToExit(`${data}SidecarPort: "abc"\n`)).toMatchObject({ code: 2, stderr: expect.stringMatching(/SidecarPort/) });
-    expect(runToExit(`${data}MemoryDefault: lots\n`)).toMatchObject({ code: 2, stderr: expect.stringMatching(/config key "MemoryDefault"/) });
-    expect(runToExit(`${data}SbatchPath: /nonexistent/sbatch\n`)).toMatchObject({ code: 2, stderr: expect.stringMatching(/config key "SbatchPath"/) });
-    expect(runToExit(`${data}ContainerRuntime: lxc\n`)).toMatchObject({ code: 2, stderr: expect.stringMatching(/ContainerRuntime/) });
-    expect(runToExit(data, { SIDECARPORT: '99999' })).toMatchObject({ code: 2, stderr: expect.stringMatching(/SidecarPort/) });
+    expect(runToExit(`${data}SidecarPort: "abc"\n`)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/SidecarPort/),
+    });
+    expect(runToExit(`${data}MemoryDefault: lots\n`)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/config key "MemoryDefault"/),
+    });
+    expect(runToExit(`${data}SbatchPath: /nonexistent/sbatch\n`)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/config key "SbatchPath"/),
+    });
+    expect(runToExit(`${data}ContainerRuntime: lxc\n`)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/ContainerRuntime/),
+    });
+    expect(runToExit(data, { SIDECARPORT: '99999' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/SidecarPort/),
+    });
   });
 
   it('serves the plugin contract over HTTP: ping, create, status, logs, delete, health, metrics', async () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 's3cret\n');
     const p = startProcess(
-      [`SidecarPort: "0"`, `SidecarHost: 127.0.0.1`, `DataRootFolder: ${dir}/jobs`, `ContainerRuntime: none`, `StatusCacheSeconds: 0`, `BearerTokenFile: ${tokenFile}`, `MemoryDefault: 128M`].join('\n'),
+      [
+        `SidecarPort: "0"`,
+        `SidecarHost: 127.0.0.1`,
+        `DataRootFolder: ${dir}/jobs`,
+        `ContainerRuntime: none`,
+        `StatusCacheSeconds: 0`,
+        `BearerTokenFile: ${tokenFile}`,
+        `MemoryDefault: 128M`,
+      ].join('\n'),
     );
     try {
       const base = await p.url;
@@ -90,7 +133,10 @@ describe('slurm-sidecar process', () => {
       expect(ping.status).toBe(200);
       expect(JSON.parse(ping.text)).toMatchObject({ status: 'ok', resources: { cpu: expect.any(String) } });
 
-      const pod = makePod({ name: 'over-http', containers: [{ name: 'main', image: 'none', command: ['/bin/sh', '-c', 'echo via-http'] }] });
+      const pod = makePod({
+        name: 'over-http',
+        containers: [{ name: 'main', image: 'none', command: ['/bin/sh', '-c', 'echo via-http'] }],
+      });
       const created = await call(base, 'POST', '/create', makeCreate(pod), 's3cret');
       expect(created.status).toBe(200);
       const { PodUID, PodJID } = JSON.parse(created.text) as { PodUID: string; PodJID: string };
@@ -101,16 +147,35 @@ describe('slurm-sidecar process', () => {
 
       const done = await waitFor('the pod to finish over HTTP', async () => {
         const r = await call(base, 'GET', '/status', [pod], 's3cret');
-        const [s] = JSON.parse(r.text) as { containers: { state: { terminated?: { exitCode: number } } }[] }[];
+        const [s] = JSON.parse(r.text) as {
+          containers: { state: { terminated?: { exitCode: number } } }[];
+        }[];
         return s?.containers[0]?.state.terminated ? s : undefined;
       });
       expect(done.containers[0]?.state.terminated?.exitCode).toBe(0);
-      const logs = await call(base, 'GET', '/getLogs', makeLogStruct({ Namespace: 'default', PodUID, PodName: 'over-http', ContainerName: 'main' }), 's3cret');
+      const logs = await call(
+        base,
+        'GET',
+        '/getLogs',
+        makeLogStruct({ Namespace: 'default', PodUID, PodName: 'over-http', ContainerName: 'main' }),
+        's3cret',
+      );
       expect(logs).toEqual({ status: 200, text: 'via-http\n' });
 
       const bad = await call(base, 'POST', '/create', { pod: { metadata: { name: 'x' } } }, 's3cret');
       expect(bad.status).toBe(400);
-      const refused = await call(base, 'POST', '/create', makeCreate(makePod({ containers: [{ name: 'm', image: 'none', command: ['true'] }], annotations: { 'slurm-job.vk.io/pre-exec': 'id' } })), 's3cret');
+      const refused = await call(
+        base,
+        'POST',
+        '/create',
+        makeCreate(
+          makePod({
+            containers: [{ name: 'm', image: 'none', command: ['true'] }],
+            annotations: { 'slurm-job.vk.io/pre-exec': 'id' },
+          }),
+        ),
+        's3cret',
+      );
       expect(refused.status).toBe(400);
       expect(refused.text).toMatch(/EnablePreExec/);
 

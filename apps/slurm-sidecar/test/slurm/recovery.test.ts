@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_SCHEMA_VERSION } from '../../src/store/job-store';
 import { makeCreate, makePod } from '../fixtures';
-import { ctx, logsOf, requireSlurm, startSidecar, statusOf, waitRunning, waitTerminated, type TestSidecar } from './harness';
+import {
+  ctx,
+  logsOf,
+  requireSlurm,
+  startSidecar,
+  statusOf,
+  waitRunning,
+  waitTerminated,
+  type TestSidecar,
+} from './harness';
 
 let sc: TestSidecar;
 beforeAll(async () => {
@@ -18,7 +27,10 @@ const sh = (name: string, script: string) => ({ name, image: 'none', command: ['
 
 describe('restart recovery and robustness (real Slurm)', () => {
   it('a restarted sidecar knows every pod from disk: status, logs, idempotent create, delete', async () => {
-    const running = makePod({ name: 'survivor', containers: [sh('main', 'echo before; sleep 3; echo after')] });
+    const running = makePod({
+      name: 'survivor',
+      containers: [sh('main', 'echo before; sleep 3; echo after')],
+    });
     const done = makePod({ name: 'finished', containers: [sh('main', 'exit 9')] });
     const a = await sc.backend.create(makeCreate(running), ctx());
     await sc.backend.create(makeCreate(done), ctx());
@@ -58,9 +70,13 @@ describe('restart recovery and robustness (real Slurm)', () => {
       );
     }
     // The previous process got as far as sbatch for one of them.
-    const jobId = execFileSync('sbatch', ['--parsable', `--job-name=${pod.metadata!.uid}`, '--output=/dev/null', '--wrap=sleep 2'], {
-      encoding: 'utf8',
-    }).trim();
+    const jobId = execFileSync(
+      'sbatch',
+      ['--parsable', `--job-name=${pod.metadata!.uid}`, '--output=/dev/null', '--wrap=sleep 2'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     const restarted = await sc.restart();
     expect(restarted.store.get(pod.metadata!.uid!)).toMatchObject({ phase: 'submitted', jobId });
     expect(restarted.store.get(orphan.metadata!.uid!)).toBeUndefined();
@@ -85,7 +101,9 @@ describe('restart recovery and robustness (real Slurm)', () => {
     await waitRunning(b, pod, 'main');
     await b.delete(pod, ctx());
     expect(execFileSync('cat', [join(dir, 'n')], { encoding: 'utf8' }).trim()).toBe('3');
-    const state = execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${PodJID}`, '--format=%T'], { encoding: 'utf8' }).trim();
+    const state = execFileSync('squeue', ['--noheader', '--states=all', `--jobs=${PodJID}`, '--format=%T'], {
+      encoding: 'utf8',
+    }).trim();
     expect(state).not.toMatch(/RUNNING|PENDING/);
   });
 
@@ -98,18 +116,23 @@ describe('restart recovery and robustness (real Slurm)', () => {
       sc.backend.delete(pod, ctx()),
     ]);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
-    const jobs = execFileSync('squeue', ['--noheader', `--name=${pod.metadata!.uid}`, '--format=%i|%T'], { encoding: 'utf8' }).trim();
+    const jobs = execFileSync('squeue', ['--noheader', `--name=${pod.metadata!.uid}`, '--format=%i|%T'], {
+      encoding: 'utf8',
+    }).trim();
     expect(jobs).toBe('');
     expect(sc.backend.store.get(pod.metadata!.uid!)).toBeUndefined();
   });
 
-  it('ping reports the partition\'s CPUs, memory and GPUs from sinfo', async () => {
+  it("ping reports the partition's CPUs, memory and GPUs from sinfo", async () => {
     const ping = await sc.backend.ping(ctx());
     const node = execFileSync('scontrol', ['show', 'node', '-o'], { encoding: 'utf8' });
     const cpus = /CPUTot=(\d+)/.exec(node)?.[1];
     const mem = /RealMemory=(\d+)/.exec(node)?.[1];
     expect(ping).toEqual({ status: 'ok', resources: { cpu: cpus, memory: `${mem}Mi`, accelerators: [] } });
-    const broken = await sc.restart({ SinfoPath: '/nonexistent/sinfo', Taints: [{ Key: 'site/maintenance', Value: 'yes', Effect: 'NoSchedule' }] });
+    const broken = await sc.restart({
+      SinfoPath: '/nonexistent/sinfo',
+      Taints: [{ Key: 'site/maintenance', Value: 'yes', Effect: 'NoSchedule' }],
+    });
     const degraded = await broken.ping(ctx());
     expect(degraded.status).toMatch(/^degraded: .*sinfo/);
     expect(degraded.resources).toBeUndefined();

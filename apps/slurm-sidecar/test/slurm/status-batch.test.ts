@@ -21,13 +21,17 @@ beforeAll(async () => {
         name: `batch-${i}`,
         namespace: i % 2 ? 'team-a' : 'team-b',
         containers: [{ name: 'main', image: 'none', command: ['/bin/sh', '-c', `exit ${i % 7}`] }],
-        ...(i % 10 === 0 ? { initContainers: [{ name: 'prep', image: 'none', command: ['/bin/true'] }] } : {}),
+        ...(i % 10 === 0
+          ? { initContainers: [{ name: 'prep', image: 'none', command: ['/bin/true'] }] }
+          : {}),
       }),
     );
   }
   // Submit in parallel batches, as concurrent /create requests would.
   for (let i = 0; i < pods.length; i += 25) {
-    const created = await Promise.all(pods.slice(i, i + 25).map((p) => sc.backend.create(makeCreate(p), ctx())));
+    const created = await Promise.all(
+      pods.slice(i, i + 25).map((p) => sc.backend.create(makeCreate(p), ctx())),
+    );
     for (const c of created) jobOf.set(c.PodUID, c.PodJID);
   }
 }, 300_000);
@@ -83,7 +87,8 @@ describe('batched status (real Slurm)', () => {
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    for (const p of first) expect(fresh.store.get(p.metadata!.uid!)?.final?.state).toMatch(/COMPLETED|FAILED/);
+    for (const p of first)
+      expect(fresh.store.get(p.metadata!.uid!)?.final?.state).toMatch(/COMPLETED|FAILED/);
     const calls = squeue.count();
     await fresh.status(pods, ctx());
     if (squeue.count() > calls) {

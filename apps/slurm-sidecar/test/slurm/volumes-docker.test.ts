@@ -32,7 +32,11 @@ describe('volumes and env with the docker runtime (real Slurm + Docker)', () => 
         {
           name: 'stage',
           image: 'busybox:latest',
-          command: ['sh', '-c', 'cp /config/run.mac /scratch/staged && echo init-was-here > /scratch/from-init'],
+          command: [
+            'sh',
+            '-c',
+            'cp /config/run.mac /scratch/staged && echo init-was-here > /scratch/from-init',
+          ],
           volumeMounts: [
             { name: 'cfg', mountPath: '/config' },
             { name: 'scratch', mountPath: '/scratch' },
@@ -62,7 +66,11 @@ describe('volumes and env with the docker runtime (real Slurm + Docker)', () => 
           volumeMounts: [
             { name: 'cfg', mountPath: '/config', readOnly: true },
             { name: 'sec', mountPath: '/etc/creds' },
-            { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+            {
+              name: 'kube-api-access',
+              mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+              readOnly: true,
+            },
             { name: 'scratch', mountPath: '/scratch' },
             { name: 'host', mountPath: '/host', readOnly: true },
             { name: 'cfg', mountPath: '/single.mac', subPath: 'run.mac' },
@@ -74,7 +82,9 @@ describe('volumes and env with the docker runtime (real Slurm + Docker)', () => 
     const create = makeCreate(pod, {
       configMaps: [{ metadata: { name: 'app-config' }, data: { 'run.mac': '/run/beamOn 10\n' } }],
       secrets: [{ metadata: { name: 'creds' }, data: { password: b64('s3cr3t') } }],
-      projectedvolumemaps: [{ metadata: { name: 'kube-api-access' }, data: { token: 'jwt-token', [WEIRD_KEY]: 'weird' } }],
+      projectedvolumemaps: [
+        { metadata: { name: 'kube-api-access' }, data: { token: 'jwt-token', [WEIRD_KEY]: 'weird' } },
+      ],
     });
     await sc.backend.create(create, ctx());
     const s = await waitTerminated(sc.backend, pod, 120_000);
@@ -102,18 +112,25 @@ describe('volumes and env with the docker runtime (real Slurm + Docker)', () => 
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'secrets', 'sec', 'password')).mode & 0o777).toBe(0o600);
-    for (const f of readdirSync(join(dir, 'env'))) expect(statSync(join(dir, 'env', f)).mode & 0o777).toBe(0o600);
+    for (const f of readdirSync(join(dir, 'env')))
+      expect(statSync(join(dir, 'env', f)).mode & 0o777).toBe(0o600);
   }, 180_000);
 
   it('the docker container is removed when the job ends and when the pod is deleted', async () => {
-    const pod = makePod({ name: 'sleeper', containers: [{ name: 'main', image: 'busybox:latest', command: ['sleep', '300'] }] });
+    const pod = makePod({
+      name: 'sleeper',
+      containers: [{ name: 'main', image: 'busybox:latest', command: ['sleep', '300'] }],
+    });
     await sc.backend.create(makeCreate(pod), ctx());
     const { execFileSync } = await import('node:child_process');
     const name = `il-${pod.metadata!.uid}-run-main`;
-    const running = async () => execFileSync('docker', ['ps', '-q', '--filter', `name=${name}`], { encoding: 'utf8' }).trim() !== '';
+    const running = async () =>
+      execFileSync('docker', ['ps', '-q', '--filter', `name=${name}`], { encoding: 'utf8' }).trim() !== '';
     for (let i = 0; i < 60 && !(await running()); i++) await new Promise((r) => setTimeout(r, 500));
     expect(await running()).toBe(true);
     await sc.backend.delete(pod, ctx());
-    expect(execFileSync('docker', ['ps', '-aq', '--filter', `name=${name}`], { encoding: 'utf8' }).trim()).toBe('');
+    expect(
+      execFileSync('docker', ['ps', '-aq', '--filter', `name=${name}`], { encoding: 'utf8' }).trim(),
+    ).toBe('');
   }, 120_000);
 });

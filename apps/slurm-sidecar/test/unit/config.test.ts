@@ -14,20 +14,54 @@ describe('configuration', () => {
   });
 
   it('bad values name the key', () => {
-    expect(() => resolveSettings(testConfig({ MemoryDefault: 'lots' }))).toThrow(/config key "MemoryDefault": invalid memory size "lots"/);
-    expect(() => resolveSettings(testConfig({ MemoryDefault: '1' }))).toThrow(/MemoryDefault.*less than 1 MiB/);
-    expect(() => resolveSettings(testConfig({ DefaultFlavor: 'x' }))).toThrow(/config key "DefaultFlavor": no flavor named "x"/);
+    expect(() => resolveSettings(testConfig({ MemoryDefault: 'lots' }))).toThrow(
+      /config key "MemoryDefault": invalid memory size "lots"/,
+    );
+    expect(() => resolveSettings(testConfig({ MemoryDefault: '1' }))).toThrow(
+      /MemoryDefault.*less than 1 MiB/,
+    );
+    expect(() => resolveSettings(testConfig({ DefaultFlavor: 'x' }))).toThrow(
+      /config key "DefaultFlavor": no flavor named "x"/,
+    );
     expect(() => resolveSettings(testConfig({ Socket: '/tmp/s' }))).toThrow(/config key "Socket"/);
-    expect(() => resolveSettings(testConfig({ BashPath: 'bash' }))).toThrow(/config key "BashPath": must be an absolute path/);
-    expect(() => resolveSettings(testConfig({ AllowedContainerRuntimes: ['lxc'] }))).toThrow(/AllowedContainerRuntimes\[0\]": unknown runtime "lxc"/);
+    expect(() => resolveSettings(testConfig({ BashPath: 'bash' }))).toThrow(
+      /config key "BashPath": must be an absolute path/,
+    );
+    expect(() => resolveSettings(testConfig({ AllowedContainerRuntimes: ['lxc'] }))).toThrow(
+      /AllowedContainerRuntimes\[0\]": unknown runtime "lxc"/,
+    );
     expect(() =>
-      resolveSettings(testConfig({ Flavors: { f: { Name: '', Description: '', CPUDefault: 1, MemoryDefault: '2G', SlurmFlags: ['partition=x'] } } })),
+      resolveSettings(
+        testConfig({
+          Flavors: {
+            f: { Name: '', Description: '', CPUDefault: 1, MemoryDefault: '2G', SlurmFlags: ['partition=x'] },
+          },
+        }),
+      ),
     ).toThrow(/config key "Flavors.f.SlurmFlags": "partition=x" is not an option/);
   });
 
   it('flavors take their map key as name; Partition becomes the first flag', () => {
-    const s = resolveSettings(testConfig({ Partition: 'debug', Flavors: { gpu: { Name: '', Description: '', CPUDefault: 4, MemoryDefault: '16G', SlurmFlags: ['--gres=gpu:1'] } } }));
-    expect(s.flavors.get('gpu')).toMatchObject({ name: 'gpu', cpuDefault: 4, memoryDefault: 16 * 2 ** 30, flags: [{ name: 'gres', value: 'gpu:1' }] });
+    const s = resolveSettings(
+      testConfig({
+        Partition: 'debug',
+        Flavors: {
+          gpu: {
+            Name: '',
+            Description: '',
+            CPUDefault: 4,
+            MemoryDefault: '16G',
+            SlurmFlags: ['--gres=gpu:1'],
+          },
+        },
+      }),
+    );
+    expect(s.flavors.get('gpu')).toMatchObject({
+      name: 'gpu',
+      cpuDefault: 4,
+      memoryDefault: 16 * 2 ** 30,
+      flags: [{ name: 'gres', value: 'gpu:1' }],
+    });
     expect(s.baseFlags).toEqual([{ name: 'partition', value: 'debug' }]);
   });
 

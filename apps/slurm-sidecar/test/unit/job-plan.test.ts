@@ -5,12 +5,15 @@ import { insideDir, planVolumes } from '../../src/pod/volume-plan';
 import { makeCreate, makePod, testSettings } from '../fixtures';
 
 const settings = testSettings({ ContainerRuntime: 'none' });
-const job = (overrides: Parameters<typeof makePod>[0], extra = {}) => buildJob(makeCreate(makePod(overrides), extra), settings, 0);
+const job = (overrides: Parameters<typeof makePod>[0], extra = {}) =>
+  buildJob(makeCreate(makePod(overrides), extra), settings, 0);
 const sh = { name: 'main', image: 'busybox', command: ['sh', '-c', 'true'] };
 
 describe('JobPlan builder validation', () => {
   it('rejects names that would become unsafe paths', () => {
-    expect(() => job({ namespace: '../etc', containers: [sh] })).toThrow(/namespace "..\/etc" is not a valid DNS label/);
+    expect(() => job({ namespace: '../etc', containers: [sh] })).toThrow(
+      /namespace "..\/etc" is not a valid DNS label/,
+    );
     expect(() => job({ uid: '../../x', containers: [sh] })).toThrow(/metadata.uid/);
     expect(() => job({ containers: [{ ...sh, name: 'A/b' }] })).toThrow(/container name "A\/b"/);
     expect(() => job({ containers: [sh, sh] })).toThrow(/used twice/);
@@ -18,16 +21,27 @@ describe('JobPlan builder validation', () => {
 
   it('rejects values no process could receive', () => {
     expect(() => job({ containers: [{ ...sh, args: ['a\0b'] }] })).toThrow(/args\[0\] contains a NUL byte/);
-    expect(() => job({ containers: [{ ...sh, env: [{ name: 'X', value: 'bad\uD800' }] }] })).toThrow(/lone surrogate/);
-    expect(() => job({ containers: [{ ...sh, env: [{ name: 'A=B', value: '1' }] }] })).toThrow(/invalid name/);
+    expect(() => job({ containers: [{ ...sh, env: [{ name: 'X', value: 'bad\uD800' }] }] })).toThrow(
+      /lone surrogate/,
+    );
+    expect(() => job({ containers: [{ ...sh, env: [{ name: 'A=B', value: '1' }] }] })).toThrow(
+      /invalid name/,
+    );
   });
 
   it('pre-exec is refused unless enabled; tunnel commands are ignored unless enabled', () => {
     const ann = { 'slurm-job.vk.io/pre-exec': 'module load x' };
     expect(() => job({ annotations: ann, containers: [sh] })).toThrow(/EnablePreExec: false/);
-    const enabled = buildJob(makeCreate(makePod({ annotations: ann, containers: [sh] })), testSettings({ ContainerRuntime: 'none', EnablePreExec: true }), 0);
+    const enabled = buildJob(
+      makeCreate(makePod({ annotations: ann, containers: [sh] })),
+      testSettings({ ContainerRuntime: 'none', EnablePreExec: true }),
+      0,
+    );
     expect(enabled.plan.preExec).toBe('module load x');
-    const tunnel = job({ annotations: { 'interlink.eu/wstunnel-client-commands': 'wstunnel client ...' }, containers: [sh] });
+    const tunnel = job({
+      annotations: { 'interlink.eu/wstunnel-client-commands': 'wstunnel client ...' },
+      containers: [sh],
+    });
     expect(tunnel.plan.tunnelCommands).toBeUndefined();
     expect(tunnel.warnings.join()).toMatch(/EnableTunnelCommands/);
   });
@@ -35,26 +49,49 @@ describe('JobPlan builder validation', () => {
   it('runtime per pod is limited to the allowed list', () => {
     const restricted = testSettings({ ContainerRuntime: 'none', AllowedContainerRuntimes: ['none'] });
     const pod = makePod({ annotations: { 'slurm-job.vk.io/container-runtime': 'docker' }, containers: [sh] });
-    expect(() => buildJob(makeCreate(pod), restricted, 0)).toThrow(/"docker" is not allowed \(allowed: none\)/);
-    expect(job({ annotations: { 'slurm-job.vk.io/container-runtime': 'docker' }, containers: [sh] }).plan.containers[0]?.runtime).toBe('docker');
+    expect(() => buildJob(makeCreate(pod), restricted, 0)).toThrow(
+      /"docker" is not allowed \(allowed: none\)/,
+    );
+    expect(
+      job({ annotations: { 'slurm-job.vk.io/container-runtime': 'docker' }, containers: [sh] }).plan
+        .containers[0]?.runtime,
+    ).toBe('docker');
   });
 
   it('runtime constraints become clear errors', () => {
     const appt = { 'slurm-job.vk.io/container-runtime': 'apptainer' };
-    expect(() => job({ annotations: appt, containers: [{ ...sh, env: [{ name: 'not-an-identifier', value: '1' }] }] })).toThrow(
-      /env name "not-an-identifier" cannot be set by apptainer/,
+    expect(() =>
+      job({ annotations: appt, containers: [{ ...sh, env: [{ name: 'not-an-identifier', value: '1' }] }] }),
+    ).toThrow(/env name "not-an-identifier" cannot be set by apptainer/);
+    expect(() => job({ containers: [{ name: 'x', image: 'busybox' }] })).toThrow(
+      /runtime "none" has no image entrypoint/,
     );
-    expect(() => job({ containers: [{ name: 'x', image: 'busybox' }] })).toThrow(/runtime "none" has no image entrypoint/);
-    expect(() => job({ annotations: { 'slurm-job.vk.io/container-runtime': 'docker', 'slurm-job.vk.io/mpi-flags': 'true' }, containers: [sh] })).toThrow(
-      /mpi-flags is not supported with runtime "docker"/,
-    );
+    expect(() =>
+      job({
+        annotations: { 'slurm-job.vk.io/container-runtime': 'docker', 'slurm-job.vk.io/mpi-flags': 'true' },
+        containers: [sh],
+      }),
+    ).toThrow(/mpi-flags is not supported with runtime "docker"/);
   });
 
   it('uses only env values, last duplicate wins, unresolved references are reported', () => {
     const built = job({
-      containers: [{ ...sh, env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, { name: 'A', value: '2' }, { name: 'E' }] }],
+      containers: [
+        {
+          ...sh,
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            { name: 'A', value: '2' },
+            { name: 'E' },
+          ],
+        },
+      ],
     });
-    expect(built.plan.containers[0]?.env).toEqual([{ name: 'A', value: '2' }, { name: 'E', value: '' }]);
+    expect(built.plan.containers[0]?.env).toEqual([
+      { name: 'A', value: '2' },
+      { name: 'E', value: '' },
+    ]);
     expect(built.warnings.join()).toMatch(/env "B": valueFrom was not resolved/);
   });
 
@@ -109,7 +146,9 @@ describe('VolumePlan', () => {
       ],
       { jobDir: root, exportPodData: true, allowedHostPathPrefixes: ['/opt'] },
     );
-    const files = Object.fromEntries(plan.files.map((f) => [f.path.slice(root.length + 1), [f.content.toString(), f.mode.toString(8)]]));
+    const files = Object.fromEntries(
+      plan.files.map((f) => [f.path.slice(root.length + 1), [f.content.toString(), f.mode.toString(8)]]),
+    );
     expect(files).toEqual({
       'configMaps/cm/dir/a.txt': ['A', '640'],
       'secrets/sec/token': ['t0k', '600'],
@@ -120,7 +159,11 @@ describe('VolumePlan', () => {
     expect(plan.mounts.get('main')).toEqual([
       { source: `${root}/configMaps/cm`, target: '/etc/cfg', readOnly: true },
       { source: `${root}/secrets/sec`, target: '/etc/sec', readOnly: true },
-      { source: `${root}/projectedVolumeMaps/proj`, target: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+      {
+        source: `${root}/projectedVolumeMaps/proj`,
+        target: '/var/run/secrets/kubernetes.io/serviceaccount',
+        readOnly: true,
+      },
       { source: `${root}/emptyDirs/tmp`, target: '/tmp', readOnly: false },
       { source: '/opt/data', target: '/data', readOnly: true },
       { source: `${root}/configMaps/cm/dir/a.txt`, target: '/one-file', readOnly: true },
@@ -130,22 +173,66 @@ describe('VolumePlan', () => {
   });
 
   it('rejects traversal, unsupported types, hostPaths outside the allow-list and missing data', () => {
-    const mk = (volumes: object[], mounts: object[]) => makePod({ volumes: volumes as never, containers: [{ ...sh, volumeMounts: mounts as never }] });
+    const mk = (volumes: object[], mounts: object[]) =>
+      makePod({ volumes: volumes as never, containers: [{ ...sh, volumeMounts: mounts as never }] });
     const opts = { jobDir: root, exportPodData: true, allowedHostPathPrefixes: ['/opt'] };
-    const rc = [{ name: 'main', configMaps: [{ metadata: { name: 'c' }, data: { '../../../etc/passwd': 'x' } }], secrets: [], projectedvolumemaps: [], emptyDirs: [] }];
-    expect(() => planVolumes(mk([{ name: 'v', configMap: { name: 'c' } }], [{ name: 'v', mountPath: '/x' }]), rc, opts)).toThrow(/must be relative without/);
-    expect(() => planVolumes(mk([{ name: 'v', emptyDir: {} }], [{ name: 'v', mountPath: '/x', subPath: '../..' }]), [], opts)).toThrow(/subPath: path/);
-    expect(() => planVolumes(mk([{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }], [{ name: 'v', mountPath: '/x' }]), [], opts)).toThrow(
-      /type persistentVolumeClaim is not supported/,
+    const rc = [
+      {
+        name: 'main',
+        configMaps: [{ metadata: { name: 'c' }, data: { '../../../etc/passwd': 'x' } }],
+        secrets: [],
+        projectedvolumemaps: [],
+        emptyDirs: [],
+      },
+    ];
+    expect(() =>
+      planVolumes(mk([{ name: 'v', configMap: { name: 'c' } }], [{ name: 'v', mountPath: '/x' }]), rc, opts),
+    ).toThrow(/must be relative without/);
+    expect(() =>
+      planVolumes(
+        mk([{ name: 'v', emptyDir: {} }], [{ name: 'v', mountPath: '/x', subPath: '../..' }]),
+        [],
+        opts,
+      ),
+    ).toThrow(/subPath: path/);
+    expect(() =>
+      planVolumes(
+        mk([{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }], [{ name: 'v', mountPath: '/x' }]),
+        [],
+        opts,
+      ),
+    ).toThrow(/type persistentVolumeClaim is not supported/);
+    expect(() =>
+      planVolumes(
+        mk([{ name: 'v', hostPath: { path: '/etc' } }], [{ name: 'v', mountPath: '/x' }]),
+        [],
+        opts,
+      ),
+    ).toThrow(/outside AllowedHostPathPrefixes/);
+    expect(() =>
+      planVolumes(
+        mk([{ name: 'v', secret: { secretName: 'nope' } }], [{ name: 'v', mountPath: '/x' }]),
+        [],
+        opts,
+      ),
+    ).toThrow(/secret "nope" was not sent/);
+    expect(
+      planVolumes(
+        mk([{ name: 'v', secret: { secretName: 'nope', optional: true } }], [{ name: 'v', mountPath: '/x' }]),
+        [],
+        opts,
+      ).files,
+    ).toEqual([]);
+    expect(() => planVolumes(mk([], [{ name: 'v', mountPath: '/x' }]), [], opts)).toThrow(
+      /no pod volume with that name/,
     );
-    expect(() => planVolumes(mk([{ name: 'v', hostPath: { path: '/etc' } }], [{ name: 'v', mountPath: '/x' }]), [], opts)).toThrow(/outside AllowedHostPathPrefixes/);
-    expect(() => planVolumes(mk([{ name: 'v', secret: { secretName: 'nope' } }], [{ name: 'v', mountPath: '/x' }]), [], opts)).toThrow(/secret "nope" was not sent/);
-    expect(planVolumes(mk([{ name: 'v', secret: { secretName: 'nope', optional: true } }], [{ name: 'v', mountPath: '/x' }]), [], opts).files).toEqual([]);
-    expect(() => planVolumes(mk([], [{ name: 'v', mountPath: '/x' }]), [], opts)).toThrow(/no pod volume with that name/);
   });
 
   it('ExportPodData false mounts no pod data (upstream semantics)', () => {
-    const pod = makePod({ volumes: [{ name: 'v', emptyDir: {} }], containers: [{ ...sh, volumeMounts: [{ name: 'v', mountPath: '/x' }] }] });
+    const pod = makePod({
+      volumes: [{ name: 'v', emptyDir: {} }],
+      containers: [{ ...sh, volumeMounts: [{ name: 'v', mountPath: '/x' }] }],
+    });
     const plan = planVolumes(pod, [], { jobDir: root, exportPodData: false, allowedHostPathPrefixes: ['/'] });
     expect(plan.mounts.get('main')).toEqual([]);
     expect(plan.warnings[0]).toMatch(/ExportPodData is false/);
@@ -153,6 +240,7 @@ describe('VolumePlan', () => {
 
   it('insideDir never leaves the directory', () => {
     expect(insideDir('/r', 'a/b', 'x')).toBe('/r/a/b');
-    for (const bad of ['', '/abs', 'a/../../b', './a', 'a//b', '..']) expect(() => insideDir('/r', bad, 'x'), bad).toThrow(PodSpecError);
+    for (const bad of ['', '/abs', 'a/../../b', './a', 'a//b', '..'])
+      expect(() => insideDir('/r', bad, 'x'), bad).toThrow(PodSpecError);
   });
 });

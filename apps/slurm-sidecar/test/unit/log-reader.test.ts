@@ -9,7 +9,14 @@ import { readContainerLog, type LogOptions } from '../../src/logs/log-reader';
 const dir = mkdtempSync(join(tmpdir(), 'slurm-logs-'));
 const base = Date.UTC(2026, 2, 2, 10, 0, 0) / 1000;
 const rec = (s: number, text: string, kind = 'F') => `${base + s}.123456 ${kind} ${text}\n`;
-const opts = (o: Partial<LogOptions> = {}): LogOptions => ({ tail: 0, bytes: 0, timestamps: false, follow: false, pollMs: 20, ...o });
+const opts = (o: Partial<LogOptions> = {}): LogOptions => ({
+  tail: 0,
+  bytes: 0,
+  timestamps: false,
+  follow: false,
+  pollMs: 20,
+  ...o,
+});
 
 async function collect(stream: Readable): Promise<string> {
   const parts: Buffer[] = [];
@@ -41,35 +48,57 @@ describe('log lines', () => {
 });
 
 describe('LogReader', () => {
-  const content = rec(0, 'a') + rec(10, 'b') + rec(20, 'c $(x) \'q\'') + rec(30, 'no newline', 'P');
+  const content = rec(0, 'a') + rec(10, 'b') + rec(20, "c $(x) 'q'") + rec(30, 'no newline', 'P');
   const path = stampedFile('full.log', content);
   const target = { path, stamped: true, isDone: async () => true };
 
   it('everything, with and without timestamps', async () => {
     expect(await collect(await readContainerLog(target, opts(), never))).toBe("a\nb\nc $(x) 'q'\nno newline");
-    expect(await collect(await readContainerLog(target, opts({ timestamps: true, tail: 1 }), never))).toBe('2026-03-02T10:00:30.123456Z no newline');
+    expect(await collect(await readContainerLog(target, opts({ timestamps: true, tail: 1 }), never))).toBe(
+      '2026-03-02T10:00:30.123456Z no newline',
+    );
   });
 
   it('since, then tail, then the byte limit', async () => {
-    expect(await collect(await readContainerLog(target, opts({ sinceMs: (base + 10) * 1000 }), never))).toBe("b\nc $(x) 'q'\nno newline");
-    expect(await collect(await readContainerLog(target, opts({ sinceMs: (base + 10) * 1000, tail: 2 }), never))).toBe("c $(x) 'q'\nno newline");
+    expect(await collect(await readContainerLog(target, opts({ sinceMs: (base + 10) * 1000 }), never))).toBe(
+      "b\nc $(x) 'q'\nno newline",
+    );
+    expect(
+      await collect(await readContainerLog(target, opts({ sinceMs: (base + 10) * 1000, tail: 2 }), never)),
+    ).toBe("c $(x) 'q'\nno newline");
     expect(await collect(await readContainerLog(target, opts({ tail: 3, bytes: 4 }), never))).toBe('b\nc ');
-    expect(await collect(await readContainerLog(target, opts({ sinceMs: (base + 100) * 1000 }), never))).toBe('');
+    expect(await collect(await readContainerLog(target, opts({ sinceMs: (base + 100) * 1000 }), never))).toBe(
+      '',
+    );
   });
 
   it('a missing file is an empty log', async () => {
-    expect(await collect(await readContainerLog({ ...target, path: join(dir, 'nope.log') }, opts(), never))).toBe('');
+    expect(
+      await collect(await readContainerLog({ ...target, path: join(dir, 'nope.log') }, opts(), never)),
+    ).toBe('');
   });
 
   it('raw files (upstream .out) are served as they are', async () => {
     const raw = stampedFile('x.out', 'l1\nl2\nl3');
-    expect(await collect(await readContainerLog({ path: raw, stamped: false, isDone: async () => true }, opts({ tail: 2 }), never))).toBe('l2\nl3');
+    expect(
+      await collect(
+        await readContainerLog(
+          { path: raw, stamped: false, isDone: async () => true },
+          opts({ tail: 2 }),
+          never,
+        ),
+      ),
+    ).toBe('l2\nl3');
   });
 
   it('follow streams new lines and ends once the container is done and drained', async () => {
     const p = stampedFile('follow.log', rec(0, 'first'));
     let done = false;
-    const stream = await readContainerLog({ path: p, stamped: true, isDone: async () => done }, opts({ follow: true }), never);
+    const stream = await readContainerLog(
+      { path: p, stamped: true, isDone: async () => done },
+      opts({ follow: true }),
+      never,
+    );
     const text = collect(stream);
     await new Promise((r) => setTimeout(r, 60));
     appendFileSync(p, rec(1, 'second'));
@@ -82,7 +111,11 @@ describe('LogReader', () => {
   it('follow waits for a file that does not exist yet, and stops when the caller aborts', async () => {
     const p = join(dir, 'later.log');
     const ac = new AbortController();
-    const stream = await readContainerLog({ path: p, stamped: true, isDone: async () => false }, opts({ follow: true }), ac.signal);
+    const stream = await readContainerLog(
+      { path: p, stamped: true, isDone: async () => false },
+      opts({ follow: true }),
+      ac.signal,
+    );
     const text = collect(stream);
     await new Promise((r) => setTimeout(r, 50));
     writeFileSync(p, rec(0, 'hello'));
@@ -93,7 +126,11 @@ describe('LogReader', () => {
 
   it('follow with a byte limit ends when the limit is reached', async () => {
     const p = stampedFile('limit.log', rec(0, '12345'));
-    const stream = await readContainerLog({ path: p, stamped: true, isDone: async () => false }, opts({ follow: true, bytes: 8 }), never);
+    const stream = await readContainerLog(
+      { path: p, stamped: true, isDone: async () => false },
+      opts({ follow: true, bytes: 8 }),
+      never,
+    );
     const text = collect(stream);
     await new Promise((r) => setTimeout(r, 50));
     appendFileSync(p, rec(1, 'abcdef'));

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_SLURM_FLAGS, FlagError, parseFlagList } from '../../src/pod/annotation-flags';
-import { assembleSbatchFlags, deadlineMinutes, memoryMegabytes, podResources, selectFlavor } from '../../src/pod/resource-flags';
+import {
+  assembleSbatchFlags,
+  deadlineMinutes,
+  memoryMegabytes,
+  podResources,
+  selectFlavor,
+} from '../../src/pod/resource-flags';
 import { flagsToArgv, mergeFlags } from '../../src/pod/sbatch-flags';
 import { makePod, testSettings } from '../fixtures';
 
@@ -8,7 +14,12 @@ const allowed = new Set(DEFAULT_ALLOWED_SLURM_FLAGS);
 
 describe('AnnotationFlags (slurm-job.vk.io/flags)', () => {
   it('parses long, short, attached and separate values (interlink-slurm-plugin#116)', () => {
-    expect(parseFlagList(['-p geant4 -t 2800 --mem-per-cpu=2G --exclusive -A "my acct" -c4 --qos normal'], allowed)).toEqual([
+    expect(
+      parseFlagList(
+        ['-p geant4 -t 2800 --mem-per-cpu=2G --exclusive -A "my acct" -c4 --qos normal'],
+        allowed,
+      ),
+    ).toEqual([
       { name: 'partition', value: 'geant4' },
       { name: 'time', value: '2800' },
       { name: 'mem-per-cpu', value: '2G' },
@@ -20,7 +31,15 @@ describe('AnnotationFlags (slurm-job.vk.io/flags)', () => {
   });
 
   it('refuses options that would break the sidecar or change identity', () => {
-    for (const bad of ['--output=/tmp/x', '-o /tmp/x', '--chdir=/', '--job-name=x', '--wrap=id', '--wait', '-W']) {
+    for (const bad of [
+      '--output=/tmp/x',
+      '-o /tmp/x',
+      '--chdir=/',
+      '--job-name=x',
+      '--wrap=id',
+      '--wait',
+      '-W',
+    ]) {
       expect(() => parseFlagList([bad], allowed), bad).toThrow(/managed by the sidecar/);
     }
     for (const bad of ['--uid=0', '--export=ALL', '--gid=0']) {
@@ -44,7 +63,16 @@ describe('AnnotationFlags (slurm-job.vk.io/flags)', () => {
 
 describe('mergeFlags', () => {
   it('later lists win, at the position of the first occurrence', () => {
-    const merged = mergeFlags([{ name: 'partition', value: 'a' }, { name: 'time', value: '5' }], [{ name: 'qos', value: 'q' }, { name: 'partition', value: 'b' }]);
+    const merged = mergeFlags(
+      [
+        { name: 'partition', value: 'a' },
+        { name: 'time', value: '5' },
+      ],
+      [
+        { name: 'qos', value: 'q' },
+        { name: 'partition', value: 'b' },
+      ],
+    );
     expect(flagsToArgv(merged)).toEqual(['--partition=b', '--time=5', '--qos=q']);
   });
 });
@@ -59,7 +87,10 @@ describe('ResourceFlags', () => {
   it('aggregates max(max(init), sum(app)), limits else requests, CPUs rounded up', () => {
     const pod = makePod({
       initContainers: [c('i', { cpu: '3', memory: '1Gi' })],
-      containers: [c('a', { cpu: '500m', memory: '512Mi' }), c('b', undefined, { cpu: '1200m', memory: '1Gi', 'nvidia.com/gpu': '2' })],
+      containers: [
+        c('a', { cpu: '500m', memory: '512Mi' }),
+        c('b', undefined, { cpu: '1200m', memory: '1Gi', 'nvidia.com/gpu': '2' }),
+      ],
     });
     expect(podResources(pod)).toEqual({ cpus: 3, memoryBytes: 1.5 * 2 ** 30, nvidiaGpus: 2, amdGpus: 0 });
     const flags = assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: [] });
@@ -68,30 +99,63 @@ describe('ResourceFlags', () => {
 
   it('never emits --mem=1: defaults come from the flavor, then the configuration', () => {
     const pod = makePod({ containers: [c('a')] });
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: [] }))).toEqual(['--cpus-per-task=1', '--mem=1024M']);
-    const settings = testSettings({ Flavors: { big: { Name: '', Description: '', CPUDefault: 8, MemoryDefault: '16G', SlurmFlags: ['--partition=big'] } }, DefaultFlavor: 'big' });
-    const flavor = selectFlavor(pod, settings, undefined);
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings, ...(flavor ? { flavor } : {}), annotationFlags: [] }))).toEqual([
-      '--partition=big',
-      '--cpus-per-task=8',
-      '--mem=16384M',
+    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: [] }))).toEqual([
+      '--cpus-per-task=1',
+      '--mem=1024M',
     ]);
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings({ MemoryDefault: '', CPUDefault: 0 }), annotationFlags: [] }))).toEqual([]);
+    const settings = testSettings({
+      Flavors: {
+        big: {
+          Name: '',
+          Description: '',
+          CPUDefault: 8,
+          MemoryDefault: '16G',
+          SlurmFlags: ['--partition=big'],
+        },
+      },
+      DefaultFlavor: 'big',
+    });
+    const flavor = selectFlavor(pod, settings, undefined);
+    expect(
+      flagsToArgv(assembleSbatchFlags({ pod, settings, ...(flavor ? { flavor } : {}), annotationFlags: [] })),
+    ).toEqual(['--partition=big', '--cpus-per-task=8', '--mem=16384M']);
+    expect(
+      flagsToArgv(
+        assembleSbatchFlags({
+          pod,
+          settings: testSettings({ MemoryDefault: '', CPUDefault: 0 }),
+          annotationFlags: [],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('pod limits beat annotation values; --mem is dropped when --mem-per-cpu is requested', () => {
     const pod = makePod({ containers: [c('a', { cpu: '2', memory: '3Gi' })] });
     const ann = parseFlagList(['--cpus-per-task=16 --mem=100G'], allowed);
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: ann }))).toEqual(['--cpus-per-task=2', '--mem=3072M']);
+    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: ann }))).toEqual(
+      ['--cpus-per-task=2', '--mem=3072M'],
+    );
     const perCpu = parseFlagList(['--mem-per-cpu=2G'], allowed);
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: perCpu }))).toEqual(['--mem-per-cpu=2G', '--cpus-per-task=2']);
+    expect(
+      flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: perCpu })),
+    ).toEqual(['--mem-per-cpu=2G', '--cpus-per-task=2']);
     const noLimits = makePod({ containers: [c('a')] });
-    expect(flagsToArgv(assembleSbatchFlags({ pod: noLimits, settings: testSettings(), annotationFlags: ann }))).toEqual(['--cpus-per-task=16', '--mem=100G']);
+    expect(
+      flagsToArgv(assembleSbatchFlags({ pod: noLimits, settings: testSettings(), annotationFlags: ann })),
+    ).toEqual(['--cpus-per-task=16', '--mem=100G']);
   });
 
   it('GPUs as --gres or --gpus, unless flags already ask for GPUs; deadline as --time', () => {
-    const pod = makePod({ containers: [c('a', { 'nvidia.com/gpu': '1' }), c('b', { 'amd.com/gpu': '1' })], spec: { activeDeadlineSeconds: 90 } });
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings({ GPUFlag: 'gpus' }), annotationFlags: [] }))).toContain('--gpus=2');
+    const pod = makePod({
+      containers: [c('a', { 'nvidia.com/gpu': '1' }), c('b', { 'amd.com/gpu': '1' })],
+      spec: { activeDeadlineSeconds: 90 },
+    });
+    expect(
+      flagsToArgv(
+        assembleSbatchFlags({ pod, settings: testSettings({ GPUFlag: 'gpus' }), annotationFlags: [] }),
+      ),
+    ).toContain('--gpus=2');
     expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: [] }))).toEqual([
       '--cpus-per-task=1',
       '--mem=1024M',
@@ -99,7 +163,9 @@ describe('ResourceFlags', () => {
       '--time=2',
     ]);
     const own = parseFlagList(['--gres=gpu:a100:2'], allowed);
-    expect(flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: own }))).not.toContain('--gres=gpu:2');
+    expect(
+      flagsToArgv(assembleSbatchFlags({ pod, settings: testSettings(), annotationFlags: own })),
+    ).not.toContain('--gres=gpu:2');
     expect(deadlineMinutes(60)).toBe(1);
     expect(deadlineMinutes(61)).toBe(2);
     expect(memoryMegabytes(1)).toBe(1);
@@ -110,15 +176,33 @@ describe('ResourceFlags', () => {
     const settings = testSettings({
       Flavors: {
         small: { Name: '', Description: '', CPUDefault: 1, MemoryDefault: '1G', SlurmFlags: [] },
-        'gpu-one': { Name: '', Description: '', CPUDefault: 4, MemoryDefault: '8G', SlurmFlags: ['--gres=gpu:1'] },
-        'gpu-two': { Name: '', Description: '', CPUDefault: 8, MemoryDefault: '16G', SlurmFlags: ['--gres=gpu:2'] },
+        'gpu-one': {
+          Name: '',
+          Description: '',
+          CPUDefault: 4,
+          MemoryDefault: '8G',
+          SlurmFlags: ['--gres=gpu:1'],
+        },
+        'gpu-two': {
+          Name: '',
+          Description: '',
+          CPUDefault: 8,
+          MemoryDefault: '16G',
+          SlurmFlags: ['--gres=gpu:2'],
+        },
       },
       DefaultFlavor: 'small',
     });
     expect(selectFlavor(makePod({ containers: [c('a')] }), settings, undefined)?.name).toBe('small');
-    expect(selectFlavor(makePod({ containers: [c('a', { 'nvidia.com/gpu': '2' })] }), settings, undefined)?.name).toBe('gpu-two');
-    expect(selectFlavor(makePod({ containers: [c('a', { 'nvidia.com/gpu': '3' })] }), settings, undefined)?.name).toBe('gpu-one');
+    expect(
+      selectFlavor(makePod({ containers: [c('a', { 'nvidia.com/gpu': '2' })] }), settings, undefined)?.name,
+    ).toBe('gpu-two');
+    expect(
+      selectFlavor(makePod({ containers: [c('a', { 'nvidia.com/gpu': '3' })] }), settings, undefined)?.name,
+    ).toBe('gpu-one');
     expect(selectFlavor(makePod({ containers: [c('a')] }), settings, 'gpu-one')?.name).toBe('gpu-one');
-    expect(() => selectFlavor(makePod({ containers: [c('a')] }), settings, 'huge')).toThrow(/unknown flavor "huge".*small, gpu-one, gpu-two/);
+    expect(() => selectFlavor(makePod({ containers: [c('a')] }), settings, 'huge')).toThrow(
+      /unknown flavor "huge".*small, gpu-one, gpu-two/,
+    );
   });
 });

@@ -19,10 +19,15 @@ function goldenPod(runtime: RuntimeName) {
       'slurm-job.vk.io/container-runtime': runtime,
       'slurm-job.vk.io/flags': '-p debug --time=30 --exclusive',
       ...(runtime === 'apptainer' || runtime === 'singularity'
-        ? { 'slurm-job.vk.io/singularity-options': '--fakeroot', 'slurm-job.vk.io/singularity-mounts': '--bind /cvmfs:/cvmfs:ro' }
+        ? {
+            'slurm-job.vk.io/singularity-options': '--fakeroot',
+            'slurm-job.vk.io/singularity-mounts': '--bind /cvmfs:/cvmfs:ro',
+          }
         : {}),
       ...(runtime === 'enroot' ? { 'slurm-job.vk.io/enroot-options': '--rw' } : {}),
-      ...(runtime !== 'docker' && runtime !== 'podman' ? { 'slurm-job.vk.io/mpi-flags': '--bind-to core' } : {}),
+      ...(runtime !== 'docker' && runtime !== 'podman'
+        ? { 'slurm-job.vk.io/mpi-flags': '--bind-to core' }
+        : {}),
       'interlink.eu/pod-ip': '10.0.0.7',
     },
     volumes: [
@@ -46,7 +51,10 @@ function goldenPod(runtime: RuntimeName) {
         image: 'ghcr.io/example/g4sim:11.2',
         command: ['/opt/g4sim/run.sh'],
         args: ['--macro', '/scratch/run.mac', "it's"],
-        env: [{ name: 'THREADS', value: '4' }, { name: 'SECRET', value: "p@ss'wo\nrd" }],
+        env: [
+          { name: 'THREADS', value: '4' },
+          { name: 'SECRET', value: "p@ss'wo\nrd" },
+        ],
         resources: { limits: { cpu: '2', memory: '2Gi', 'nvidia.com/gpu': '1' } },
         volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
         ...(runtime === 'enroot' ? {} : { workingDir: '/scratch' }),
@@ -54,7 +62,9 @@ function goldenPod(runtime: RuntimeName) {
       { name: 'sidecar', image: 'docker://busybox:1.36', args: ['sleep', '3600'] },
     ],
   });
-  return makeCreate(pod, { configMaps: [{ metadata: { name: 'app-config' }, data: { 'run.mac': '/run/beamOn 10\n' } }] });
+  return makeCreate(pod, {
+    configMaps: [{ metadata: { name: 'app-config' }, data: { 'run.mac': '/run/beamOn 10\n' } }],
+  });
 }
 
 const RUNTIMES: RuntimeName[] = ['apptainer', 'singularity', 'enroot', 'podman', 'docker', 'none'];
@@ -71,7 +81,9 @@ describe('SbatchScript golden scripts', () => {
       const { plan } = buildJob(create, settings, 0);
       const script = renderSbatchScript(plan);
       const support = scriptSupportFiles(plan)
-        .map((f) => `### ${f.path} (mode ${f.mode.toString(8)})\n${JSON.stringify(f.content.toString('utf8'))}`)
+        .map(
+          (f) => `### ${f.path} (mode ${f.mode.toString(8)})\n${JSON.stringify(f.content.toString('utf8'))}`,
+        )
         .join('\n');
       const text = `### sbatch flags\n${JSON.stringify(plan.sbatchFlags)}\n### job.slurm\n${script}${support ? support + '\n' : ''}`;
       const file = join(GOLDEN_DIR, `${runtime}.golden.txt`);

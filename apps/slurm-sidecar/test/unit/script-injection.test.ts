@@ -12,7 +12,10 @@ import { rawOutput, runScriptDirectly } from '../script-run';
 
 const root = mkdtempSync(join(tmpdir(), 'inject-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const fileName = () => podText(30).map((s) => s.replaceAll('/', '')).filter((s) => s !== '' && s !== '.' && s !== '..');
+const fileName = () =>
+  podText(30)
+    .map((s) => s.replaceAll('/', ''))
+    .filter((s) => s !== '' && s !== '.' && s !== '..');
 
 /**
  * The generated job script run by bash itself (no Slurm), with the `none` runtime: every
@@ -22,24 +25,30 @@ describe('job script shell safety (bash, none runtime)', () => {
   it('arbitrary args, env names/values and program file names reach the process exactly', () => {
     const settings = testSettings({ ContainerRuntime: 'none', DataRootFolder: root, LogTimestamps: false });
     fc.assert(
-      fc.property(fc.array(podText(), { minLength: 1, maxLength: 6 }), envList(), fileName(), (args, env, exeName) => {
-        const linkDir = mkdtempSync(join(root, 'bin-'));
-        const exe = join(linkDir, exeName);
-        symlinkSync('/usr/bin/printf', exe);
-        const pod = makePod({
-          containers: [
-            { name: 'args', image: 'none', command: [exe, '%s\\0'], args },
-            { name: 'env', image: 'none', command: ['/usr/bin/env', '-0'], env },
-          ],
-        });
-        const built = buildJob(makeCreate(pod), settings, 0);
-        runScriptDirectly(built);
-        expect(splitNul(rawOutput(built.plan.jobDir, 'args'))).toEqual(args);
-        const seen = envFromNul(rawOutput(built.plan.jobDir, 'env'));
-        for (const [name, value] of expectedEnv(env)) expect(seen.get(name), `env ${JSON.stringify(name)}`).toBe(value);
-        rmSync(built.plan.jobDir, { recursive: true, force: true });
-        rmSync(linkDir, { recursive: true, force: true });
-      }),
+      fc.property(
+        fc.array(podText(), { minLength: 1, maxLength: 6 }),
+        envList(),
+        fileName(),
+        (args, env, exeName) => {
+          const linkDir = mkdtempSync(join(root, 'bin-'));
+          const exe = join(linkDir, exeName);
+          symlinkSync('/usr/bin/printf', exe);
+          const pod = makePod({
+            containers: [
+              { name: 'args', image: 'none', command: [exe, '%s\\0'], args },
+              { name: 'env', image: 'none', command: ['/usr/bin/env', '-0'], env },
+            ],
+          });
+          const built = buildJob(makeCreate(pod), settings, 0);
+          runScriptDirectly(built);
+          expect(splitNul(rawOutput(built.plan.jobDir, 'args'))).toEqual(args);
+          const seen = envFromNul(rawOutput(built.plan.jobDir, 'env'));
+          for (const [name, value] of expectedEnv(env))
+            expect(seen.get(name), `env ${JSON.stringify(name)}`).toBe(value);
+          rmSync(built.plan.jobDir, { recursive: true, force: true });
+          rmSync(linkDir, { recursive: true, force: true });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -47,18 +56,34 @@ describe('job script shell safety (bash, none runtime)', () => {
   it('timestamped logs give back every printed line exactly', async () => {
     const settings = testSettings({ ContainerRuntime: 'none', DataRootFolder: root, LogTimestamps: true });
     await fc.assert(
-      fc.asyncProperty(fc.array(podText().map((s) => s.replace(/[\n]/g, '')), { minLength: 1, maxLength: 6 }), async (lines) => {
-        const pod = makePod({ containers: [{ name: 'say', image: 'none', command: ['/usr/bin/printf', '%s\\n'], args: lines }] });
-        const built = buildJob(makeCreate(pod), settings, 0);
-        runScriptDirectly(built);
-        const target = { path: containerFiles(built.plan.jobDir, 'run', 'say').log, stamped: true, isDone: async () => true };
-        const chunks: Buffer[] = [];
-        for await (const c of await readContainerLog(target, { tail: 0, bytes: 0, timestamps: false, follow: false }, new AbortController().signal)) {
-          chunks.push(c as Buffer);
-        }
-        expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.map((l) => l + '\n').join(''));
-        rmSync(built.plan.jobDir, { recursive: true, force: true });
-      }),
+      fc.asyncProperty(
+        fc.array(
+          podText().map((s) => s.replace(/[\n]/g, '')),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (lines) => {
+          const pod = makePod({
+            containers: [{ name: 'say', image: 'none', command: ['/usr/bin/printf', '%s\\n'], args: lines }],
+          });
+          const built = buildJob(makeCreate(pod), settings, 0);
+          runScriptDirectly(built);
+          const target = {
+            path: containerFiles(built.plan.jobDir, 'run', 'say').log,
+            stamped: true,
+            isDone: async () => true,
+          };
+          const chunks: Buffer[] = [];
+          for await (const c of await readContainerLog(
+            target,
+            { tail: 0, bytes: 0, timestamps: false, follow: false },
+            new AbortController().signal,
+          )) {
+            chunks.push(c as Buffer);
+          }
+          expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.map((l) => l + '\n').join(''));
+          rmSync(built.plan.jobDir, { recursive: true, force: true });
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -11,7 +11,10 @@ const pod: PodIdentity = {
   containers: [{ name: 'a', image: 'img' }, { name: 'b' }],
 };
 const t = (s: number) => new Date(Date.UTC(2026, 2, 2, 10, 0, s));
-const slurm = (state: string, extra: object = {}): JobView => ({ kind: 'slurm', info: { jobId: '42', state, reason: 'None', source: 'squeue', ...extra } });
+const slurm = (state: string, extra: object = {}): JobView => ({
+  kind: 'slurm',
+  info: { jobId: '42', state, reason: 'None', source: 'squeue', ...extra },
+});
 const runs = (entries: Record<string, ContainerRun>) => new Map(Object.entries(entries));
 const states = (s: ReturnType<typeof mapPodStatus>) => ({
   init: s.initContainers.map((c) => c.state),
@@ -23,16 +26,29 @@ describe('SlurmStatusMapper', () => {
     const s = mapPodStatus(pod, slurm('PENDING', { reason: 'Resources' }), runs({}));
     expect(s).toMatchObject({ name: 'p', UID: 'u', namespace: 'ns', JID: '42' });
     for (const c of [...s.initContainers, ...s.containers]) {
-      expect(c.state).toEqual({ waiting: { reason: 'Resources', message: 'Slurm job 42 is pending (reason: Resources)' } });
+      expect(c.state).toEqual({
+        waiting: { reason: 'Resources', message: 'Slurm job 42 is pending (reason: Resources)' },
+      });
       expect(c.ready).toBe(false);
     }
   });
 
   it('RUNNING: per container from the files (init done, init running, app waiting)', () => {
-    const s = mapPodStatus(pod, slurm('RUNNING'), runs({ 'init:i1': { startedAt: t(1), finishedAt: t(2), exitCode: 0 }, 'init:i2': { startedAt: t(3) } }));
+    const s = mapPodStatus(
+      pod,
+      slurm('RUNNING'),
+      runs({ 'init:i1': { startedAt: t(1), finishedAt: t(2), exitCode: 0 }, 'init:i2': { startedAt: t(3) } }),
+    );
     expect(states(s)).toEqual({
       init: [
-        { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2026-03-02T10:00:01Z', finishedAt: '2026-03-02T10:00:02Z' } },
+        {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: '2026-03-02T10:00:01Z',
+            finishedAt: '2026-03-02T10:00:02Z',
+          },
+        },
         { running: { startedAt: '2026-03-02T10:00:03Z' } },
       ],
       app: [{ waiting: { reason: 'PodInitializing' } }, { waiting: { reason: 'PodInitializing' } }],
@@ -47,16 +63,33 @@ describe('SlurmStatusMapper', () => {
         'run:b': { startedAt: t(5), finishedAt: t(6), exitCode: 3 },
       }),
     );
-    expect(later.containers[0]).toMatchObject({ ready: true, started: true, image: 'img', state: { running: { startedAt: '2026-03-02T10:00:05Z' } } });
+    expect(later.containers[0]).toMatchObject({
+      ready: true,
+      started: true,
+      image: 'img',
+      state: { running: { startedAt: '2026-03-02T10:00:05Z' } },
+    });
     expect(later.containers[1]?.state).toEqual({
-      terminated: { exitCode: 3, reason: 'Error', startedAt: '2026-03-02T10:00:05Z', finishedAt: '2026-03-02T10:00:06Z' },
+      terminated: {
+        exitCode: 3,
+        reason: 'Error',
+        startedAt: '2026-03-02T10:00:05Z',
+        finishedAt: '2026-03-02T10:00:06Z',
+      },
     });
   });
 
   it('a failed init container: real exit code, app containers report it as the reason', () => {
-    const s = mapPodStatus(pod, slurm('FAILED', { exitCode: 7, endTime: t(9) }), runs({ 'init:i1': { startedAt: t(1), finishedAt: t(2), exitCode: 7 } }));
+    const s = mapPodStatus(
+      pod,
+      slurm('FAILED', { exitCode: 7, endTime: t(9) }),
+      runs({ 'init:i1': { startedAt: t(1), finishedAt: t(2), exitCode: 7 } }),
+    );
     expect(s.initContainers[0]?.state?.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
-    expect(s.initContainers[1]?.state?.terminated).toMatchObject({ reason: 'Error', message: expect.stringMatching(/never started/) });
+    expect(s.initContainers[1]?.state?.terminated).toMatchObject({
+      reason: 'Error',
+      message: expect.stringMatching(/never started/),
+    });
     expect(s.containers[0]?.state?.terminated).toMatchObject({
       exitCode: 7,
       reason: 'InitContainerFailed',
@@ -72,14 +105,39 @@ describe('SlurmStatusMapper', () => {
     ['PREEMPTED', 'SlurmJobPreempted', /preempted/, 143],
   ])('%s: terminated with a reason that says so', (state, reason, message, defaultExit) => {
     const done = { 'init:i1': { exitCode: 0 }, 'init:i2': { exitCode: 0 } };
-    const s = mapPodStatus(pod, slurm(state, { endTime: t(30) }), runs({ ...done, 'run:a': { startedAt: t(5), finishedAt: t(20), exitCode: 0 }, 'run:b': { startedAt: t(5), finishedAt: t(29), exitCode: 143 } }));
+    const s = mapPodStatus(
+      pod,
+      slurm(state, { endTime: t(30) }),
+      runs({
+        ...done,
+        'run:a': { startedAt: t(5), finishedAt: t(20), exitCode: 0 },
+        'run:b': { startedAt: t(5), finishedAt: t(29), exitCode: 143 },
+      }),
+    );
     expect(s.containers[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
-    expect(s.containers[1]?.state?.terminated).toMatchObject({ exitCode: 143, reason, message: expect.stringMatching(message) });
+    expect(s.containers[1]?.state?.terminated).toMatchObject({
+      exitCode: 143,
+      reason,
+      message: expect.stringMatching(message),
+    });
     // a container killed before it could record anything
-    const killed = mapPodStatus(pod, slurm(state, { endTime: t(30) }), runs({ ...done, 'run:a': { startedAt: t(5) } }));
-    expect(killed.containers[0]?.state?.terminated).toMatchObject({ exitCode: defaultExit, reason, startedAt: '2026-03-02T10:00:05Z', finishedAt: '2026-03-02T10:00:30Z' });
+    const killed = mapPodStatus(
+      pod,
+      slurm(state, { endTime: t(30) }),
+      runs({ ...done, 'run:a': { startedAt: t(5) } }),
+    );
+    expect(killed.containers[0]?.state?.terminated).toMatchObject({
+      exitCode: defaultExit,
+      reason,
+      startedAt: '2026-03-02T10:00:05Z',
+      finishedAt: '2026-03-02T10:00:30Z',
+    });
     // a signal reported by Slurm wins over the default
-    const signalled = mapPodStatus(pod, slurm(state, { exitSignal: 9 }), runs({ ...done, 'run:a': { startedAt: t(5) } }));
+    const signalled = mapPodStatus(
+      pod,
+      slurm(state, { exitSignal: 9 }),
+      runs({ ...done, 'run:a': { startedAt: t(5) } }),
+    );
     expect(signalled.containers[0]?.state?.terminated?.exitCode).toBe(137);
   });
 
@@ -87,18 +145,29 @@ describe('SlurmStatusMapper', () => {
     const s = mapPodStatus(
       pod,
       slurm('COMPLETED'),
-      runs({ 'init:i1': { exitCode: 0 }, 'init:i2': { exitCode: 0 }, 'run:a': { exitCode: 0, startedAt: t(1), finishedAt: t(2) }, 'run:b': { exitCode: 0 } }),
+      runs({
+        'init:i1': { exitCode: 0 },
+        'init:i2': { exitCode: 0 },
+        'run:a': { exitCode: 0, startedAt: t(1), finishedAt: t(2) },
+        'run:b': { exitCode: 0 },
+      }),
     );
     expect(s.containers.map((c) => c.state?.terminated?.reason)).toEqual(['Completed', 'Completed']);
   });
 
   it('a job that left Slurm without a record: files decide, missing files say the job was lost', () => {
-    const s = mapPodStatus(pod, { kind: 'gone' }, runs({ 'init:i1': { exitCode: 0 }, 'init:i2': { exitCode: 0 }, 'run:a': { exitCode: 2 } }));
+    const s = mapPodStatus(
+      pod,
+      { kind: 'gone' },
+      runs({ 'init:i1': { exitCode: 0 }, 'init:i2': { exitCode: 0 }, 'run:a': { exitCode: 2 } }),
+    );
     expect(s.containers[0]?.state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
     expect(s.containers[1]?.state?.terminated).toMatchObject({ exitCode: 1, reason: 'SlurmJobLost' });
   });
 
   it('submitting: waiting', () => {
-    expect(mapPodStatus(pod, { kind: 'submitting' }, runs({})).containers[0]?.state?.waiting?.reason).toBe('Submitting');
+    expect(mapPodStatus(pod, { kind: 'submitting' }, runs({})).containers[0]?.state?.waiting?.reason).toBe(
+      'Submitting',
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { shellQuote as q } from '../../shell/shell-quote';
 import type { ContainerPlan, JobPlan } from '../job-plan';
-import { colonSyntaxProblems, filesOf, mpiPrefix, type ContainerRuntime, type PreparedFile } from './container-runtime';
+import {
+  colonSyntaxProblems,
+  filesOf,
+  mpiPrefix,
+  type ContainerRuntime,
+  type PreparedFile,
+} from './container-runtime';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -16,7 +22,10 @@ export class ApptainerRuntime implements ContainerRuntime {
   problems(c: ContainerPlan): string[] {
     const out = colonSyntaxProblems(c, this.name, /[:,]/);
     for (const e of c.env) {
-      if (!IDENTIFIER.test(e.name)) out.push(`container "${c.name}": env name "${e.name}" cannot be set by ${this.name} (not a shell identifier)`);
+      if (!IDENTIFIER.test(e.name))
+        out.push(
+          `container "${c.name}": env name "${e.name}" cannot be set by ${this.name} (not a shell identifier)`,
+        );
     }
     if (c.image.startsWith('-')) out.push(`container "${c.name}": image must not start with "-"`);
     return out;
@@ -31,7 +40,12 @@ export class ApptainerRuntime implements ContainerRuntime {
   execLines(c: ContainerPlan, job: JobPlan): string[] {
     const bin = this.name === 'apptainer' ? job.runtimes.apptainerPath : job.runtimes.singularityPath;
     const [entry, ...rest] = c.command;
-    const words = [...mpiPrefix(c, job, q), q(bin), entry !== undefined ? 'exec' : 'run', ...job.runtimes.singularityOptions.map(q)];
+    const words = [
+      ...mpiPrefix(c, job, q),
+      q(bin),
+      entry !== undefined ? 'exec' : 'run',
+      ...job.runtimes.singularityOptions.map(q),
+    ];
     if (c.nvidiaGpus > 0) words.push('--nv');
     if (c.amdGpus > 0) words.push('--rocm');
     words.push(...c.runtimeOptions.map(q));

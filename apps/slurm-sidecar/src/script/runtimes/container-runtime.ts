@@ -52,7 +52,10 @@ export function colonSyntaxProblems(c: ContainerPlan, runtime: string, forbidden
   const out: string[] = [];
   for (const m of c.mounts) {
     for (const p of [m.source, m.target]) {
-      if (forbidden.test(p)) out.push(`container "${c.name}": mount path "${p}" contains a character ${runtime} bind syntax cannot express`);
+      if (forbidden.test(p))
+        out.push(
+          `container "${c.name}": mount path "${p}" contains a character ${runtime} bind syntax cannot express`,
+        );
     }
   }
   return out;

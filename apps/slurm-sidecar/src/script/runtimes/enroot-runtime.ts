@@ -39,7 +39,13 @@ export class EnrootRuntime implements ContainerRuntime {
       `${bin} import --output ${sqsh} ${q(c.image)} || exit $?`,
       `${bin} create --force --name ${name} ${sqsh} || exit $?`,
     ];
-    const words = [...mpiPrefix(c, job, q), bin, 'start', ...job.runtimes.enrootOptions.map(q), ...c.runtimeOptions.map(q)];
+    const words = [
+      ...mpiPrefix(c, job, q),
+      bin,
+      'start',
+      ...job.runtimes.enrootOptions.map(q),
+      ...c.runtimeOptions.map(q),
+    ];
     if (c.env.length > 0) {
       lines.push(`__il_load_env ${q(filesOf(c, job).envNul)}`);
       lines.push('__il_eargs=()');
@@ -53,6 +59,8 @@ export class EnrootRuntime implements ContainerRuntime {
   }
 
   cleanupLines(c: ContainerPlan, job: JobPlan): string[] {
-    return [`${q(job.runtimes.enrootPath)} remove --force ${q(runtimeContainerName(c, job))} >/dev/null 2>&1`];
+    return [
+      `${q(job.runtimes.enrootPath)} remove --force ${q(runtimeContainerName(c, job))} >/dev/null 2>&1`,
+    ];
   }
 }

@@ -1,6 +1,12 @@
 import { shellQuote as q } from '../../shell/shell-quote';
 import type { ContainerPlan, JobPlan } from '../job-plan';
-import { filesOf, mpiPrefix, nulEnvFile, type ContainerRuntime, type PreparedFile } from './container-runtime';
+import {
+  filesOf,
+  mpiPrefix,
+  nulEnvFile,
+  type ContainerRuntime,
+  type PreparedFile,
+} from './container-runtime';
 
 /**
  * Runs the command directly on the compute node, for sites without containers (and for
@@ -11,7 +17,9 @@ export class NoneRuntime implements ContainerRuntime {
 
   problems(c: ContainerPlan): string[] {
     if (c.command.length + c.args.length === 0) {
-      return [`container "${c.name}": runtime "none" has no image entrypoint, so command or args are required`];
+      return [
+        `container "${c.name}": runtime "none" has no image entrypoint, so command or args are required`,
+      ];
     }
     return [];
   }

@@ -1,7 +1,13 @@
 import { shellQuote as q } from '../../shell/shell-quote';
 import type { RuntimeName } from '../../config/sidecar-config';
 import type { ContainerPlan, EnvVar, JobPlan, Mount } from '../job-plan';
-import { filesOf, nulEnvFile, runtimeContainerName, type ContainerRuntime, type PreparedFile } from './container-runtime';
+import {
+  filesOf,
+  nulEnvFile,
+  runtimeContainerName,
+  type ContainerRuntime,
+  type PreparedFile,
+} from './container-runtime';
 
 /**
  * Docker and Podman CLIs: `<cli> run --rm --init ... image`. The container shares the host
@@ -16,9 +22,13 @@ abstract class OciCliRuntime implements ContainerRuntime {
 
   problems(c: ContainerPlan): string[] {
     const out: string[] = [];
-    if (c.mpiFlags) out.push(`container "${c.name}": slurm-job.vk.io/mpi-flags is not supported with runtime "${this.name}"`);
+    if (c.mpiFlags)
+      out.push(
+        `container "${c.name}": slurm-job.vk.io/mpi-flags is not supported with runtime "${this.name}"`,
+      );
     for (const m of c.mounts) {
-      if (/[\r\n]/.test(m.source + m.target)) out.push(`container "${c.name}": mount path with a line break cannot be expressed for ${this.name}`);
+      if (/[\r\n]/.test(m.source + m.target))
+        out.push(`container "${c.name}": mount path with a line break cannot be expressed for ${this.name}`);
     }
     if (image(c).startsWith('-')) out.push(`container "${c.name}": image must not start with "-"`);
     return out;
@@ -54,7 +64,11 @@ abstract class OciCliRuntime implements ContainerRuntime {
     }
     for (const m of c.mounts) words.push('--mount', q(mountSpec(m)));
     if (c.workingDir) words.push('-w', q(c.workingDir));
-    if (c.runAsUser !== undefined) words.push('--user', c.runAsGroup !== undefined ? `${c.runAsUser}:${c.runAsGroup}` : String(c.runAsUser));
+    if (c.runAsUser !== undefined)
+      words.push(
+        '--user',
+        c.runAsGroup !== undefined ? `${c.runAsUser}:${c.runAsGroup}` : String(c.runAsUser),
+      );
     if (c.nvidiaGpus > 0) words.push('--gpus', String(c.nvidiaGpus));
     if (c.amdGpus > 0) words.push('--device', '/dev/kfd', '--device', '/dev/dri');
     words.push(...c.runtimeOptions.map(q));
@@ -78,7 +92,12 @@ function image(c: ContainerPlan): string {
 /** `--mount` value; it is parsed as CSV, so quoted fields carry commas and quotes safely. */
 function mountSpec(m: Mount): string {
   const field = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  return ['type=bind', field(`source=${m.source}`), field(`target=${m.target}`), ...(m.readOnly ? ['readonly'] : [])].join(',');
+  return [
+    'type=bind',
+    field(`source=${m.source}`),
+    field(`target=${m.target}`),
+    ...(m.readOnly ? ['readonly'] : []),
+  ].join(',');
 }
 
 export class DockerRuntime extends OciCliRuntime {
@@ -95,7 +114,12 @@ export class DockerRuntime extends OciCliRuntime {
    * as comments and refuses names with blanks.
    */
   protected envFileSafe(e: EnvVar): boolean {
-    return !/[\r\n]/.test(e.value) && !/[\s]/u.test(e.name) && !e.name.startsWith('#') && e.name.length + e.value.length < 60_000;
+    return (
+      !/[\r\n]/.test(e.value) &&
+      !/[\s]/u.test(e.name) &&
+      !e.name.startsWith('#') &&
+      e.name.length + e.value.length < 60_000
+    );
   }
 }
 
