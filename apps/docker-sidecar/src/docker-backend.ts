@@ -18,7 +18,7 @@ import { PodTerminator } from './docker/pod-terminator';
 import { recoverPods } from './docker/pod-recovery';
 import { LogStreamer } from './logs/log-streamer';
 import { GpuAllocator, podGpuCount } from './pod/gpu-allocator';
-import { validatePodNames } from './pod/pod-validation';
+import { validatePodNames, validatePodSpec } from './pod/pod-validation';
 import type { PodRef } from './pod/container-spec-builder';
 import { gpuCount, NVIDIA_GPU } from './pod/resource-mapper';
 import { planVolumes } from './pod/volume-planner';
@@ -129,12 +129,14 @@ export class DockerBackend implements PluginBackend {
     this.events.stop();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const rt of this.runtimes.values()) rt.cancelTimers();
+    await this.lifecycle.stop();
   }
 
   async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
     let ref: PodRef;
     try {
       ref = validatePodNames(data.pod);
+      validatePodSpec(data.pod);
     } catch (err) {
       throw toPluginError(err, 'create');
     }

@@ -51,6 +51,7 @@ type Outcome = { kind: 'created' } | { kind: 'running' } | { kind: 'exited'; fac
 export class PodLifecycle {
   private readonly queue: KeyedWorkQueue;
   private readonly exitHints = new Set<string>();
+  private stopped = false;
 
   constructor(
     private readonly docker: Docker,
@@ -70,7 +71,13 @@ export class PodLifecycle {
   }
 
   enqueue(uid: string): void {
-    this.queue.enqueue(uid);
+    if (!this.stopped) this.queue.enqueue(uid);
+  }
+
+  /** No new work; resolves when running reconciles have finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue.idle();
   }
 
   /**
@@ -88,7 +95,7 @@ export class PodLifecycle {
 
   private async reconcile(uid: string): Promise<void> {
     const rt = this.runtimes.get(uid);
-    if (!rt?.data || rt.deleting) return;
+    if (!rt?.data || rt.deleting || this.stopped) return;
     const pc = await this.inventory.listPod(uid);
     if (rt.deleting) return;
     this.logger.debug('reconciling pod', {

@@ -81,8 +81,14 @@ export function planVolumes(input: VolumePlanInput): VolumePlan {
     if (!declared.has(name)) throw new PodSpecError(`volumeMount "${name}" refers to no volume of the pod`);
   }
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    for (const m of c.volumeMounts ?? [])
+    for (const m of c.volumeMounts ?? []) {
       if (m.subPath) checkRel(m.name, '/volume', m.subPath, `container "${c.name}": subPath`);
+      if ((m.subPath || m.subPathExpr) && declared.get(m.name)?.emptyDir?.medium === 'Memory') {
+        throw new PodSpecError(
+          `container "${c.name}": subPath on the memory-backed emptyDir "${m.name}" is not supported`,
+        );
+      }
+    }
   }
   const shipped = shippedObjects(input.data);
   const volumes = new Map<string, PlannedVolume>();

@@ -4,7 +4,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import type { V1ConfigMap, V1Container, V1Pod, V1PodSecurityContext, V1Secret, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1Pod,
+  V1PodSecurityContext,
+  V1Secret,
+  V1Volume,
+} from '@kubernetes/client-node';
 import type { LogStruct, PodStatus, RetrievedPodData } from '@interlink/api';
 import { completeLogOpts } from '@interlink/api';
 import { createLogger } from '@interlink/logging';
@@ -22,7 +29,13 @@ export interface Reply {
 }
 
 /** Any method with a body (GET included), as the relay sends it. */
-export function send(url: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
+export function send(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<Reply> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -33,7 +46,10 @@ export function send(url: string, method: string, path: string, body?: unknown, 
         method,
         path,
         signal,
-        headers: payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+        headers:
+          payload !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+            : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -70,7 +86,11 @@ export interface Harness {
 
 export type TestSettings = Partial<DockerBackendSettings>;
 
-export function testSettings(instance: string, dataRoot: string, over: TestSettings = {}): DockerBackendSettings {
+export function testSettings(
+  instance: string,
+  dataRoot: string,
+  over: TestSettings = {},
+): DockerBackendSettings {
   return {
     instanceName: instance,
     dataRoot,
@@ -95,12 +115,18 @@ export function testSettings(instance: string, dataRoot: string, over: TestSetti
 }
 
 /** A sidecar (backend + plugin server on a free port) owning containers labelled with `instance`. */
-export async function startHarness(opts: { instance?: string; dataRoot?: string; settings?: TestSettings } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { instance?: string; dataRoot?: string; settings?: TestSettings } = {},
+): Promise<Harness> {
   await ensureBench(['docker']);
   const instance = opts.instance ?? `test-${randomUUID().slice(0, 8)}`;
   const dataRoot = opts.dataRoot ?? mkdtempSync(join(tmpdir(), 'docker-sidecar-'));
   const logLines: string[] = [];
-  const logger = createLogger({ service: 'docker-sidecar-test', level: 'debug', destination: { write: (l: string) => logLines.push(l) } });
+  const logger = createLogger({
+    service: 'docker-sidecar-test',
+    level: 'debug',
+    destination: { write: (l: string) => logLines.push(l) },
+  });
   const backend = new DockerBackend(docker, testSettings(instance, dataRoot, opts.settings), logger);
   await backend.start();
   const server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger });
@@ -150,9 +176,23 @@ export async function startHarness(opts: { instance?: string; dataRoot?: string;
 export async function purge(h: Pick<Harness, 'instance' | 'dataRoot'>): Promise<void> {
   const label = `interlink.sidecar=${h.instance}`;
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  await Promise.all(
+    (Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   rmSync(h.dataRoot, { recursive: true, force: true });
 }
 
@@ -175,7 +215,11 @@ export interface PodSpecInput {
   shareProcessNamespace?: boolean;
 }
 
-const withDefaults = (c: ContainerSpec): V1Container => ({ image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', ...c });
+const withDefaults = (c: ContainerSpec): V1Container => ({
+  image: 'busybox:latest',
+  imagePullPolicy: 'IfNotPresent',
+  ...c,
+});
 
 /** A hop-2 create body as the relay builds it (every container gets every shipped object). */
 export function makePod(p: PodSpecInput): RetrievedPodData {
@@ -183,7 +227,12 @@ export function makePod(p: PodSpecInput): RetrievedPodData {
   const initContainers = (p.initContainers ?? []).map(withDefaults);
   return {
     pod: {
-      metadata: { name: p.name ?? `pod-${randomUUID().slice(0, 6)}`, namespace: p.namespace ?? 'default', uid: p.uid ?? randomUUID(), annotations: p.annotations ?? {} },
+      metadata: {
+        name: p.name ?? `pod-${randomUUID().slice(0, 6)}`,
+        namespace: p.namespace ?? 'default',
+        uid: p.uid ?? randomUUID(),
+        annotations: p.annotations ?? {},
+      },
       spec: {
         containers,
         initContainers,
@@ -208,7 +257,13 @@ export function makePod(p: PodSpecInput): RetrievedPodData {
 
 type ContainerPredicate = (s: PodStatus) => boolean;
 
-export async function waitForStatus(h: Harness, data: RetrievedPodData, what: string, ok: ContainerPredicate, timeoutMs = 20_000): Promise<PodStatus> {
+export async function waitForStatus(
+  h: Harness,
+  data: RetrievedPodData,
+  what: string,
+  ok: ContainerPredicate,
+  timeoutMs = 20_000,
+): Promise<PodStatus> {
   let last: PodStatus | undefined;
   try {
     return await waitFor(
@@ -224,9 +279,12 @@ export async function waitForStatus(h: Harness, data: RetrievedPodData, what: st
   }
 }
 
-export const running = (name: string) => (s: PodStatus) => Boolean(s.containers.find((c) => c.name === name)?.state?.running);
-export const terminated = (name: string, init = false) => (s: PodStatus) =>
-  Boolean((init ? s.initContainers : s.containers).find((c) => c.name === name)?.state?.terminated);
+export const running = (name: string) => (s: PodStatus) =>
+  Boolean(s.containers.find((c) => c.name === name)?.state?.running);
+export const terminated =
+  (name: string, init = false) =>
+  (s: PodStatus) =>
+    Boolean((init ? s.initContainers : s.containers).find((c) => c.name === name)?.state?.terminated);
 
 export function containerOf(s: PodStatus, name: string) {
   const c = [...s.containers, ...s.initContainers].find((x) => x.name === name);

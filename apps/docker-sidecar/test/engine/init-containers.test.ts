@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerOf, makePod, purge, startHarness, terminated, waitForStatus, type Harness } from './harness';
+import {
+  containerOf,
+  makePod,
+  purge,
+  startHarness,
+  terminated,
+  waitForStatus,
+  type Harness,
+} from './harness';
 
 const work = [{ name: 'work', mountPath: '/work' }];
 
@@ -17,15 +25,41 @@ describe('init containers', () => {
     const data = makePod({
       volumes: [{ name: 'work', emptyDir: {} }],
       initContainers: [
-        { name: 'first', command: ['sh', '-c', 'sleep 1; echo first >> /work/order; cut -d" " -f1 /proc/uptime > /work/first-end'], volumeMounts: work },
-        { name: 'second', command: ['sh', '-c', 'cut -d" " -f1 /proc/uptime > /work/second-start; echo second >> /work/order'], volumeMounts: work },
+        {
+          name: 'first',
+          command: [
+            'sh',
+            '-c',
+            'sleep 1; echo first >> /work/order; cut -d" " -f1 /proc/uptime > /work/first-end',
+          ],
+          volumeMounts: work,
+        },
+        {
+          name: 'second',
+          command: [
+            'sh',
+            '-c',
+            'cut -d" " -f1 /proc/uptime > /work/second-start; echo second >> /work/order',
+          ],
+          volumeMounts: work,
+        },
       ],
       containers: [
-        { name: 'app', command: ['sh', '-c', 'echo app >> /work/order; cat /work/order; awk -v a=$(cat /work/second-start) -v b=$(cat /work/first-end) "BEGIN{if (a >= b) print \\"sequential\\"}"'], volumeMounts: work },
+        {
+          name: 'app',
+          command: [
+            'sh',
+            '-c',
+            'echo app >> /work/order; cat /work/order; awk -v a=$(cat /work/second-start) -v b=$(cat /work/first-end) "BEGIN{if (a >= b) print \\"sequential\\"}"',
+          ],
+          volumeMounts: work,
+        },
       ],
     });
     await h.createOk(data);
-    const mid = await waitForStatus(h, data, 'first running', (s) => Boolean(containerOf(s, 'first').state?.running));
+    const mid = await waitForStatus(h, data, 'first running', (s) =>
+      Boolean(containerOf(s, 'first').state?.running),
+    );
     expect(containerOf(mid, 'second').state).toEqual({ waiting: { reason: 'PodInitializing' } });
     expect(containerOf(mid, 'app').state).toEqual({ waiting: { reason: 'PodInitializing' } });
     const s = await waitForStatus(h, data, 'app done', terminated('app'));
@@ -62,12 +96,25 @@ describe('init containers', () => {
     const data = makePod({
       restartPolicy: 'OnFailure',
       volumes: [{ name: 'work', emptyDir: {} }],
-      initContainers: [{ name: 'flaky', command: ['sh', '-c', 'n=$(cat /work/n 2>/dev/null || echo 0); echo $((n+1)) > /work/n; [ $n -ge 2 ]'], volumeMounts: work }],
+      initContainers: [
+        {
+          name: 'flaky',
+          command: [
+            'sh',
+            '-c',
+            'n=$(cat /work/n 2>/dev/null || echo 0); echo $((n+1)) > /work/n; [ $n -ge 2 ]',
+          ],
+          volumeMounts: work,
+        },
+      ],
       containers: [{ name: 'app', command: ['cat', '/work/n'], volumeMounts: work }],
     });
     await h.createOk(data);
     const s = await waitForStatus(h, data, 'app done', terminated('app'), 30_000);
-    expect(containerOf(s, 'flaky')).toMatchObject({ restartCount: 2, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(containerOf(s, 'flaky')).toMatchObject({
+      restartCount: 2,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+    });
     expect(containerOf(s, 'flaky').lastState!.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect((await h.logs(data, 'app')).body).toBe('3\n');
   }, 40_000);

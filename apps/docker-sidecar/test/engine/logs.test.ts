@@ -16,7 +16,11 @@ describe('logs', () => {
       containers: [
         {
           name: 'main',
-          command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "out$i"; sleep 0.05; echo "err$i" >&2; sleep 0.05; done; sleep 2; echo late1; echo late2; sleep 300'],
+          command: [
+            'sh',
+            '-c',
+            'for i in 1 2 3 4 5; do echo "out$i"; sleep 0.05; echo "err$i" >&2; sleep 0.05; done; sleep 2; echo late1; echo late2; sleep 300',
+          ],
         },
         { name: 'other', command: ['sleep', '300'] },
       ],
@@ -55,7 +59,9 @@ describe('logs', () => {
   });
 
   it('Timestamps prefix every line with RFC 3339 nanoseconds', async () => {
-    const lines = (await h.logs(steady, 'main', { Timestamps: true, Tail: 2 })).body.split('\n').filter(Boolean);
+    const lines = (await h.logs(steady, 'main', { Timestamps: true, Tail: 2 })).body
+      .split('\n')
+      .filter(Boolean);
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z late[12]$/);
   });
@@ -80,13 +86,19 @@ describe('logs', () => {
     expect(noPod.json<{ error: string }>().error).toMatch(/not found/);
     const noContainer = await h.logs(steady, 'nope');
     expect(noContainer.status).toBe(404);
-    expect(noContainer.json<{ error: string }>().error).toMatch(/"nope" is not valid for pod .*\(containers: prep, main, other\)/);
+    expect(noContainer.json<{ error: string }>().error).toMatch(
+      /"nope" is not valid for pod .*\(containers: prep, main, other\)/,
+    );
     const ambiguous = await h.logs(steady, '');
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.json<{ error: string }>().error).toMatch(/choose one of: \[main other\]/);
   });
 
-  function follow(data: ReturnType<typeof makePod>, container: string, onChunk: (text: string, all: string, stop: () => void) => void) {
+  function follow(
+    data: ReturnType<typeof makePod>,
+    container: string,
+    onChunk: (text: string, all: string, stop: () => void) => void,
+  ) {
     const body = JSON.stringify({
       Namespace: 'default',
       PodUID: data.pod.metadata!.uid,
@@ -95,30 +107,42 @@ describe('logs', () => {
       Opts: completeLogOpts({ Follow: true }),
     });
     const target = new URL(h.url);
-    return new Promise<{ status: number; text: string; ended: boolean; chunks: number }>((resolve, reject) => {
-      let text = '';
-      let chunks = 0;
-      const req = request(
-        { host: target.hostname, port: Number(target.port), method: 'GET', path: '/getLogs', headers: { 'Content-Length': Buffer.byteLength(body) } },
-        (res) => {
-          res.on('data', (c: Buffer) => {
-            chunks++;
-            text += c.toString();
-            onChunk(c.toString(), text, () => {
-              req.destroy();
-              resolve({ status: res.statusCode ?? 0, text, ended: false, chunks });
+    return new Promise<{ status: number; text: string; ended: boolean; chunks: number }>(
+      (resolve, reject) => {
+        let text = '';
+        let chunks = 0;
+        const req = request(
+          {
+            host: target.hostname,
+            port: Number(target.port),
+            method: 'GET',
+            path: '/getLogs',
+            headers: { 'Content-Length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.on('data', (c: Buffer) => {
+              chunks++;
+              text += c.toString();
+              onChunk(c.toString(), text, () => {
+                req.destroy();
+                resolve({ status: res.statusCode ?? 0, text, ended: false, chunks });
+              });
             });
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ended: true, chunks }));
-        },
-      );
-      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-      req.end(body);
-    });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ended: true, chunks }));
+          },
+        );
+        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+        req.end(body);
+      },
+    );
   }
 
   it('Follow streams lines as they are written and ends when the container stops', async () => {
-    const data = makePod({ containers: [{ name: 'main', command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo "tick$i"; sleep 0.4; done'] }] });
+    const data = makePod({
+      containers: [
+        { name: 'main', command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo "tick$i"; sleep 0.4; done'] },
+      ],
+    });
     await h.createOk(data);
     await waitForStatus(h, data, 'running', running('main'));
     const seen: Array<{ at: number; text: string }> = [];
@@ -132,7 +156,9 @@ describe('logs', () => {
   });
 
   it('Follow stops when the caller disconnects', async () => {
-    const data = makePod({ containers: [{ name: 'main', command: ['sh', '-c', 'while true; do echo beat; sleep 0.2; done'] }] });
+    const data = makePod({
+      containers: [{ name: 'main', command: ['sh', '-c', 'while true; do echo beat; sleep 0.2; done'] }],
+    });
     await h.createOk(data);
     await waitForStatus(h, data, 'running', running('main'));
     const result = await follow(data, 'main', (_t, all, stop) => {
@@ -140,7 +166,9 @@ describe('logs', () => {
     });
     expect(result.ended).toBe(false);
     // The server notices: the request finishes on its side and is logged.
-    await waitFor(async () => h.logLines.some((l) => l.includes('"path":"/getLogs"') && l.includes(data.pod.metadata!.uid!)));
+    await waitFor(async () =>
+      h.logLines.some((l) => l.includes('"path":"/getLogs"') && l.includes(data.pod.metadata!.uid!)),
+    );
     const next = await h.logs(data, 'main', { Tail: 1 });
     expect(next.body).toBe('beat\n');
   });

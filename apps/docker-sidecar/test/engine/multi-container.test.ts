@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerOf, makePod, purge, running, startHarness, terminated, waitForStatus, type Harness } from './harness';
+import {
+  containerOf,
+  makePod,
+  purge,
+  running,
+  startHarness,
+  terminated,
+  waitForStatus,
+  type Harness,
+} from './harness';
 
 describe('containers of one pod share network, IPC and volumes', () => {
   let h: Harness;
@@ -14,10 +23,21 @@ describe('containers of one pod share network, IPC and volumes', () => {
   it('reach each other on localhost', async () => {
     const data = makePod({
       containers: [
-        { name: 'server', command: ['sh', '-c', 'mkdir -p /www && echo hello-from-server > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www'] },
+        {
+          name: 'server',
+          command: [
+            'sh',
+            '-c',
+            'mkdir -p /www && echo hello-from-server > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www',
+          ],
+        },
         {
           name: 'client',
-          command: ['sh', '-c', 'for i in $(seq 1 50); do wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 0.2; done; exit 1'],
+          command: [
+            'sh',
+            '-c',
+            'for i in $(seq 1 50); do wget -q -O - http://127.0.0.1:8080/index.html 2>/dev/null && exit 0; sleep 0.2; done; exit 1',
+          ],
         },
       ],
     });
@@ -32,10 +52,18 @@ describe('containers of one pod share network, IPC and volumes', () => {
     const data = makePod({
       volumes: [{ name: 'shared', emptyDir: {} }],
       containers: [
-        { name: 'writer', command: ['sh', '-c', 'hostname > /data/writer-host; echo written > /data/file; sleep 300'], volumeMounts: [{ name: 'shared', mountPath: '/data' }] },
+        {
+          name: 'writer',
+          command: ['sh', '-c', 'hostname > /data/writer-host; echo written > /data/file; sleep 300'],
+          volumeMounts: [{ name: 'shared', mountPath: '/data' }],
+        },
         {
           name: 'reader',
-          command: ['sh', '-c', 'while [ ! -f /shared/file ]; do sleep 0.1; done; cat /shared/file; hostname; cat /shared/writer-host'],
+          command: [
+            'sh',
+            '-c',
+            'while [ ! -f /shared/file ]; do sleep 0.1; done; cat /shared/file; hostname; cat /shared/writer-host',
+          ],
           volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
         },
       ],
@@ -49,20 +77,43 @@ describe('containers of one pod share network, IPC and volumes', () => {
   it('a medium: Memory emptyDir is a tmpfs shared by the containers and outlives an init container', async () => {
     const data = makePod({
       volumes: [{ name: 'fast', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }],
-      initContainers: [{ name: 'fill', command: ['sh', '-c', 'echo from-init > /fast/seed'], volumeMounts: [{ name: 'fast', mountPath: '/fast' }] }],
-      containers: [{ name: 'main', command: ['sh', '-c', 'cat /fast/seed; grep " /fast " /proc/mounts | cut -d" " -f3; df -k /fast | tail -1 | awk "{print \\$2}"'], volumeMounts: [{ name: 'fast', mountPath: '/fast' }] }],
+      initContainers: [
+        {
+          name: 'fill',
+          command: ['sh', '-c', 'echo from-init > /fast/seed'],
+          volumeMounts: [{ name: 'fast', mountPath: '/fast' }],
+        },
+      ],
+      containers: [
+        {
+          name: 'main',
+          command: [
+            'sh',
+            '-c',
+            'cat /fast/seed; grep " /fast " /proc/mounts | cut -d" " -f3; df -k /fast | tail -1 | awk "{print \\$2}"',
+          ],
+          volumeMounts: [{ name: 'fast', mountPath: '/fast' }],
+        },
+      ],
     });
     await h.createOk(data);
     await waitForStatus(h, data, 'main done', terminated('main'));
     expect((await h.logs(data, 'main')).body).toBe('from-init\ntmpfs\n16384\n');
   });
 
-  it('shareProcessNamespace lets containers see each other\'s processes', async () => {
+  it("shareProcessNamespace lets containers see each other's processes", async () => {
     const data = makePod({
       shareProcessNamespace: true,
       containers: [
         { name: 'sleeper', command: ['sleep', '301'] },
-        { name: 'looker', command: ['sh', '-c', 'for i in $(seq 1 50); do ps | grep -q "sleep 301" && echo seen && exit 0; sleep 0.2; done; exit 1'] },
+        {
+          name: 'looker',
+          command: [
+            'sh',
+            '-c',
+            'for i in $(seq 1 50); do ps | grep -q "sleep 301" && echo seen && exit 0; sleep 0.2; done; exit 1',
+          ],
+        },
       ],
     });
     await h.createOk(data);

@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, containerOf, docker, makePod, purge, startHarness, terminated, waitForStatus, running, type Harness } from './harness';
+import {
+  b64,
+  containerOf,
+  docker,
+  makePod,
+  purge,
+  startHarness,
+  terminated,
+  waitForStatus,
+  running,
+  type Harness,
+} from './harness';
 
 describe('pods on the real Docker engine: create, argv, env, exit codes', () => {
   let h: Harness;
@@ -15,11 +26,18 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     const data = makePod({ containers: [{ name: 'main', command: ['sleep', '300'] }] });
     const jid = await h.createOk(data);
     const s = await waitForStatus(h, data, 'main running', running('main'));
-    expect(s).toMatchObject({ name: data.pod.metadata!.name, UID: data.pod.metadata!.uid, namespace: 'default', JID: jid });
+    expect(s).toMatchObject({
+      name: data.pod.metadata!.name,
+      UID: data.pod.metadata!.uid,
+      namespace: 'default',
+      JID: jid,
+    });
     const main = containerOf(s, 'main');
     expect(main).toMatchObject({ ready: true, started: true, restartCount: 0, image: 'busybox:latest' });
     expect(String(main.state!.running!.startedAt)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    const list = await docker.listContainers({ filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] } });
+    const list = await docker.listContainers({
+      filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
+    });
     expect(list.map((c) => c.Labels['interlink.role']).sort()).toEqual(['app', 'sandbox']);
     const sandbox = list.find((c) => c.Labels['interlink.role'] === 'sandbox')!;
     expect(sandbox.Id).toBe(jid);
@@ -37,14 +55,36 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     expect(new Set(results).size).toBe(1);
     await waitForStatus(h, data, 'running', running('main'));
     expect(await h.createOk(data)).toBe(results[0]);
-    const list = await docker.listContainers({ all: true, filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] } });
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
+    });
     expect(list).toHaveLength(2);
   });
 
   it('passes command and args as exact argument arrays (spaces, quotes, $, newlines, unicode)', async () => {
-    const tricky = ['plain', 'two words', 'quote"s', "single'quote", '$HOME', '$(NOT_DEFINED)', 'back\\slash', 'line1\nline2', '*', '; rm -rf /', 'ünï 😀', ''];
+    const tricky = [
+      'plain',
+      'two words',
+      'quote"s',
+      "single'quote",
+      '$HOME',
+      '$(NOT_DEFINED)',
+      'back\\slash',
+      'line1\nline2',
+      '*',
+      '; rm -rf /',
+      'ünï 😀',
+      '',
+    ];
     const data = makePod({
-      containers: [{ name: 'main', command: ['/bin/sh', '-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done', 'argv0'], args: tricky }],
+      containers: [
+        {
+          name: 'main',
+          command: ['/bin/sh', '-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done', 'argv0'],
+          args: tricky,
+        },
+      ],
     });
     await h.createOk(data);
     await waitForStatus(h, data, 'main done', terminated('main'));
@@ -71,7 +111,11 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
         {
           name: 'main',
           workingDir: '/tmp',
-          command: ['sh', '-c', 'pwd; env | grep -E "^(GREETING|MODE|LEVEL|S_PASSWORD|PW|POD_NAME|POD_UID|SPACES)=" | sort'],
+          command: [
+            'sh',
+            '-c',
+            'pwd; env | grep -E "^(GREETING|MODE|LEVEL|S_PASSWORD|PW|POD_NAME|POD_UID|SPACES)=" | sort',
+          ],
           envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'creds' }, prefix: 'S_' }],
           env: [
             { name: 'MODE', value: 'slow' },
@@ -104,9 +148,22 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
   });
 
   it('a missing mandatory env reference leaves the container waiting with CreateContainerConfigError', async () => {
-    const data = makePod({ containers: [{ name: 'main', command: ['true'], env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k' } } }] }] });
+    const data = makePod({
+      containers: [
+        {
+          name: 'main',
+          command: ['true'],
+          env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k' } } }],
+        },
+      ],
+    });
     await h.createOk(data);
-    const s = await waitForStatus(h, data, 'config error', (st) => containerOf(st, 'main').state?.waiting?.reason === 'CreateContainerConfigError');
+    const s = await waitForStatus(
+      h,
+      data,
+      'config error',
+      (st) => containerOf(st, 'main').state?.waiting?.reason === 'CreateContainerConfigError',
+    );
     expect(containerOf(s, 'main').state!.waiting!.message).toMatch(/configmap "absent" not found/);
   });
 
@@ -118,10 +175,19 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
       ],
     });
     await h.createOk(data);
-    const s = await waitForStatus(h, data, 'both done', (st) => terminated('ok')(st) && terminated('fails')(st));
+    const s = await waitForStatus(
+      h,
+      data,
+      'both done',
+      (st) => terminated('ok')(st) && terminated('fails')(st),
+    );
     const ok = containerOf(s, 'ok').state!.terminated!;
     const fails = containerOf(s, 'fails').state!.terminated!;
-    expect(ok).toMatchObject({ exitCode: 0, reason: 'Completed', containerID: expect.stringMatching(/^docker:\/\/[0-9a-f]{64}$/) });
+    expect(ok).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+      containerID: expect.stringMatching(/^docker:\/\/[0-9a-f]{64}$/),
+    });
     expect(fails).toMatchObject({ exitCode: 42, reason: 'Error' });
     expect(Date.parse(String(ok.finishedAt)) - Date.parse(String(ok.startedAt))).toBeGreaterThanOrEqual(1000);
     expect(containerOf(s, 'ok').ready).toBe(false);
@@ -131,7 +197,11 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     const data = makePod({ containers: [{ name: 'main', command: ['/does/not/exist'] }] });
     await h.createOk(data);
     const s = await waitForStatus(h, data, 'start error', terminated('main'));
-    expect(containerOf(s, 'main').state!.terminated).toMatchObject({ reason: 'StartError', exitCode: 127, message: expect.stringContaining('/does/not/exist') });
+    expect(containerOf(s, 'main').state!.terminated).toMatchObject({
+      reason: 'StartError',
+      exitCode: 127,
+      message: expect.stringContaining('/does/not/exist'),
+    });
   });
 
   it('ping reports the engine capacity', async () => {
@@ -139,7 +209,12 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     const r = await h.status([]);
     expect(r).toEqual({
       status: 'ok',
-      resources: { cpu: String(info.NCPU), memory: `${Math.floor(info.MemTotal / 1024)}Ki`, pods: '110', accelerators: [] },
+      resources: {
+        cpu: String(info.NCPU),
+        memory: `${Math.floor(info.MemTotal / 1024)}Ki`,
+        pods: '110',
+        accelerators: [],
+      },
       taints: [],
     });
   });
@@ -147,6 +222,9 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
   it('answers an unknown pod with a status that says so', async () => {
     const ghost = makePod({ containers: [{ name: 'main' }] });
     const s = await h.statusOf(ghost);
-    expect(containerOf(s, 'main').state!.terminated).toMatchObject({ reason: 'ContainerStatusUnknown', exitCode: 137 });
+    expect(containerOf(s, 'main').state!.terminated).toMatchObject({
+      reason: 'ContainerStatusUnknown',
+      exitCode: 137,
+    });
   });
 });

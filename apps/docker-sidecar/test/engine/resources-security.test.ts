@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerOf, docker, makePod, purge, startHarness, terminated, waitForStatus, type Harness } from './harness';
+import {
+  containerOf,
+  docker,
+  makePod,
+  purge,
+  startHarness,
+  terminated,
+  waitForStatus,
+  type Harness,
+} from './harness';
 
 const CG = '/sys/fs/cgroup';
 
@@ -34,11 +43,27 @@ describe('resources and securityContext', () => {
         },
       ],
     });
-    expect((await output(data)).split('\n')).toEqual(['50000', '100000', '256', String(64 * 2 ** 20), String(64 * 2 ** 20), String(32 * 2 ** 20), '']);
+    expect((await output(data)).split('\n')).toEqual([
+      '50000',
+      '100000',
+      '256',
+      String(64 * 2 ** 20),
+      String(64 * 2 ** 20),
+      String(32 * 2 ** 20),
+      '',
+    ]);
   });
 
   it('a container over its memory limit is OOMKilled with exit code 137', async () => {
-    const data = makePod({ containers: [{ name: 'main', resources: { limits: { memory: '16Mi' } }, command: ['sh', '-c', 'head -c 200m /dev/zero | tail > /dev/null'] }] });
+    const data = makePod({
+      containers: [
+        {
+          name: 'main',
+          resources: { limits: { memory: '16Mi' } },
+          command: ['sh', '-c', 'head -c 200m /dev/zero | tail > /dev/null'],
+        },
+      ],
+    });
     await h.createOk(data);
     const s = await waitForStatus(h, data, 'oom', terminated('main'));
     expect(containerOf(s, 'main').state!.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
@@ -47,7 +72,12 @@ describe('resources and securityContext', () => {
   it('runs as the requested user and groups', async () => {
     const data = makePod({
       securityContext: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], fsGroup: 5000 },
-      containers: [{ name: 'main', command: ['sh', '-c', 'id -u; id -g; id -G | tr " " "\\n" | sort -n | tr "\\n" " "'] }],
+      containers: [
+        {
+          name: 'main',
+          command: ['sh', '-c', 'id -u; id -g; id -G | tr " " "\\n" | sort -n | tr "\\n" " "'],
+        },
+      ],
     });
     expect(await output(data)).toBe('1000\n3000\n3000 4000 5000 ');
   });
@@ -59,7 +89,11 @@ describe('resources and securityContext', () => {
         {
           name: 'main',
           securityContext: { runAsUser: 2000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-          command: ['sh', '-c', 'id -u; touch /should-fail 2>/dev/null && echo writable || echo read-only; grep NoNewPrivs /proc/self/status | tr -d "\\t "'],
+          command: [
+            'sh',
+            '-c',
+            'id -u; touch /should-fail 2>/dev/null && echo writable || echo read-only; grep NoNewPrivs /proc/self/status | tr -d "\\t "',
+          ],
         },
       ],
     });
@@ -71,12 +105,18 @@ describe('resources and securityContext', () => {
     const data = makePod({
       containers: [
         { name: 'default', command: ['sh', '-c', caps] },
-        { name: 'dropped', securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } }, command: ['sh', '-c', caps] },
+        {
+          name: 'dropped',
+          securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+          command: ['sh', '-c', caps],
+        },
         { name: 'privileged', securityContext: { privileged: true }, command: ['sh', '-c', caps] },
       ],
     });
     await h.createOk(data);
-    const s = await waitForStatus(h, data, 'all done', (st) => ['default', 'dropped', 'privileged'].every((n) => terminated(n)(st)));
+    const s = await waitForStatus(h, data, 'all done', (st) =>
+      ['default', 'dropped', 'privileged'].every((n) => terminated(n)(st)),
+    );
     const eff = async (n: string) => {
       const body = (await h.logs(data, n)).body.trim();
       expect(body, n).toMatch(/^[0-9a-f]{16}$/);
@@ -90,7 +130,12 @@ describe('resources and securityContext', () => {
     if (privileged.reason === 'StartError') expect(privileged.message).toMatch(/caps|permitted/);
     else expect((await eff('privileged')) > 0xa80425fbn).toBe(true);
     const flags = await Promise.all(
-      (await docker.listContainers({ all: true, filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`, 'interlink.role=app'] } })).map(async (c) => {
+      (
+        await docker.listContainers({
+          all: true,
+          filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`, 'interlink.role=app'] },
+        })
+      ).map(async (c) => {
         const i = await docker.getContainer(c.Id).inspect();
         return [c.Labels['interlink.container'], i.HostConfig.Privileged];
       }),
@@ -99,9 +144,17 @@ describe('resources and securityContext', () => {
   });
 
   it('runAsNonRoot with an image that runs as root is refused with CreateContainerConfigError', async () => {
-    const data = makePod({ securityContext: { runAsNonRoot: true }, containers: [{ name: 'main', command: ['true'] }] });
+    const data = makePod({
+      securityContext: { runAsNonRoot: true },
+      containers: [{ name: 'main', command: ['true'] }],
+    });
     await h.createOk(data);
-    const s = await waitForStatus(h, data, 'refused', (st) => containerOf(st, 'main').state?.waiting?.reason === 'CreateContainerConfigError');
+    const s = await waitForStatus(
+      h,
+      data,
+      'refused',
+      (st) => containerOf(st, 'main').state?.waiting?.reason === 'CreateContainerConfigError',
+    );
     expect(containerOf(s, 'main').state!.waiting!.message).toMatch(/runAsNonRoot and image will run as root/);
   });
 });
