@@ -50,16 +50,18 @@ export class SlurmBackend implements PluginBackend {
     let adopted = 0;
     let discarded = 0;
     if (submitting.length > 0) {
-      const byName = await retryTransient(() => this.cli.queueByName(submitting.map((r) => r.uid)));
-      for (const rec of submitting) {
-        const jobId = byName.get(rec.uid)?.[0];
-        if (jobId) {
-          await this.store.put({ ...rec, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
-          adopted += 1;
-        } else {
-          await this.store.remove(rec.namespace, rec.uid);
-          discarded += 1;
+      try {
+        const byName = await retryTransient(() => this.cli.queueByName(submitting.map((r) => r.uid)));
+        for (const rec of submitting) {
+          if (await this.settleSubmitting(rec, byName.get(rec.uid)?.[0])) adopted += 1;
+          else discarded += 1;
         }
+      } catch (err) {
+        // Slurm is down: start anyway; a create for these pods checks again before submitting.
+        this.log.warn('cannot check half-submitted jobs now', {
+          count: submitting.length,
+          error: (err as Error).message,
+        });
       }
     }
     for (const rec of this.store.all().filter((r) => r.phase === 'deleting')) {
@@ -69,6 +71,19 @@ export class SlurmBackend implements PluginBackend {
     }
     this.log.info('job directories restored', { loaded, adopted, discarded });
     return { loaded, adopted, discarded };
+  }
+
+  /**
+   * A record left in `submitting` by a crash: adopt the job sbatch created (found by its job
+   * name, the pod UID) or drop the record. Returns true when adopted.
+   */
+  private async settleSubmitting(rec: JobRecord, jobId: string | undefined): Promise<boolean> {
+    if (jobId) {
+      await this.store.put({ ...rec, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
+      return true;
+    }
+    await this.store.remove(rec.namespace, rec.uid);
+    return false;
   }
 
   async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
@@ -88,7 +103,13 @@ export class SlurmBackend implements PluginBackend {
     });
     for (const w of built.warnings) log.warn(w);
     return this.locks.run(plan.uid, async () => {
-      const existing = this.store.get(plan.uid);
+      let existing = this.store.get(plan.uid);
+      if (existing?.phase === 'submitting') {
+        // Only after a crash (the lock serialises creates): never submit the pod twice.
+        const byName = await retryTransient(() => this.cli.queueByName([plan.uid])).catch(toPluginError);
+        await this.settleSubmitting(existing, byName.get(plan.uid)?.[0]);
+        existing = this.store.get(plan.uid);
+      }
       if (existing?.jobId && existing.phase === 'submitted')
         return { PodUID: plan.uid, PodJID: existing.jobId };
       if (existing?.phase === 'deleting') throw new PluginError(409, `pod ${plan.uid} is being deleted`);
@@ -195,7 +216,7 @@ export class SlurmBackend implements PluginBackend {
     const names = [
       ...rec.initContainers.map((n) => ({ kind: 'init' as const, name: n })),
       ...rec.containers.map((n) => ({ kind: 'run' as const, name: n })),
-    ].map((c) => runtimeContainerName({ kind: c.kind, name: c.name } as never, { uid: rec.uid } as never));
+    ].map((c) => runtimeContainerName(rec.uid, c.kind, c.name));
     await runCommand(cli, ['rm', '-f', ...names], { timeoutMs: 30_000 }).catch(() => undefined);
   }
 
@@ -334,4 +355,9 @@ function customScriptRuns(
       });
   }
   return out;
+}
+
+function toPluginError(err: unknown): never {
+  if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
+  throw err;
 }

@@ -39,5 +39,5 @@ export async function stopJob(cli: SlurmCli, jobId: string, opts: StopOptions): 
     if (await waitInactive(cli, jobId, opts.graceSeconds, pollMs)) return true;
   }
   await retryTransient(() => cli.cancel(jobId));
-  return waitInactive(cli, jobId, opts.killWaitSeconds ?? 90, pollMs);
+  return waitInactive(cli, jobId, opts.killWaitSeconds ?? 30, pollMs);
 }

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
 import {
   countingWrapper,
@@ -12,6 +12,9 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 const bin = mkdtempSync(join(tmpdir(), 'fake-slurm-'));

@@ -99,7 +99,7 @@ export async function statusOf(b: SlurmBackend, pod: V1Pod): Promise<PodStatus> 
 }
 
 /** Waits until every container of the pod has terminated; returns the status. */
-export function waitTerminated(b: SlurmBackend, pod: V1Pod, timeoutMs = 60_000): Promise<PodStatus> {
+export function waitTerminated(b: SlurmBackend, pod: V1Pod, timeoutMs = 150_000): Promise<PodStatus> {
   return waitFor(
     `pod ${pod.metadata?.name} to finish`,
     async () => {
@@ -114,7 +114,7 @@ export function waitRunning(
   b: SlurmBackend,
   pod: V1Pod,
   container: string,
-  timeoutMs = 60_000,
+  timeoutMs = 150_000,
 ): Promise<PodStatus> {
   return waitFor(
     `container ${container} to run`,

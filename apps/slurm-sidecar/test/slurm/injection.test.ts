@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { V1Container } from '@kubernetes/client-node';
 import { containerFiles } from '../../src/store/job-files';
 import { envFromNul, envList, expectedEnv, podText, splitNul } from '../arbitraries';
 import { makeCreate, makePod } from '../fixtures';
 import { ctx, requireSlurm, startSidecar, waitTerminated, type TestSidecar } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 beforeAll(async () => {

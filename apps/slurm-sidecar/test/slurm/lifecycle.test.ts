@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginError } from '@interlink/plugin-server';
 import { waitFor } from '@interlink/testbench';
 import { containerFiles } from '../../src/store/job-files';
@@ -16,6 +16,9 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 beforeAll(async () => {

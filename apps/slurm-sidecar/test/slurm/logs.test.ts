@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginError } from '@interlink/plugin-server';
 import { makeCreate, makePod } from '../fixtures';
 import {
@@ -10,6 +10,9 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 beforeAll(async () => {

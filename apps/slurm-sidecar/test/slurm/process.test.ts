@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeLogStruct } from '@interlink/api';
 import { waitFor, workspaceRoot } from '@interlink/testbench';
 import { makeCreate, makePod } from '../fixtures';
 import { requireSlurm } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 const root = workspaceRoot();
 const mainJs = resolve(root, 'dist/apps/slurm-sidecar/main.js');

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_SCHEMA_VERSION } from '../../src/store/job-store';
 import { makeCreate, makePod } from '../fixtures';
 import {
@@ -15,6 +15,9 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 beforeAll(async () => {
@@ -77,6 +80,18 @@ describe('restart recovery and robustness (real Slurm)', () => {
         encoding: 'utf8',
       },
     ).trim();
+    // Slurm unreachable at start-up: the sidecar still starts, keeps the records, and a
+    // create for such a pod refuses (503) rather than risk a second job.
+    const down = join(mkdtempSync(join(tmpdir(), 'down-')), 'squeue');
+    writeFileSync(
+      down,
+      '#!/bin/sh\necho "squeue: error: Unable to contact slurm controller (connect failure)" >&2\nexit 1\n',
+    );
+    chmodSync(down, 0o755);
+    const offline = await sc.restart({ SqueuePath: down });
+    expect(offline.store.get(pod.metadata!.uid!)?.phase).toBe('submitting');
+    await expect(offline.create(makeCreate(pod), ctx())).rejects.toMatchObject({ status: 503 });
+
     const restarted = await sc.restart();
     expect(restarted.store.get(pod.metadata!.uid!)).toMatchObject({ phase: 'submitted', jobId });
     expect(restarted.store.get(orphan.metadata!.uid!)).toBeUndefined();

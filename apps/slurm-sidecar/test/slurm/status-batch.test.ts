@@ -1,10 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { makeCreate, makePod } from '../fixtures';
 import { countingWrapper, ctx, requireSlurm, startSidecar, type TestSidecar } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 let squeue: ReturnType<typeof countingWrapper>;

@@ -1,9 +1,12 @@
 import { mkdtempSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
 import { ctx, logsOf, requireSlurm, startSidecar, waitTerminated, type TestSidecar } from './harness';
+
+// Real Slurm on a shared 2-core machine: allow for a busy scheduler.
+vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
 const hostDir = mkdtempSync(join(tmpdir(), 'hostpath-'));

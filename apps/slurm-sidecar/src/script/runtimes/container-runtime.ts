@@ -1,5 +1,5 @@
 import type { RuntimeName } from '../../config/sidecar-config';
-import { containerFiles, type ContainerFiles } from '../../store/job-files';
+import { containerFiles, type ContainerFiles, type ContainerKind } from '../../store/job-files';
 import type { ContainerPlan, JobPlan } from '../job-plan';
 
 /** A file the sidecar writes before submission (env files): path, bytes, mode. */
@@ -37,8 +37,8 @@ export function nulEnvFile(path: string, env: readonly { name: string; value: st
 }
 
 /** A stable, runtime-safe container name for docker/podman/enroot. */
-export function runtimeContainerName(c: ContainerPlan, job: JobPlan): string {
-  return `il-${job.uid}-${c.kind}-${c.name}`;
+export function runtimeContainerName(podUid: string, kind: ContainerKind, name: string): string {
+  return `il-${podUid}-${kind}-${name}`;
 }
 
 /** `mpiexec -np $SLURM_NTASKS <flags>` words (already quoted) or nothing. */

@@ -32,7 +32,7 @@ export class EnrootRuntime implements ContainerRuntime {
 
   execLines(c: ContainerPlan, job: JobPlan): string[] {
     const bin = q(job.runtimes.enrootPath);
-    const name = q(runtimeContainerName(c, job));
+    const name = q(runtimeContainerName(job.uid, c.kind, c.name));
     const sqsh = q(`${job.jobDir}/images/${c.kind}-${c.name}.sqsh`);
     const lines = [
       `mkdir -p -- ${q(`${job.jobDir}/images`)} || exit 1`,
@@ -60,7 +60,7 @@ export class EnrootRuntime implements ContainerRuntime {
 
   cleanupLines(c: ContainerPlan, job: JobPlan): string[] {
     return [
-      `${q(job.runtimes.enrootPath)} remove --force ${q(runtimeContainerName(c, job))} >/dev/null 2>&1`,
+      `${q(job.runtimes.enrootPath)} remove --force ${q(runtimeContainerName(job.uid, c.kind, c.name))} >/dev/null 2>&1`,
     ];
   }
 }

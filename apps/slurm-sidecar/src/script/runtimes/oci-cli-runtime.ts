@@ -51,7 +51,7 @@ abstract class OciCliRuntime implements ContainerRuntime {
   execLines(c: ContainerPlan, job: JobPlan): string[] {
     const f = filesOf(c, job);
     const cli = q(this.path(job));
-    const name = q(runtimeContainerName(c, job));
+    const name = q(runtimeContainerName(job.uid, c.kind, c.name));
     const lines = [`${cli} rm -f ${name} >/dev/null 2>&1`];
     const words = [cli, 'run', '--rm', '--init', '--name', name, ...this.defaults(job).map(q)];
     if (c.pullPolicy === 'Never') words.push('--pull=never');
@@ -80,7 +80,7 @@ abstract class OciCliRuntime implements ContainerRuntime {
   }
 
   cleanupLines(c: ContainerPlan, job: JobPlan): string[] {
-    return [`${q(this.path(job))} rm -f ${q(runtimeContainerName(c, job))} >/dev/null 2>&1`];
+    return [`${q(this.path(job))} rm -f ${q(runtimeContainerName(job.uid, c.kind, c.name))} >/dev/null 2>&1`];
   }
 }
 
