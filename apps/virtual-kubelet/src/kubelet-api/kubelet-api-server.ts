@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@interlink/logging';
 import { RelayError, type Provider } from '@interlink/relay-client';
@@ -8,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-auth';
 import type { ServingCert, ServingCertSource } from './certs/serving-cert';
 import { LogQueryError, logStructFor } from './log-query';
+import { refuseStream } from './exec-refusal';
 
 export interface KubeletPods {
   /** Every pod bound to the node (watch cache). */
@@ -60,6 +62,7 @@ export class KubeletApiServer {
     server.headersTimeout = 10_000;
     server.requestTimeout = 0; // log follow streams have no end
     this.options.certs.onChange((c) => server.setSecureContext(this.tlsOptions(c)));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => void this.upgrade(req, socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -81,6 +84,24 @@ export class KubeletApiServer {
 
   private tlsOptions(cert: ServingCert): { cert: string; key: string; ca?: string } {
     return { cert: cert.cert, key: cert.key, ...(this.options.clientCa ? { ca: this.options.clientCa } : {}) };
+  }
+
+  /** exec/attach/port-forward arrive as upgrades (WebSocket or SPDY): authenticate, then refuse clearly. */
+  private async upgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
+    socket.on('error', () => undefined);
+    const path = new URL(req.url ?? '/', 'https://kubelet').pathname;
+    try {
+      const authn = await this.options.authn.authenticate(req);
+      if (!authn.ok) return void socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', path);
+      if (!authz.allowed) return void socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const match = UNSUPPORTED.find(([pattern]) => pattern.test(path));
+      const message = match ? match[1].replace('%s', path.split('/')[1] ?? path) : `${path}: no streaming endpoint here`;
+      refuseStream(req, socket, message);
+    } catch (err) {
+      this.options.log.warn('kubelet API upgrade failed', { path, error: (err as Error).message });
+      socket.destroy();
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -19,6 +19,8 @@ export class TestRelay {
   readonly statusBatchSizes: number[] = [];
   readonly createdUids: string[] = [];
   readonly headers: Array<Record<string, string | string[] | undefined>> = [];
+  /** Log streams currently open towards the node controller. */
+  openLogStreams = 0;
   private readonly failing = new Map<Op, { status: number; body: string; times: number }>();
   private readonly delays = new Map<Op, number>();
   private server: Server | undefined;
@@ -117,9 +119,13 @@ export class TestRelay {
         case 'logs': {
           const stream = await this.backend.logs(LogStructCodec.parse(body), ctx);
           res.writeHead(200);
+          this.openLogStreams++;
           stream.on('data', (c: Buffer | string) => res.write(c));
           stream.on('end', () => res.end());
-          res.on('close', () => stream.destroy());
+          res.on('close', () => {
+            this.openLogStreams--;
+            stream.destroy();
+          });
           return;
         }
       }
