@@ -61,7 +61,13 @@ export class KubeletApiServer {
     const server = createServer({ ...this.tlsOptions(cert), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => void this.handle(req, res));
     server.headersTimeout = 10_000;
     server.requestTimeout = 0; // log follow streams have no end
-    this.options.certs.onChange((c) => server.setSecureContext(this.tlsOptions(c)));
+    this.options.certs.onChange((c) => {
+      try {
+        server.setSecureContext(this.tlsOptions(c));
+      } catch (err) {
+        this.options.log.error('new serving certificate rejected; keeping the previous one', { error: (err as Error).message });
+      }
+    });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex) => void this.upgrade(req, socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {

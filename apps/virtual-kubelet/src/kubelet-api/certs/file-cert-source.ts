@@ -1,4 +1,5 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Logger } from '@interlink/logging';
 import type { ServingCert, ServingCertSource } from './serving-cert';
 
@@ -51,6 +52,13 @@ export class FileCertSource implements ServingCertSource {
         throw new Error(`config key "${what}": cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
       }
     };
-    return { cert: read(this.certFile, 'KubeletCertFile'), key: read(this.keyFile, 'KubeletKeyFile') };
+    const pair = { cert: read(this.certFile, 'KubeletCertFile'), key: read(this.keyFile, 'KubeletKeyFile') };
+    // A half-written rotation (new key, old certificate) must not replace a working pair.
+    try {
+      createSecureContext(pair);
+    } catch (err) {
+      throw new Error(`KubeletCertFile/KubeletKeyFile do not form a usable pair: ${(err as Error).message}`);
+    }
+    return pair;
   }
 }
