@@ -8,19 +8,17 @@ import { PodSpecError } from '../pod/annotations';
 import { buildJob } from '../pod/job-plan-builder';
 import { isDnsLabel, isPodUid } from '../pod/names';
 import { flagsToArgv } from '../pod/sbatch-flags';
-import { CUSTOM_SCRIPT_CONTAINER } from '../script/job-plan';
 import { runtimeContainerName } from '../script/runtimes/container-runtime';
 import { SlurmError, type SlurmCli } from '../slurm/slurm-cli';
-import { isTerminalState } from '../slurm/slurm-records';
-import { ContainerFilesReader, runKey, type ContainerRun } from '../status/container-files';
-import { finalInfo, QueueSnapshot, type Snapshot } from '../status/queue-snapshot';
-import { mapPodStatus, type JobView } from '../status/slurm-status-mapper';
+import { ContainerFilesReader } from '../status/container-files';
+import { QueueSnapshot } from '../status/queue-snapshot';
 import { JobFiles } from '../store/job-files';
 import { STATE_SCHEMA_VERSION, type JobRecord, type JobStore } from '../store/job-store';
 import { KeyedMutex } from '../store/keyed-mutex';
 import { writeJobDirectory } from './job-writer';
 import { nodePing } from './node-ping';
 import { podLogs } from './pod-logs';
+import { PodStatusReader } from './pod-status-reader';
 import { runCommand } from '../slurm/command-runner';
 import { stopJob } from './stop-job';
 import { retryTransient } from './retry';
@@ -30,6 +28,7 @@ export class SlurmBackend implements PluginBackend {
   private readonly locks = new KeyedMutex();
   readonly snapshot: QueueSnapshot;
   private readonly files = new ContainerFilesReader();
+  private readonly statusReader: PodStatusReader;
   private readonly processUid = process.getuid?.();
 
   constructor(
@@ -39,6 +38,7 @@ export class SlurmBackend implements PluginBackend {
     private readonly log: Logger,
   ) {
     this.snapshot = new QueueSnapshot(cli, store, { maxAgeMs: settings.raw.StatusCacheSeconds * 1000 }, log);
+    this.statusReader = new PodStatusReader(store, this.snapshot, this.files);
   }
 
   /** Loads the job directories and settles jobs a previous run left half-submitted or half-deleted. */
@@ -220,87 +220,8 @@ export class SlurmBackend implements PluginBackend {
     await runCommand(cli, ['rm', '-f', ...names], { timeoutMs: 30_000 }).catch(() => undefined);
   }
 
-  async status(pods: V1Pod[], _ctx: CallContext): Promise<PodStatus[]> {
-    const wanted: { pod: V1Pod; uid: string }[] = [];
-    for (const pod of pods) {
-      const uid = pod.metadata?.uid ?? '';
-      if (this.store.get(uid)) wanted.push({ pod, uid });
-    }
-    if (wanted.length === 0) return [];
-    const liveJobs = wanted.flatMap(({ uid }) => {
-      const rec = this.store.get(uid);
-      return rec?.jobId && !rec.final && rec.phase !== 'submitting' ? [rec.jobId] : [];
-    });
-    let snap: Snapshot | undefined;
-    if (liveJobs.length > 0) {
-      try {
-        snap = await this.snapshot.get();
-        const current = snap;
-        // A job submitted after the snapshot was taken is not in it yet.
-        if (liveJobs.some((id) => !current.jobs.has(id) && !current.gone.has(id)))
-          snap = await this.snapshot.refresh();
-      } catch (err) {
-        if (err instanceof SlurmError) throw new PluginError(err.transient ? 503 : 500, err.message);
-        throw err;
-      }
-    }
-    const results = await Promise.all(
-      wanted.map(({ pod, uid }) => {
-        const rec = this.store.get(uid);
-        return rec ? this.podStatus(pod, rec, snap) : undefined;
-      }),
-    );
-    return results.filter((s): s is PodStatus => s !== undefined);
-  }
-
-  private async podStatus(pod: V1Pod, rec: JobRecord, snap: Snapshot | undefined): Promise<PodStatus> {
-    // The pod in the request is authoritative for names and images; the record covers pods
-    // sent without a spec.
-    const describe = (list: { name: string; image?: string }[] | undefined, fallback: string[]) =>
-      (list && list.length > 0
-        ? list
-        : fallback.map((name): { name: string; image?: string } => ({ name }))
-      ).map((c) => ({
-        name: c.name,
-        ...(c.image ? { image: c.image } : {}),
-      }));
-    const initContainers = describe(
-      pod.spec ? (pod.spec.initContainers ?? []) : undefined,
-      pod.spec ? [] : rec.initContainers,
-    );
-    const containers = describe(pod.spec?.containers, rec.containers);
-    const identity = {
-      name: rec.name || pod.metadata?.name || '',
-      namespace: rec.namespace,
-      uid: rec.uid,
-      ...(rec.jobId ? { jobId: rec.jobId } : {}),
-      initContainers,
-      containers,
-    };
-    const dir = this.store.dirOf(rec.namespace, rec.uid);
-    const runs = rec.customScript
-      ? customScriptRuns(
-          await this.files.read(dir, [{ kind: 'run', name: CUSTOM_SCRIPT_CONTAINER }]),
-          initContainers,
-          containers,
-        )
-      : await this.files.read(dir, [
-          ...initContainers.map((c) => ({ kind: 'init' as const, name: c.name })),
-          ...containers.map((c) => ({ kind: 'run' as const, name: c.name })),
-        ]);
-    return mapPodStatus(identity, this.jobView(rec, snap), runs);
-  }
-
-  private jobView(rec: JobRecord, snap: Snapshot | undefined): JobView {
-    if (!rec.jobId || rec.phase === 'submitting') return { kind: 'submitting' };
-    if (rec.final)
-      return rec.final.state === 'UNKNOWN'
-        ? { kind: 'gone' }
-        : { kind: 'slurm', info: finalInfo(rec.jobId, rec.final) };
-    const info = snap?.jobs.get(rec.jobId);
-    if (info) return { kind: 'slurm', info };
-    if (snap?.gone.has(rec.jobId)) return { kind: 'gone' };
-    return { kind: 'slurm', info: { jobId: rec.jobId, state: 'PENDING', reason: 'None', source: 'squeue' } };
+  status(pods: V1Pod[], _ctx: CallContext): Promise<PodStatus[]> {
+    return this.statusReader.status(pods);
   }
 
   async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {
@@ -310,51 +231,13 @@ export class SlurmBackend implements PluginBackend {
     if (!rec || rec.namespace !== req.Namespace)
       throw new PluginError(404, `pod ${req.Namespace}/${req.PodName || req.PodUID} not found`);
     return podLogs(rec, req, this.store.dirOf(rec.namespace, rec.uid), ctx.signal, () =>
-      this.jobEnded(rec.uid),
+      this.statusReader.jobEnded(rec.uid),
     );
-  }
-
-  /** For log followers: has the pod's job ended (or the pod gone)? */
-  private async jobEnded(uid: string): Promise<boolean> {
-    const rec = this.store.get(uid);
-    if (!rec) return true;
-    if (rec.final) return true;
-    if (!rec.jobId) return false;
-    try {
-      const snap = await this.snapshot.get();
-      const info = snap.jobs.get(rec.jobId);
-      return snap.gone.has(rec.jobId) || (info !== undefined && isTerminalState(info.state));
-    } catch {
-      return false;
-    }
   }
 
   ping(_ctx: CallContext): Promise<PingResponse> {
     return nodePing(this.cli, this.settings);
   }
-}
-
-/**
- * A relay-provided job script stands for the whole pod: every app container shows the
- * script's run, and init containers count as done once the script started.
- */
-function customScriptRuns(
-  read: Map<string, ContainerRun>,
-  initContainers: { name: string }[],
-  containers: { name: string }[],
-): Map<string, ContainerRun> {
-  const script = read.get(runKey('run', CUSTOM_SCRIPT_CONTAINER)) ?? {};
-  const out = new Map<string, ContainerRun>();
-  for (const c of containers) out.set(runKey('run', c.name), script);
-  if (script.startedAt) {
-    for (const c of initContainers)
-      out.set(runKey('init', c.name), {
-        startedAt: script.startedAt,
-        finishedAt: script.startedAt,
-        exitCode: 0,
-      });
-  }
-  return out;
 }
 
 function toPluginError(err: unknown): never {
