@@ -176,6 +176,9 @@ export function buildJob(
       },
     ];
   }
+  if (runtime === 'none' && [...plan.initContainers, ...plan.containers].some((c) => c.mounts.length > 0)) {
+    warnings.push(`runtime "none" cannot mount volumes; their files are under ${jobDir}`);
+  }
   const problems = planProblems(plan);
   if (problems.length > 0) throw new PodSpecError(problems.join('; '));
   return { plan, volumes, warnings };

@@ -54,6 +54,8 @@ abstract class OciCliRuntime implements ContainerRuntime {
     const name = q(runtimeContainerName(job.uid, c.kind, c.name));
     const lines = [`${cli} rm -f ${name} >/dev/null 2>&1`];
     const words = [cli, 'run', '--rm', '--init', '--name', name, ...this.defaults(job).map(q)];
+    // IfNotPresent and Always both use the CLI default (pull when missing): compute nodes
+    // often cannot reach a registry, and `:latest` images default to Always in Kubernetes.
     if (c.pullPolicy === 'Never') words.push('--pull=never');
     if (c.env.some((e) => this.envFileSafe(e))) words.push('--env-file', q(f.envDocker));
     if (c.env.some((e) => !this.envFileSafe(e))) {
