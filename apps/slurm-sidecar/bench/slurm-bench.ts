@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const TOTAL = Number(process.env['BENCH_PODS'] ?? 1000);
@@ -117,6 +117,12 @@ async function main(): Promise<void> {
   }
   if (!base) throw new Error(`sidecar did not start:\n${out}`);
   const jobIds: string[] = [];
+  const slurm = execFileSync('sbatch', ['--version'], { encoding: 'utf8' }).trim();
+  console.log(
+    `${slurm}; ${cpus().length} CPUs; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   try {
     const pods = Array.from({ length: TOTAL }, (_, i) => pod(i));
     const pid = child.pid ?? 0;
@@ -164,6 +170,11 @@ async function main(): Promise<void> {
     );
     console.log(
       `sidecar RSS: idle ${rssIdle.toFixed(1)} MB, with ${TOTAL} tracked jobs after polling ${rssMb(pid).toFixed(1)} MB`,
+    );
+    console.log(
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
     );
   } finally {
     for (let i = 0; i < jobIds.length; i += 300) {
