@@ -36,12 +36,14 @@ describe('job script shell safety (bash, none runtime)', () => {
           const pod = makePod({
             containers: [
               { name: 'args', image: 'none', command: [exe, '%s\\0'], args },
+              { name: 'args-with-env', image: 'none', command: [exe, '%s\\0'], args, env },
               { name: 'env', image: 'none', command: ['/usr/bin/env', '-0'], env },
             ],
           });
           const built = buildJob(makeCreate(pod), settings, 0);
           runScriptDirectly(built);
           expect(splitNul(rawOutput(built.plan.jobDir, 'args'))).toEqual(args);
+          expect(splitNul(rawOutput(built.plan.jobDir, 'args-with-env'))).toEqual(args);
           const seen = envFromNul(rawOutput(built.plan.jobDir, 'env'));
           for (const [name, value] of expectedEnv(env))
             expect(seen.get(name), `env ${JSON.stringify(name)}`).toBe(value);
