@@ -32,7 +32,7 @@ async function runSamples(
   const printf = runtime === 'docker' ? 'printf' : '/usr/bin/printf';
   const env = runtime === 'docker' ? 'env' : '/usr/bin/env';
   const containers: V1Container[] = samples.flatMap((s, i) => [
-    { name: `args-${i}`, image, command: [printf, '%s\\0'], args: s.args },
+    { name: `args-${i}`, image, command: [printf, '%s\\0'], args: s.args, env: s.env },
     { name: `env-${i}`, image, command: [env, '-0'], env: s.env },
   ]);
   const pod = makePod({
