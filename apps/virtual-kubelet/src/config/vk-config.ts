@@ -61,7 +61,7 @@ export const VkConfigSchema = Type.Object({
   PingFailureThreshold: Type.Integer({ default: 3, minimum: 1, description: 'consecutive failed pings before the node goes NotReady' }),
   StatusIntervalSeconds: Seconds(2, 'status polling period for running pods', 0.1),
   StatusFastIntervalSeconds: Seconds(0.2, 'polling period right after a create', 0.05),
-  StatusChunkSize: Type.Integer({ default: 500, minimum: 1, description: 'pods per /status request' }),
+  StatusChunkSize: Type.Integer({ default: 1000, minimum: 1, description: 'pods per /status request (bigger nodes are split)' }),
   RemoteJobLostGraceSeconds: Seconds(60, 'a pod missing from every status answer this long is Failed (RemoteJobLost)'),
   CreateRetryMaxSeconds: Seconds(300, 'how long a create is retried while the relay is unreachable'),
   DeleteMaxWaitSeconds: Seconds(600, 'how long a remote delete is retried before the pod is removed anyway (0 = forever)'),
