@@ -22,6 +22,8 @@ import { validatePodNames, validatePodSpec } from './pod/pod-validation';
 import type { PodRef } from './pod/container-spec-builder';
 import { gpuCount, NVIDIA_GPU } from './pod/resource-mapper';
 import { planVolumes } from './pod/volume-planner';
+import { podJobId } from './pod/names';
+import { needsSandbox } from './pod/pod-sandbox-spec';
 import { VolumeWriter } from './pod/volume-writer';
 import { DockerStatusMapper } from './status/docker-status-mapper';
 import { KeyedMutex } from './util/keyed-mutex';
@@ -76,8 +78,10 @@ export class DockerBackend implements PluginBackend {
       puller,
       this.gpus,
       this.runtimes,
+      (id) => this.sandbox.ipOf(id),
       {
         sidecar: s.instanceName,
+        podNetwork: s.podNetwork,
         restartBackoff: s.restartBackoff,
         pullBackoff: s.pullBackoff,
         logMaxSize: s.logMaxSize,
@@ -141,42 +145,39 @@ export class DockerBackend implements PluginBackend {
       throw toPluginError(err, 'create');
     }
     return this.mutex.run(ref.uid, async () => {
+      const jobId = podJobId(ref);
       const known = this.runtimes.get(ref.uid);
-      if (known && !known.deleting) return { PodUID: ref.uid, PodJID: known.sandboxId };
+      if (known && !known.deleting) return { PodUID: ref.uid, PodJID: jobId };
       const podDir = this.store.podDir(ref.namespace, ref.uid);
-      try {
-        const existing = await this.inventory.listPod(ref.uid);
-        if (existing?.sandbox) {
-          // Created before a restart that recovery did not see (or concurrently): adopt it.
-          const plan = planVolumes({
-            data,
-            podDir,
-            hostPathAllowList: this.settings.hostPathAllowList,
-            exportPodData: this.settings.exportPodData,
-          });
-          this.runtimes.set(ref.uid, new PodRuntime(ref, data, plan, podDir, existing.sandbox.id));
-          this.lifecycle.enqueue(ref.uid);
-          return { PodUID: ref.uid, PodJID: existing.sandbox.id };
-        }
-        const plan = planVolumes({
+      const planFor = () =>
+        planVolumes({
           data,
           podDir,
           hostPathAllowList: this.settings.hostPathAllowList,
           exportPodData: this.settings.exportPodData,
         });
+      try {
+        const existing = await this.inventory.listPod(ref.uid);
+        if (existing) {
+          // Created before a restart that recovery could not fully adopt: take it over.
+          await this.store.save(podDir, data);
+          this.register(new PodRuntime(ref, data, planFor(), podDir, existing.sandbox?.id ?? ''));
+          return { PodUID: ref.uid, PodJID: jobId };
+        }
+        const plan = planFor();
         const spec = data.pod.spec;
         this.gpus.allocate(
           ref.uid,
           podGpuCount((spec?.initContainers ?? []).map(gpuCount), (spec?.containers ?? []).map(gpuCount)),
         );
         await this.writer.write(plan, podDir, spec?.securityContext?.fsGroup);
+        const sandboxId = needsSandbox(data.pod, plan)
+          ? (await this.sandbox.create(data.pod, ref, plan)).id
+          : '';
+        // Written last: a directory with pod.json is a pod whose create was acknowledged.
         await this.store.save(podDir, data);
-        const sandbox = await this.sandbox.create(data.pod, ref, plan);
-        const rt = new PodRuntime(ref, data, plan, podDir, sandbox.id);
-        rt.podIP = sandbox.ip;
-        this.runtimes.set(ref.uid, rt);
-        this.lifecycle.enqueue(ref.uid);
-        return { PodUID: ref.uid, PodJID: sandbox.id };
+        this.register(new PodRuntime(ref, data, plan, podDir, sandboxId));
+        return { PodUID: ref.uid, PodJID: jobId };
       } catch (err) {
         ctx.logger?.warn('create failed, cleaning up', { uid: ref.uid, err });
         await this.cleanup(ref.uid, podDir).catch((e: unknown) =>
@@ -185,6 +186,11 @@ export class DockerBackend implements PluginBackend {
         throw toPluginError(err, 'create');
       }
     });
+  }
+
+  private register(rt: PodRuntime): void {
+    this.runtimes.set(rt.ref.uid, rt);
+    this.lifecycle.enqueue(rt.ref.uid);
   }
 
   async delete(pod: V1Pod, ctx: CallContext): Promise<void> {

@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import type { Logger } from '@interlink/logging';
 import { normalizeImage, registryOf, type PullPolicy } from './image-ref';
 
+const KNOWN_IMAGE_TTL_MS = 10_000;
+
 /** A pull failed (reason ErrImagePull) or was not allowed (ErrImageNeverPull); message is Docker's. */
 export class ImagePullError extends Error {
   override readonly name = 'ImagePullError';
@@ -31,6 +33,8 @@ export interface ImageInfo {
  */
 export class ImagePuller {
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Recent inspect results: fifty pods of one image need one lookup, not fifty. */
+  private readonly known = new Map<string, { info: ImageInfo; at: number }>();
 
   constructor(
     private readonly docker: Docker,
@@ -66,6 +70,7 @@ export class ImagePuller {
   }
 
   private async pull(ref: string): Promise<void> {
+    this.known.delete(ref);
     const started = Date.now();
     this.logger.info('pulling image', { image: ref });
     const auth = this.credentials.find((c) => c.Server === registryOf(ref));
@@ -88,9 +93,13 @@ export class ImagePuller {
   }
 
   private async inspect(ref: string): Promise<ImageInfo | undefined> {
+    const hit = this.known.get(ref);
+    if (hit && Date.now() - hit.at < KNOWN_IMAGE_TTL_MS) return hit.info;
     try {
-      const info = await this.docker.getImage(ref).inspect();
-      return { id: info.Id, user: info.Config?.User ?? '' };
+      const raw = await this.docker.getImage(ref).inspect();
+      const info = { id: raw.Id, user: raw.Config?.User ?? '' };
+      this.known.set(ref, { info, at: Date.now() });
+      return info;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;

@@ -15,6 +15,7 @@ import {
   type BackoffSettings,
 } from '../pod/restart-policy';
 import { shippedObjects } from '../pod/volume-planner';
+import { networkOwnerConfig } from '../pod/pod-sandbox-spec';
 import {
   current,
   type ContainerInstance,
@@ -29,6 +30,8 @@ import { KeyedWorkQueue } from './work-queue';
 
 export interface LifecycleSettings {
   sidecar: string;
+  /** Network of pods that own their network namespace (no sandbox). */
+  podNetwork: string;
   restartBackoff: BackoffSettings;
   pullBackoff: BackoffSettings;
   logMaxSize: string;
@@ -60,6 +63,7 @@ export class PodLifecycle {
     private readonly puller: ImagePuller,
     private readonly gpus: GpuAllocator,
     private readonly runtimes: ReadonlyMap<string, PodRuntime>,
+    private readonly sandboxIp: (sandboxId: string) => Promise<string | undefined>,
     private readonly settings: LifecycleSettings,
     private readonly logger: Logger,
   ) {
@@ -104,7 +108,7 @@ export class PodLifecycle {
         .flat()
         .map((i) => `${i.container}#${i.attempt}:${i.state}`),
     });
-    if (!pc?.sandbox) {
+    if (rt.sandboxId && !pc?.sandbox) {
       this.logger.warn('pod sandbox is gone; containers are not started again', {
         uid,
         pod: rt.ref.podName,
@@ -112,7 +116,7 @@ export class PodLifecycle {
       });
       return;
     }
-    if (pc.sandbox.state !== 'running') {
+    if (pc?.sandbox && pc.sandbox.state !== 'running') {
       await this.docker.getContainer(pc.sandbox.id).start();
       this.inspect.forget(pc.sandbox.id);
     }
@@ -165,7 +169,7 @@ export class PodLifecycle {
 
   private async restartLater(
     rt: PodRuntime,
-    pc: PodContainers,
+    pc: PodContainers | undefined,
     c: V1Container,
     role: 'init' | 'app',
     index: number,
@@ -188,9 +192,9 @@ export class PodLifecycle {
       return;
     }
     rt.crashLoop.delete(c.name);
-    await this.launch(rt, c, role, index, cur.attempt + 1);
-    // Keep the instance just replaced (Previous logs, lastState); older ones go.
-    const stale = (pc.instances.get(c.name) ?? []).filter((i) => i.attempt < cur.attempt);
+    // Keep the instance being replaced (Previous logs, lastState); older ones go first, so at
+    // most two instances of a container exist at any time.
+    const stale = (pc?.instances.get(c.name) ?? []).filter((i) => i.attempt < cur.attempt);
     await Promise.all(
       stale.map((i) =>
         this.docker
@@ -199,6 +203,7 @@ export class PodLifecycle {
           .catch(() => undefined),
       ),
     );
+    await this.launch(rt, c, role, index, cur.attempt + 1);
   }
 
   /** Pull (per policy, with back-off), resolve env, create and start one container instance. */
@@ -241,6 +246,13 @@ export class PodLifecycle {
     let spec: Docker.ContainerCreateOptions;
     try {
       const shipped = shippedObjects(data);
+      // Only a downward-API reference needs the pod IP: spare the inspect otherwise.
+      if (
+        rt.podIP === undefined &&
+        c.env?.some((e) => e.valueFrom?.fieldRef?.fieldPath?.startsWith('status.podIP'))
+      ) {
+        rt.podIP = await this.sandboxIp(rt.sandboxId);
+      }
       const env = resolveEnv(c, {
         pod: data.pod,
         configMaps: shipped.configMaps,
@@ -256,7 +268,9 @@ export class PodLifecycle {
         role,
         index,
         attempt,
-        sandboxId: rt.sandboxId,
+        netns: rt.sandboxId
+          ? { sandboxId: rt.sandboxId }
+          : { own: networkOwnerConfig(data.pod, rt.ref, this.settings.podNetwork) },
         plan: rt.plan,
         env,
         gpuDevices: this.gpuDevices(rt, role, index),

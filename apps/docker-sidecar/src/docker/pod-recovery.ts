@@ -3,6 +3,7 @@ import type { DockerBackendSettings } from '../backend-settings';
 import type { GpuAllocator } from '../pod/gpu-allocator';
 import { PodSpecError } from '../pod/pod-spec-error';
 import { planVolumes, type VolumePlan } from '../pod/volume-planner';
+import { needsSandbox } from '../pod/pod-sandbox-spec';
 import type { ContainerInventory } from './container-inventory';
 import type { InspectCache } from './inspect-cache';
 import { PodRuntime } from './pod-runtime';
@@ -20,7 +21,8 @@ export interface RecoveryDeps {
 
 /**
  * After a restart: every pod is found again from Docker's labels, its create request from its
- * directory, GPU allocations from container labels. Pod directories without any container are
+ * directory, GPU allocations from container labels. Sandbox-less pods whose container does
+ * not exist yet are adopted from their directory; other directories without containers are
  * leftovers of a create that never finished and are removed. Inspect results are warmed in the
  * background so the first status call stays fast.
  */
@@ -59,6 +61,41 @@ export async function recoverPods(d: RecoveryDeps): Promise<void> {
   const known = new Set([...d.runtimes.values()].map((rt) => rt.podDir));
   for (const dir of await d.store.podDirs()) {
     if (known.has(dir)) continue;
+    // A pod without a sandbox has no container until its image is there: keep running it.
+    // Anything else without containers is what a failed or interrupted create left behind.
+    const data = await d.store.load(dir);
+    const meta = data?.pod.metadata;
+    if (
+      data &&
+      meta?.uid &&
+      meta.name &&
+      meta.namespace &&
+      dir === d.store.podDir(meta.namespace, meta.uid)
+    ) {
+      try {
+        const plan = planVolumes({
+          data,
+          podDir: dir,
+          hostPathAllowList: d.settings.hostPathAllowList,
+          exportPodData: d.settings.exportPodData,
+        });
+        if (!needsSandbox(data.pod, plan)) {
+          d.runtimes.set(
+            meta.uid,
+            new PodRuntime(
+              { namespace: meta.namespace, podName: meta.name, uid: meta.uid },
+              data,
+              plan,
+              dir,
+              '',
+            ),
+          );
+          continue;
+        }
+      } catch (err) {
+        if (!(err instanceof PodSpecError)) throw err;
+      }
+    }
     d.logger.info('removing directory of a pod that has no containers', { dir });
     await d.store.remove(dir);
   }

@@ -17,7 +17,7 @@ export class PodSandbox {
     private readonly settings: SandboxSettings,
   ) {}
 
-  async create(pod: V1Pod, ref: PodRef, plan: VolumePlan): Promise<{ id: string; ip: string | undefined }> {
+  async create(pod: V1Pod, ref: PodRef, plan: VolumePlan): Promise<{ id: string }> {
     await this.puller.ensure(this.settings.image, 'IfNotPresent');
     for (const vol of plan.volumes.values()) {
       if (vol.kind !== 'memory') continue;
@@ -30,26 +30,29 @@ export class PodSandbox {
       });
     }
     const spec = buildSandboxSpec(pod, ref, plan, this.settings);
-    let container: Docker.Container;
+    let id: string;
     try {
-      container = await this.docker.createContainer(spec);
+      id = (await this.docker.createContainer(spec)).id;
     } catch (err) {
       // A sandbox left by an interrupted create: reuse it.
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-      container = this.docker.getContainer(spec.name ?? '');
+      id = (await this.docker.getContainer(spec.name ?? '').inspect()).Id;
     }
-    const info = await container.inspect();
-    if (!info.State.Running) await container.start();
-    const ip = await this.ipOf(container);
-    return { id: info.Id, ip };
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 304) throw err; // 304: already running
+    }
+    return { id };
   }
 
   async start(id: string): Promise<void> {
     await this.docker.getContainer(id).start();
   }
 
-  async ipOf(container: Docker.Container): Promise<string | undefined> {
-    const net = (await container.inspect()).NetworkSettings;
+  /** The pod IP: the sandbox's address on its network. */
+  async ipOf(id: string): Promise<string | undefined> {
+    const net = (await this.docker.getContainer(id).inspect()).NetworkSettings;
     return Object.values(net?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || undefined;
   }
 

@@ -42,7 +42,14 @@ export class PodTerminator {
   }
 
   async remove(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignoreGone);
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch((err: { statusCode?: number; message?: string }) => {
+        // 409 "removal already in progress": another removal of the same container is running.
+        if (err.statusCode === 409 && /in progress/.test(err.message ?? '')) return;
+        ignoreGone(err);
+      });
   }
 
   private async runHook(inst: ContainerInstance, command: string[], deadline: number): Promise<void> {

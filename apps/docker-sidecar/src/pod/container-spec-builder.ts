@@ -6,6 +6,7 @@ import { dockerContainerName, Labels, type ContainerRole } from './names';
 import { mapResources } from './resource-mapper';
 import { mapSecurity } from './security-mapper';
 import type { VolumePlan } from './volume-planner';
+import type { NetworkOwnerConfig } from './pod-sandbox-spec';
 
 export interface PodRef {
   namespace: string;
@@ -20,7 +21,8 @@ export interface ContainerBuildInput {
   role: Exclude<ContainerRole, 'sandbox'>;
   index: number;
   attempt: number;
-  sandboxId: string;
+  /** The sandbox whose namespaces the container joins, or the network settings it owns itself. */
+  netns: { sandboxId: string } | { own: NetworkOwnerConfig };
   plan: VolumePlan;
   /** Resolved environment (see resolveEnv). */
   env: ReadonlyMap<string, string>;
@@ -70,10 +72,9 @@ export function buildContainerSpec(input: ContainerBuildInput): Docker.Container
     Tty: Boolean(c.tty),
     StopTimeout: grace,
     ...mapSecurityUser(input),
+    ...('own' in input.netns ? input.netns.own.config : {}),
     HostConfig: {
-      NetworkMode: `container:${input.sandboxId}`,
-      IpcMode: `container:${input.sandboxId}`,
-      ...(input.pod.spec?.shareProcessNamespace ? { PidMode: `container:${input.sandboxId}` } : {}),
+      ...namespaces(input),
       Mounts: buildMounts(c, input.plan, env),
       RestartPolicy: { Name: 'no' },
       LogConfig: {
@@ -92,6 +93,16 @@ export function buildContainerSpec(input: ContainerBuildInput): Docker.Container
   }
   if (c.workingDir) spec.WorkingDir = c.workingDir;
   return spec;
+}
+
+function namespaces(input: ContainerBuildInput): Partial<Docker.HostConfig> {
+  if ('own' in input.netns) return input.netns.own.host;
+  const id = input.netns.sandboxId;
+  return {
+    NetworkMode: `container:${id}`,
+    IpcMode: `container:${id}`,
+    ...(input.pod.spec?.shareProcessNamespace ? { PidMode: `container:${id}` } : {}),
+  };
 }
 
 function mapSecurityUser(input: ContainerBuildInput): { User?: string } {

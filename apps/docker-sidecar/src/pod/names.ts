@@ -55,6 +55,14 @@ export function sandboxName(p: { namespace: string; podName: string; uid: string
   return `il_POD_${p.podName}_${p.namespace}_${p.uid}`;
 }
 
+/**
+ * The pod's job id (CreateStruct.PodJID, PodStatus.JID): the name of its sandbox container, the
+ * same whether or not the pod needed one, stable across restarts of its containers.
+ */
+export function podJobId(p: { namespace: string; podName: string; uid: string }): string {
+  return sandboxName(p);
+}
+
 /** Docker volume holding a `medium: Memory` emptyDir (tmpfs shared by the pod's containers). */
 export function memoryVolumeName(uid: string, volume: string): string {
   return `il_${uid}_${volume}`;

@@ -9,6 +9,7 @@ import { current, previous, type ContainerInstance, type PodContainers } from '.
 import type { InspectCache, InspectFacts } from '../docker/inspect-cache';
 import type { PodRuntime } from '../docker/pod-runtime';
 import { wireTime } from './wire-time';
+import { podJobId } from '../pod/names';
 
 interface SpecContainer {
   name: string;
@@ -51,8 +52,9 @@ export class DockerStatusMapper {
       apps.map((c) => this.containerStatus(c, pc, rt, initDone ? 'ContainerCreating' : 'PodInitializing')),
     );
     const pod = rt?.data?.pod ?? requested;
+    const ref = rt?.ref ?? (pc ? { namespace: pc.namespace, podName: pc.podName, uid: pc.uid } : undefined);
     return makePodStatus(pod, {
-      JID: rt?.sandboxId ?? pc?.sandbox?.id ?? '',
+      JID: ref ? podJobId(ref) : '',
       containers: appStatuses,
       initContainers: initStatuses,
     });

@@ -22,31 +22,50 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     await purge(h);
   });
 
-  it('creates a pod: sandbox + container, labelled, running, JID = sandbox id', async () => {
+  it('creates a single-container pod as ONE container that owns its network; JID names the pod', async () => {
     const data = makePod({ containers: [{ name: 'main', command: ['sleep', '300'] }] });
     const jid = await h.createOk(data);
+    const { name, namespace, uid } = data.pod.metadata!;
+    expect(jid).toBe(`il_POD_${name}_${namespace}_${uid}`);
     const s = await waitForStatus(h, data, 'main running', running('main'));
-    expect(s).toMatchObject({
-      name: data.pod.metadata!.name,
-      UID: data.pod.metadata!.uid,
-      namespace: 'default',
-      JID: jid,
-    });
+    expect(s).toMatchObject({ name, UID: uid, namespace: 'default', JID: jid });
     const main = containerOf(s, 'main');
     expect(main).toMatchObject({ ready: true, started: true, restartCount: 0, image: 'busybox:latest' });
     expect(String(main.state!.running!.startedAt)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    const list = await docker.listContainers({
-      filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
-    });
-    expect(list.map((c) => c.Labels['interlink.role']).sort()).toEqual(['app', 'sandbox']);
-    const sandbox = list.find((c) => c.Labels['interlink.role'] === 'sandbox')!;
-    expect(sandbox.Id).toBe(jid);
-    expect(list.find((c) => c.Labels['interlink.role'] === 'app')!.Labels).toMatchObject({
+    const list = await docker.listContainers({ filters: { label: [`interlink.pod-uid=${uid}`] } });
+    expect(list).toHaveLength(1);
+    expect(list[0]!.Labels).toMatchObject({
+      'interlink.role': 'app',
       'interlink.pod-namespace': 'default',
-      'interlink.pod-name': data.pod.metadata!.name,
+      'interlink.pod-name': name,
       'interlink.container': 'main',
       'interlink.sidecar': h.instance,
     });
+    const inspect = await docker.getContainer(list[0]!.Id).inspect();
+    expect(inspect.Config.Hostname).toBe(name);
+    expect(inspect.HostConfig.NetworkMode).toBe('bridge');
+  });
+
+  it('creates a multi-container pod as a sandbox holding the namespaces plus one container each', async () => {
+    const data = makePod({
+      containers: [
+        { name: 'a', command: ['sleep', '300'] },
+        { name: 'b', command: ['sleep', '300'] },
+      ],
+    });
+    const jid = await h.createOk(data);
+    await waitForStatus(h, data, 'both running', (s) => running('a')(s) && running('b')(s));
+    const list = await docker.listContainers({
+      filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
+    });
+    expect(list.map((c) => c.Labels['interlink.role']).sort()).toEqual(['app', 'app', 'sandbox']);
+    const sandbox = list.find((c) => c.Labels['interlink.role'] === 'sandbox')!;
+    expect(sandbox.Names).toEqual([`/${jid}`]);
+    for (const c of list.filter((x) => x.Labels['interlink.role'] === 'app')) {
+      expect((await docker.getContainer(c.Id).inspect()).HostConfig.NetworkMode).toBe(
+        `container:${sandbox.Id}`,
+      );
+    }
   });
 
   it('create is idempotent by pod UID: same JID, nothing new started', async () => {
@@ -59,7 +78,7 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
       all: true,
       filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
     });
-    expect(list).toHaveLength(2);
+    expect(list).toHaveLength(1);
   });
 
   it('passes command and args as exact argument arrays (spaces, quotes, $, newlines, unicode)', async () => {

@@ -321,7 +321,8 @@ describe('volumes', () => {
     await h.createOk(data);
     const podDir = join(h.dataRoot, `default-${data.pod.metadata!.uid}`);
     expect(existsSync(join(podDir, 'volumes', 's', 'k'))).toBe(true);
-    expect((await h.remove(data)).status).toBe(200);
+    const r = await h.remove(data);
+    expect(r.status, r.body).toBe(200);
     expect(existsSync(podDir)).toBe(false);
   });
 });

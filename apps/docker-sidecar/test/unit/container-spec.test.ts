@@ -5,7 +5,7 @@ import { mapResources } from '../../src/pod/resource-mapper';
 import { mapSecurity } from '../../src/pod/security-mapper';
 import { PodSpecError } from '../../src/pod/pod-spec-error';
 import { ContainerConfigError } from '../../src/pod/env-resolver';
-import { buildSandboxSpec } from '../../src/pod/pod-sandbox-spec';
+import { buildSandboxSpec, needsSandbox, networkOwnerConfig } from '../../src/pod/pod-sandbox-spec';
 
 const UID = '3b1f6a52-0d84-4c57-9e3a-7a2c1d9e4b10';
 const ref = { namespace: 'ns', podName: 'web', uid: UID };
@@ -21,7 +21,7 @@ function input(
     role: 'app',
     index: 0,
     attempt: 2,
-    sandboxId: 'sandbox123',
+    netns: { sandboxId: 'sandbox123' },
     plan: { volumes: new Map() },
     env: new Map([['WHO', 'world']]),
     gpuDevices: [],
@@ -48,6 +48,27 @@ describe('buildContainerSpec', () => {
     const neither = buildContainerSpec(input({}));
     expect(neither.Entrypoint).toBeUndefined();
     expect(neither.Cmd).toBeUndefined();
+  });
+
+  it('owns the network itself when the pod has no sandbox', () => {
+    const own = networkOwnerConfig(
+      {
+        metadata: { name: 'web' },
+        spec: {
+          hostname: 'h',
+          containers: [{ name: 'main', ports: [{ containerPort: 80, hostPort: 8080 }] }],
+        },
+      },
+      ref,
+      'podnet',
+    );
+    const spec = buildContainerSpec({ ...input({}), netns: { own } });
+    expect(spec.Hostname).toBe('h');
+    expect(spec.HostConfig).toMatchObject({
+      NetworkMode: 'podnet',
+      PortBindings: { '80/tcp': [{ HostPort: '8080' }] },
+    });
+    expect(spec.HostConfig!.IpcMode).toBeUndefined();
   });
 
   it('joins the sandbox namespaces, labels the instance, and sets env, workdir, log rotation', () => {
@@ -227,5 +248,35 @@ describe('buildSandboxSpec', () => {
         Sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
       },
     });
+  });
+});
+
+describe('needsSandbox', () => {
+  const plan = { volumes: new Map() };
+  const pod = (spec: object): V1Pod => ({
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'a' }], ...spec },
+  });
+  it('only for pods whose containers share something', () => {
+    expect(needsSandbox(pod({}), plan)).toBe(false);
+    expect(needsSandbox(pod({ containers: [{ name: 'a' }, { name: 'b' }] }), plan)).toBe(true);
+    expect(needsSandbox(pod({ initContainers: [{ name: 'i' }] }), plan)).toBe(true);
+    expect(needsSandbox(pod({ shareProcessNamespace: true }), plan)).toBe(true);
+    expect(
+      needsSandbox(
+        pod({
+          containers: [
+            { name: 'a', env: [{ name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] },
+          ],
+        }),
+        plan,
+      ),
+    ).toBe(true);
+    const mem = {
+      volumes: new Map([
+        ['m', { name: 'm', kind: 'memory' as const, dockerVolume: 'v', sizeBytes: undefined }],
+      ]),
+    };
+    expect(needsSandbox(pod({}), mem)).toBe(true);
   });
 });

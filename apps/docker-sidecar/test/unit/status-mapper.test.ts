@@ -99,7 +99,7 @@ describe('DockerStatusMapper', () => {
       info('m1', 'migrate', 'init', 'running'),
     ]).get(UID);
     const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(pod, undefined, pc);
-    expect(status).toMatchObject({ name: 'web', UID, namespace: 'ns', JID: 'sb' });
+    expect(status).toMatchObject({ name: 'web', UID, namespace: 'ns', JID: `il_POD_web_ns_${UID}` });
     expect(status!.initContainers.map((c) => c.state)).toEqual([
       {
         terminated: {
