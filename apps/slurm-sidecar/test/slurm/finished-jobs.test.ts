@@ -1,5 +1,5 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
@@ -12,12 +12,15 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
+
+cleanScratchDirsAfterAll();
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
-const bin = mkdtempSync(join(tmpdir(), 'fake-slurm-'));
+const bin = scratchDir('fake-slurm-');
 /** An squeue that no longer lists anything, as after MinJobAge: the job "left the queue". */
 const emptySqueue = join(bin, 'squeue-empty');
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_SCHEMA_VERSION } from '../../src/store/job-store';
@@ -15,6 +15,9 @@ import {
   waitTerminated,
   type TestSidecar,
 } from './harness';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
+
+cleanScratchDirsAfterAll();
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
@@ -82,7 +85,7 @@ describe('restart recovery and robustness (real Slurm)', () => {
     ).trim();
     // Slurm unreachable at start-up: the sidecar still starts, keeps the records, and a
     // create for such a pod refuses (503) rather than risk a second job.
-    const down = join(mkdtempSync(join(tmpdir(), 'down-')), 'squeue');
+    const down = join(scratchDir('down-'), 'squeue');
     writeFileSync(
       down,
       '#!/bin/sh\necho "squeue: error: Unable to contact slurm controller (connect failure)" >&2\nexit 1\n',
@@ -101,7 +104,7 @@ describe('restart recovery and robustness (real Slurm)', () => {
   });
 
   it('delete retries while Slurm is briefly unreachable', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flaky-'));
+    const dir = scratchDir('flaky-');
     const flaky = join(dir, 'scancel');
     // Fails twice like a controller that is restarting, then works.
     writeFileSync(

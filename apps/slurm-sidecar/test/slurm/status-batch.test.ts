@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { makeCreate, makePod } from '../fixtures';
 import { countingWrapper, ctx, requireSlurm, startSidecar, type TestSidecar } from './harness';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
+
+cleanScratchDirsAfterAll();
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
@@ -16,7 +16,7 @@ const jobOf = new Map<string, string>();
 
 beforeAll(async () => {
   await requireSlurm();
-  squeue = countingWrapper(mkdtempSync(join(tmpdir(), 'squeue-count-')), 'squeue');
+  squeue = countingWrapper(scratchDir('squeue-count-'), 'squeue');
   sc = await startSidecar({ SqueuePath: squeue.path, StatusCacheSeconds: 60 });
   for (let i = 0; i < 200; i++) {
     pods.push(

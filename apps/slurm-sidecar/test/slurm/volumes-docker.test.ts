@@ -1,15 +1,18 @@
-import { mkdtempSync, statSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync, readdirSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
 import { ctx, logsOf, requireSlurm, startSidecar, waitTerminated, type TestSidecar } from './harness';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
+
+cleanScratchDirsAfterAll();
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
-const hostDir = mkdtempSync(join(tmpdir(), 'hostpath-'));
+const hostDir = scratchDir('hostpath-');
 beforeAll(async () => {
   await requireSlurm(true);
   writeFileSync(join(hostDir, 'hello'), 'from the host\n');

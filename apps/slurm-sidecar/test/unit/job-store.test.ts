@@ -1,9 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobStore, STATE_SCHEMA_VERSION, type JobRecord } from '../../src/store/job-store';
 import { KeyedMutex } from '../../src/store/keyed-mutex';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
+
+cleanScratchDirsAfterAll();
 
 const rec = (uid: string, extra: Partial<JobRecord> = {}): JobRecord => ({
   schemaVersion: STATE_SCHEMA_VERSION,
@@ -20,7 +23,7 @@ const rec = (uid: string, extra: Partial<JobRecord> = {}): JobRecord => ({
 
 describe('JobStore', () => {
   it('persists records (plus upstream id files) and restores them in a new process', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'store-'));
+    const root = scratchDir('store-');
     const a = new JobStore(root);
     await a.load();
     mkdirSync(a.dirOf('ns', 'u1'));
@@ -36,7 +39,7 @@ describe('JobStore', () => {
   });
 
   it('adopts directories written by the Go plugin and skips unreadable ones', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'store-'));
+    const root = scratchDir('store-');
     const legacy = join(root, 'physics-abc');
     mkdirSync(legacy);
     writeFileSync(join(legacy, 'JobID.jid'), '99\n');

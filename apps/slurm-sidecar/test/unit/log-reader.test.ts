@@ -1,12 +1,15 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatTimestamp, joinPartials, parseStamped } from '../../src/logs/log-lines';
 import { readContainerLog, type LogOptions } from '../../src/logs/log-reader';
+import { cleanScratchDirsAfterAll, scratchDir } from '../scratch';
 
-const dir = mkdtempSync(join(tmpdir(), 'slurm-logs-'));
+cleanScratchDirsAfterAll();
+
+const dir = scratchDir('slurm-logs-');
 const base = Date.UTC(2026, 2, 2, 10, 0, 0) / 1000;
 const rec = (s: number, text: string, kind = 'F') => `${base + s}.123456 ${kind} ${text}\n`;
 const opts = (o: Partial<LogOptions> = {}): LogOptions => ({
