@@ -55,7 +55,9 @@ export class JobStore {
 
   /** Reads every job directory under the root; returns what could not be read. */
   async load(): Promise<{ loaded: number; skipped: string[] }> {
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    // 0711: jobs running as other users (runAsUser, DefaultUID) must traverse the root to
+    // reach their own 0700 directory, but cannot list the other pods.
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
     const skipped: string[] = [];
     const entries = await readdir(this.root, { withFileTypes: true });
     for (const e of entries) {

@@ -35,6 +35,7 @@ export interface TestSidecar {
 /** A sidecar backend on a fresh DataRootFolder; cleanup cancels every job it submitted. */
 export async function startSidecar(overrides: Partial<SlurmSidecarConfig> = {}): Promise<TestSidecar> {
   const root = mkdtempSync(join(tmpdir(), 'slurm-sidecar-it-'));
+  chmodSync(root, 0o711); // as a data root would be: jobs of other users traverse it
   const make = async (o: Partial<SlurmSidecarConfig>) => {
     const cfg = testConfig({
       ContainerRuntime: 'none',

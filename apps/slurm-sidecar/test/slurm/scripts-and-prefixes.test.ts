@@ -1,8 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeCreate, makePod } from '../fixtures';
-import { ctx, logsOf, requireSlurm, startSidecar, waitTerminated, type TestSidecar } from './harness';
+import {
+  ctx,
+  logsOf,
+  requireSlurm,
+  scontrolJob,
+  startSidecar,
+  waitTerminated,
+  type TestSidecar,
+} from './harness';
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
@@ -34,6 +42,23 @@ describe('job-level shell: CommandPrefix, pre-exec, pod IP, relay job scripts (r
     expect(await logsOf(sc.backend, pod, 'main')).toBe('site 2|yes|10.1.2.3\n');
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
     expect(readFileSync(join(dir, 'pre-exec-file'), 'utf8')).toBe('heredoc works\n');
+  });
+
+  it('runAsUser becomes the job user (sbatch --uid) and owns the job directory', async () => {
+    const pod = makePod({
+      name: 'as-nobody',
+      spec: { securityContext: { runAsUser: 65534 } },
+      containers: [sh('main', 'id -u; touch "$PWD/written-by-job"')],
+    });
+    const { PodJID } = await sc.backend.create(makeCreate(pod), ctx());
+    const s = await waitTerminated(sc.backend, pod);
+    expect(s.containers[0]?.state?.terminated?.exitCode).toBe(0);
+    expect(await logsOf(sc.backend, pod, 'main')).toBe('65534\n');
+    expect(scontrolJob(PodJID).get('UserId')).toMatch(/^nobody\(65534\)$/);
+    const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
+    expect(statSync(dir).uid).toBe(65534);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    await sc.backend.delete(pod, ctx());
   });
 
   it('a job script from the relay runs instead of the containers and stands for all of them', async () => {
