@@ -3,6 +3,7 @@ import { createPluginServer, type PluginServer } from '@interlink/plugin-server'
 import type { SidecarSettings } from './config/sidecar-settings';
 import { createDockerClient } from './docker-client';
 import { DockerBackend } from './docker-backend';
+import { registerSidecarMetrics } from './sidecar-metrics';
 
 export interface DockerSidecar {
   readonly backend: DockerBackend;
@@ -27,6 +28,7 @@ export function createDockerSidecar(
     bodyLimitBytes: settings.bodyLimitBytes,
     ...(settings.token ? { token: settings.token } : {}),
   });
+  registerSidecarMetrics(server.service.registry, backend);
   return {
     backend,
     server,
