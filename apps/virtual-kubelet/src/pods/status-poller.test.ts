@@ -26,8 +26,8 @@ function pod(i: number): V1Pod {
   };
 }
 
-async function setup(n: number, opts: { intervalMs?: number; fastMs?: number; lostGraceMs?: number } = {}) {
-  relay = new TestRelay();
+async function setup(n: number, opts: { intervalMs?: number; fastMs?: number; lostGraceMs?: number; waiting?: boolean } = {}) {
+  relay = new TestRelay(opts.waiting ? { initialState: 'waiting' } : {});
   await relay.start();
   provider = new RelayProvider({ interlinkUrl: relay.url, interlinkPort: relay.portString });
   const tracked = new Map<string, TrackedPod>();
@@ -73,6 +73,23 @@ describe('StatusPoller', () => {
     await sleep(2100);
     expect(relay.calls.status - settled).toBeGreaterThanOrEqual(1);
     expect(relay.calls.status - settled).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps polling a just-created pod fast until its containers start', async () => {
+    const { tracked, poller } = await setup(1, { intervalMs: 2000, fastMs: 50, waiting: true });
+    const [t] = [...tracked.values()];
+    t!.submittedAt = Date.now();
+    poller.start();
+    poller.track(t!);
+    await sleep(1000);
+    const whileWaiting = relay.calls.status;
+    expect(whileWaiting).toBeGreaterThanOrEqual(8);
+    relay.backend.setContainerState(t!.uid, 'c', { running: { startedAt: new Date() } });
+    await expect.poll(() => t!.remote?.containers[0]?.state?.running, { timeout: 1000 }).toBeTruthy();
+    const atStart = relay.calls.status;
+    await sleep(1000);
+    // Started: back-off (100, 200, 400 ms...) instead of 50 ms polls.
+    expect(relay.calls.status - atStart).toBeLessThanOrEqual(5);
   });
 
   it('reports only changes', async () => {

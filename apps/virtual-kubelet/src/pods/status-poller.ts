@@ -5,6 +5,15 @@ import type { PodStatus } from '@interlink/api';
 import { isTerminalPhase } from './status/pod-status-mapper';
 import { podForRelay, type TrackedPod } from './tracked-pod';
 
+/** How long after a create a pod that has not started yet keeps the fast polling rate. */
+const FAST_WINDOW_MS = 30_000;
+
+/** Every reported container has left `waiting`. */
+function containersStarted(answer: PodStatus | undefined): boolean {
+  const all = [...(answer?.initContainers ?? []), ...(answer?.containers ?? [])];
+  return all.length > 0 && (answer?.containers ?? []).length > 0 && (answer?.containers ?? []).every((c) => c.state?.running || c.state?.terminated);
+}
+
 export interface StatusPollerOptions {
   /** Steady polling period (StatusIntervalSeconds). */
   intervalMs: number;
@@ -21,8 +30,9 @@ export interface StatusPollerMetrics {
 /**
  * Asks the relay for the status of every pod that is due, in one batched `/status` call per
  * tick (the relay client chunks huge nodes). Steady pods share ticks aligned on the interval,
- * so a quiet node costs exactly one call per interval; freshly created pods are polled at
- * 200 ms, 400 ms, 800 ms... until they join the steady ticks. Ticks never overlap. A relay
+ * so a quiet node costs exactly one call per interval; a freshly created pod is polled every
+ * 200 ms until its containers start (for at most 30 s), then at 400 ms, 800 ms... until it
+ * joins the steady ticks. Ticks never overlap. A relay
  * outage changes nothing (pods keep their state); a pod the plugin stops reporting is lost
  * after the grace period.
  */
@@ -122,7 +132,10 @@ export class StatusPoller {
     const byUid = new Map(answers.map((a) => [a.UID, a]));
     const now = Date.now();
     for (const t of due) {
-      const step = Math.min((this.steps.get(t.uid) ?? this.options.intervalMs) * 2, this.options.intervalMs);
+      // A pod still starting right after its create is polled at the fast rate (that is when
+      // users wait for it); afterwards the step doubles up to the steady interval.
+      const starting = t.submittedAt !== undefined && now - t.submittedAt < FAST_WINDOW_MS && !containersStarted(byUid.get(t.uid));
+      const step = starting ? this.options.fastMs : Math.min((this.steps.get(t.uid) ?? this.options.intervalMs) * 2, this.options.intervalMs);
       this.steps.set(t.uid, step);
       t.nextPollAt = step >= this.options.intervalMs ? this.nextBoundary(now) : now + step;
       const answer = byUid.get(t.uid);
