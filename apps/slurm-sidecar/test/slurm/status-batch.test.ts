@@ -84,7 +84,9 @@ describe('batched status (real Slurm)', () => {
     const first = pods.slice(0, 6);
     for (;;) {
       const st = await fresh.status(first, ctx());
-      if (st.every((s) => s.containers[0]?.state?.terminated)) {
+      // the exit-code files come first; Slurm reports the job as ended a moment later
+      const ended = first.every((p) => fresh.store.get(p.metadata!.uid!)?.final);
+      if (ended && st.every((s) => s.containers[0]?.state?.terminated)) {
         st.forEach((s, i) => expect(s.containers[0]?.state?.terminated?.exitCode).toBe(i % 7));
         break;
       }
