@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '@interlink/testbench';
 import { makeCreate, makePod } from '../fixtures';
 import {
   countingWrapper,
@@ -43,9 +45,21 @@ describe('jobs that left the queue (real sacct / scontrol / files)', () => {
     await sc.backend.create(makeCreate(finished), ctx());
     cancelledJob = (await sc.backend.create(makeCreate(cancelled), ctx())).PodJID;
     await waitTerminated(sc.backend, finished);
-    const { execFileSync } = await import('node:child_process');
     execFileSync('scancel', [cancelledJob]);
     await waitTerminated(sc.backend, cancelled);
+    // slurmdbd records job ends asynchronously: wait until sacct has both
+    const ids = [sc.backend.store.get(finished.metadata!.uid!)!.jobId!, cancelledJob];
+    await waitFor(
+      'sacct to record both jobs',
+      () =>
+        execFileSync('sacct', ['-n', '-P', '-X', `--jobs=${ids.join(',')}`, '--format=State'], {
+          encoding: 'utf8',
+        })
+          .trim()
+          .split('\n')
+          .every((l) => /^(COMPLETED|FAILED|CANCELLED)/.test(l)),
+      { timeoutMs: 60_000 },
+    );
     for (const p of [finished, cancelled]) {
       const rec = sc.backend.store.get(p.metadata!.uid!)!;
       const { final: _final, ...rest } = rec;

@@ -72,7 +72,8 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     // parallel: each app container started before the other one finished
     expect(t('run', 'app-ok', 'started')).toBeLessThan(t('run', 'app-bad', 'finished'));
     expect(t('run', 'app-bad', 'started')).toBeLessThan(t('run', 'app-ok', 'finished'));
-    expect(scontrolJob(s.JID!).get('JobState')).toBe('FAILED');
+    // the files are written before the job ends; Slurm's verdict follows
+    await waitFor('job FAILED', () => scontrolJob(s.JID!).get('JobState') === 'FAILED');
   });
 
   it('a failing init container stops the job with its exit code; later containers never start', async () => {
@@ -89,6 +90,7 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
     expect(existsSync(containerFiles(dir, 'init', 'second').started)).toBe(false);
     expect(existsSync(containerFiles(dir, 'run', 'app').started)).toBe(false);
+    await waitFor('job exit code 5', () => scontrolJob(PodJID).get('JobState') === 'FAILED');
     expect(scontrolJob(PodJID).get('ExitCode')).toBe('5:0');
   });
 
