@@ -238,6 +238,15 @@ async function main(): Promise<void> {
     console.log(
       `   latency p50 ${fmt(pct(lat, 50))}, p95 ${fmt(pct(lat, 95))}, max ${fmt(Math.max(...lat))} (target ≤ 300 ms)`,
     );
+    const listLat: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await docker.listContainers({ all: true, filters: { label: [`interlink.sidecar=${instance}`] } });
+      listLat.push(performance.now() - t0);
+    }
+    console.log(
+      `   (the one Docker list call alone, from this process: p50 ${fmt(pct(listLat, 50))}, p95 ${fmt(pct(listLat, 95))})`,
+    );
     const rss500 = rssMiB(sidecar.pid ?? 0);
     console.log(
       `   RSS with ${pods.length} pods: ${rss500.rss.toFixed(1)} MiB (peak ${rss500.hwm.toFixed(1)} MiB)`,
