@@ -28,8 +28,8 @@ async function main(): Promise<void> {
   const burst = Number(process.argv[2] ?? '1');
   const seen = new Map<string, Record<string, number>>();
   const stop = await watchPods(admin, ns, (p, at) => {
-    const rec = seen.get(p.metadata!.name!) ?? {};
-    seen.set(p.metadata!.name!, rec);
+    const rec = seen.get(p.metadata?.name ?? '') ?? {};
+    seen.set(p.metadata?.name ?? '', rec);
     const mark = (k: string) => { rec[k] ??= at - t0; };
     mark('seen');
     if (p.spec?.nodeName) mark('bound');

@@ -47,7 +47,7 @@ async function scale(admin: KubeClient): Promise<void> {
   try {
     await nodeReady(admin, nodeName, vk);
     await createNamespace(admin, ns);
-    const pid = vk.child!.pid!;
+    const pid = vk.child?.pid ?? 0;
     console.log(`scale: ${N} pods on node ${nodeName} (status interval 2 s, in-memory test plugin)`);
 
     const t0 = Date.now();
@@ -87,7 +87,7 @@ async function scale(admin: KubeClient): Promise<void> {
     });
     const pods = (await listPods(admin, ns)).slice(0, flips);
     for (const [i, p] of pods.entries()) {
-      const uid = p.metadata!.uid!;
+      const uid = p.metadata?.uid ?? '';
       flippedAt.set(uid, Date.now());
       relay.backend.setContainerState(uid, 'main', { terminated: { exitCode: 0, reason: 'Completed', finishedAt: new Date() } });
       if (i % 10 === 9) await sleep(500);
@@ -151,8 +151,8 @@ async function docker(admin: KubeClient): Promise<void> {
     const list = { apiVersion: 'v1', kind: 'List', items: Array.from({ length: 50 }, (_, i) => virtualPod(nodeName, `burst-${i}`, spec)) };
     const t0 = Date.now();
     await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify(list));
-    await waitFor('50 pods Running', () => list.items.every((p) => runningAt.has(p.metadata!.name!)), { timeoutMs: 120_000, intervalMs: 50 });
-    const last = Math.max(...list.items.map((p) => runningAt.get(p.metadata!.name!) ?? 0));
+    await waitFor('50 pods Running', () => list.items.every((p) => runningAt.has(p.metadata?.name ?? '')), { timeoutMs: 120_000, intervalMs: 50 });
+    const last = Math.max(...list.items.map((p) => runningAt.get(p.metadata?.name ?? '') ?? 0));
     console.log(`  50 pods in one kubectl apply: all Running after ${fmt((last - t0) / 1000)} s`);
   } finally {
     stop?.();

@@ -62,6 +62,8 @@ export class VirtualKubelet {
     this.kube = await KubeClient.create(this.deps.kubeConfig, {
       qps: cfg.KubeAPIQPS,
       burst: cfg.KubeAPIBurst,
+      eventQps: cfg.EventQPS,
+      eventBurst: cfg.EventBurst,
       userAgent: `interlink-virtual-kubelet/${settings.version} (${settings.nodeName})`,
       onAccess: this.deps.onAccess,
       onRequest: (verb, resource, status) => this.metrics.apiRequest(verb, resource, status),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { benchEnv, waitFor } from '@interlink/testbench';
 import type { KubeClient } from '../src/kube/kube-client';
+import { uncoveredAccess } from '../src/kube/rbac';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, getPod, kubectl, startVk, suffix, virtualPod, type StartedVk } from './support/kube-harness';
 import { TestRelay } from './support/test-relay';
 
@@ -30,11 +31,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteNamespace(admin, ns);
-  await started?.vk.stop();
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await deleteNamespace(admin, ns);
+    await started?.vk.stop();
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 /** A direct HTTPS call to the kubelet API, optionally with a client certificate or token. */
@@ -138,5 +142,10 @@ describe('kubelet API through the real API server', () => {
     expect((await kubeletGet('/stats/summary', cert)).status).toBe(501);
     const viaKubectl = await kubectl(['exec', '-n', ns, 'talker', '--', 'ls']).catch((e: Error) => e.message);
     expect(viaKubectl).toContain('exec is not supported by the interLink virtual kubelet');
+  });
+
+  it('uses only permissions listed in NODE_CONTROLLER_RULES', () => {
+    expect(uncoveredAccess(started.access.values())).toEqual([]);
+    expect(started.access.size).toBeGreaterThan(8);
   });
 });

@@ -39,10 +39,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await started?.vk.stop();
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await started?.vk.stop();
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 describe('node registration against the real API server', () => {

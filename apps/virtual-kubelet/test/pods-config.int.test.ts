@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeConfig, V1Pod, V1TokenReview } from '@kubernetes/client-node';
 import type { KubeClient } from '../src/kube/kube-client';
+import { uncoveredAccess } from '../src/kube/rbac';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, getPod, kubectl, startVk, suffix, virtualPod, type StartedVk } from './support/kube-harness';
 import { TestRelay } from './support/test-relay';
 
@@ -21,11 +22,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteNamespace(admin, ns);
-  await started?.vk.stop();
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await deleteNamespace(admin, ns);
+    await started?.vk.stop();
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 async function apply(obj: unknown): Promise<void> {
@@ -161,5 +165,10 @@ describe('ConfigMaps, Secrets, projected and downward API volumes, env', () => {
     await expect
       .poll(async () => (await pod('needs-secret')).status?.containerStatuses?.[0]?.state?.waiting?.message, { timeout: 20_000 })
       .toBe('secret "also-missing" not found');
+  });
+
+  it('uses only permissions listed in NODE_CONTROLLER_RULES', () => {
+    expect(uncoveredAccess(started.access.values())).toEqual([]);
+    expect(started.access.size).toBeGreaterThan(8);
   });
 });

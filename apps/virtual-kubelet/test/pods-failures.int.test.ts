@@ -22,11 +22,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteNamespace(admin, ns);
-  await started?.vk.stop();
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await deleteNamespace(admin, ns);
+    await started?.vk.stop();
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 async function apply(obj: unknown): Promise<void> {

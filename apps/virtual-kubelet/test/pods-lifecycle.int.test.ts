@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { JOB_ID_ANNOTATION } from '@interlink/api';
 import type { KubeClient } from '../src/kube/kube-client';
+import { uncoveredAccess } from '../src/kube/rbac';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, getPod, kubectl, startVk, suffix, virtualPod, type StartedVk } from './support/kube-harness';
 import { TestRelay } from './support/test-relay';
 
@@ -22,11 +23,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteNamespace(admin, ns);
-  await started?.vk.stop();
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await deleteNamespace(admin, ns);
+    await started?.vk.stop();
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 async function apply(pod: V1Pod): Promise<void> {
@@ -144,5 +148,10 @@ describe('pod lifecycle on the virtual node (kube-scheduler + real API server)',
     const lost = await pod('vanish');
     expect(lost.status?.reason).toBe('RemoteJobLost');
     expect(lost.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'RemoteJobLost' });
+  });
+
+  it('uses only permissions listed in NODE_CONTROLLER_RULES', () => {
+    expect(uncoveredAccess(started.access.values())).toEqual([]);
+    expect(started.access.size).toBeGreaterThan(10);
   });
 });

@@ -35,11 +35,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await vk?.kill();
-  await deleteNamespace(admin, ns);
-  await relay?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
+  try {
+    await vk?.kill();
+    await deleteNamespace(admin, ns);
+    await relay?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
+  }
 });
 
 async function pod(name: string): Promise<V1Pod> {

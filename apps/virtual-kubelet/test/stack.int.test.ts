@@ -43,20 +43,23 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (process.env['DEBUG_STACK']) {
-    const pods = await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods` });
-    console.log(JSON.stringify(pods.items.map((p) => p.status), null, 1).slice(0, 4000));
-    console.log(started?.logs.slice(-40).join(''));
-    console.log(relay?.output.slice(-20).join('\n'));
-    console.log(plugin?.output.slice(-20).join('\n'));
+  try {
+    if (process.env['DEBUG_STACK']) {
+      const pods = await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods` });
+      console.log(JSON.stringify(pods.items.map((p) => p.status), null, 1).slice(0, 4000));
+      console.log(started?.logs.slice(-40).join(''));
+      console.log(relay?.output.slice(-20).join('\n'));
+      console.log(plugin?.output.slice(-20).join('\n'));
+    }
+    await deleteNamespace(admin, ns);
+    await new Promise((r) => setTimeout(r, 3000));
+    await started?.vk.stop();
+    await relay?.stop();
+    await plugin?.stop();
+  } finally {
+    await cleanupNode(admin, nodeName);
+    admin?.close();
   }
-  await deleteNamespace(admin, ns);
-  await new Promise((r) => setTimeout(r, 3000));
-  await started?.vk.stop();
-  await relay?.stop();
-  await plugin?.stop();
-  await cleanupNode(admin, nodeName);
-  admin?.close();
 });
 
 async function pod(name: string): Promise<V1Pod> {

@@ -69,8 +69,10 @@ export const VkConfigSchema = Type.Object({
   LeaseRenewIntervalSeconds: Seconds(10, 'node lease renewal period', 1),
   NodeStatusMaxIntervalSeconds: Seconds(60, 'node status is patched at least this often', 1),
   PodSyncWorkers: Type.Integer({ default: 10, minimum: 1 }),
-  KubeAPIQPS: Type.Number({ default: 50, minimum: 0 }),
-  KubeAPIBurst: Type.Integer({ default: 100, minimum: 1 }),
+  KubeAPIQPS: Type.Number({ default: 100, minimum: 0, description: 'client-side API rate limit (events have their own budget)' }),
+  KubeAPIBurst: Type.Integer({ default: 200, minimum: 1 }),
+  EventQPS: Type.Number({ default: 50, minimum: 0, description: 'client-side rate limit for Kubernetes Events' }),
+  EventBurst: Type.Integer({ default: 100, minimum: 1 }),
   SkipDaemonSetPods: Bool(false, 'leave DaemonSet pods Pending with a clear reason instead of offloading them'),
   KubeletAuthentication: Type.Object(
     {

@@ -45,9 +45,9 @@ export class EventRecorder {
       });
   }
 
-  /** Resolves when every queued event has been written (tests, shutdown). */
-  flush(): Promise<void> {
-    return this.queue;
+  /** Resolves when every queued event has been written, or after `timeoutMs` (shutdown must not hang). */
+  flush(timeoutMs = 2_000): Promise<void> {
+    return Promise.race([this.queue, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref?.())]);
   }
 
   private async write(object: V1ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
@@ -64,6 +64,7 @@ export class EventRecorder {
           path: `/api/v1/namespaces/${enc(prev.namespace)}/events/${enc(prev.name)}`,
           contentType: 'application/merge-patch+json',
           body: { count: prev.count, lastTimestamp: kubeTime(now) },
+          budget: 'events',
         });
         return;
       } catch {
@@ -87,7 +88,7 @@ export class EventRecorder {
       reportingComponent: this.component.component,
       reportingInstance: this.component.host,
     };
-    await this.kube.request({ method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body });
+    await this.kube.request({ method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body, budget: 'events' });
     this.seen.set(key, { name, namespace, count: 1, first: String(stamp), last: now });
     if (this.seen.size > 10_000) {
       for (const [k, v] of this.seen) if (now - v.last > AGGREGATE_MS) this.seen.delete(k);

@@ -14,6 +14,8 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Whole-request timeout (ms); default 30 s. Streams use headers only. */
   timeoutMs?: number;
+  /** Which client-side rate budget the request uses (events must not starve pod status). */
+  budget?: 'default' | 'events';
 }
 
 /** An API server answer other than 2xx, with the Status object's reason. */
@@ -43,6 +45,8 @@ export interface KubeClientOptions {
   /** Client-side rate limit (client-go defaults are 5/10, far too low for 1,000 pods). */
   qps?: number;
   burst?: number;
+  eventQps?: number;
+  eventBurst?: number;
   userAgent?: string;
   /** Called once per request with the RBAC permission it needs. */
   onAccess?: (access: ApiAccess) => void;
@@ -65,6 +69,7 @@ export class KubeClient {
   readonly server: URL;
   private readonly agent: HttpAgent;
   private readonly limiter: RateLimiter;
+  private readonly eventLimiter: RateLimiter;
   private auth: AuthState | undefined;
   private authPending: Promise<AuthState> | undefined;
 
@@ -78,7 +83,8 @@ export class KubeClient {
     this.server = new URL(cluster.server);
     const common = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 120_000 };
     this.agent = this.server.protocol === 'https:' ? new HttpsAgent({ ...common, ...tls }) : new HttpAgent(common);
-    this.limiter = new RateLimiter(options.qps ?? 50, options.burst ?? 100);
+    this.limiter = new RateLimiter(options.qps ?? 100, options.burst ?? 200);
+    this.eventLimiter = new RateLimiter(options.eventQps ?? 50, options.eventBurst ?? 100);
   }
 
   static async create(kc: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
@@ -98,7 +104,7 @@ export class KubeClient {
 
   /** JSON request; resolves with the decoded body of a 2xx answer, throws KubeApiError otherwise. */
   async request<T>(req: KubeRequest): Promise<T> {
-    await this.limiter.acquire();
+    await (req.budget === 'events' ? this.eventLimiter : this.limiter).acquire();
     const started = process.hrtime.bigint();
     const res = await this.send(req, req.timeoutMs ?? 30_000);
     const text = await readBody(res);

@@ -17,6 +17,8 @@ export interface PodControllerOptions {
   nodeName: string;
   workers: number;
   skipDaemonSetPods: boolean;
+  /** Period of the safety-net status pass. Default 30 s. */
+  resyncMs?: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export class PodController implements PodEventHandler {
   private readonly serial = new KeyedSerializer();
   private readonly writes: WorkQueue;
   private stopped = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly provider: Provider,
@@ -43,12 +46,21 @@ export class PodController implements PodEventHandler {
     private readonly options: PodControllerOptions,
   ) {
     this.writes = new WorkQueue(options.workers, (uid) => this.writeStatus(uid), (uid, err) =>
-      this.log.warn('pod status write failed', { uid, error: (err as Error).message }),
+      this.log.warn('pod status write failed; the next resync retries it', { uid, error: (err as Error).message }),
     );
+    // Writes happen on change; a periodic pass catches any write that failed (like an informer resync).
+    this.resyncTimer = setInterval(() => this.resync(), options.resyncMs ?? 30_000);
+    this.resyncTimer.unref?.();
+  }
+
+  /** Re-check every pod's status (writes only where it differs). */
+  resync(): void {
+    for (const t of this.pods.values()) if (!t.deleting && t.local.kind !== 'creating') this.dirty(t);
   }
 
   stop(): void {
     this.stopped = true;
+    clearInterval(this.resyncTimer);
     this.deleter.stop();
     for (const t of this.pods.values()) clearTimeout(t.retryTimer);
   }

@@ -59,7 +59,8 @@ export class PodStatusWriter {
         });
         const before = t.pod.status;
         t.pod = written;
-        t.lastWritten = JSON.stringify(this.desired(t));
+        // What was sent, not a fresh mapping: the plugin may have reported again meanwhile.
+        t.lastWritten = key;
         this.metrics?.statusWritten(t.remoteChangedAt ? (Date.now() - t.remoteChangedAt) / 1000 : undefined);
         t.remoteChangedAt = undefined;
         this.announce(t, before, written.status);

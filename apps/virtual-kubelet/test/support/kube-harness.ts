@@ -39,7 +39,8 @@ export interface StartedVk {
   vk: VirtualKubelet;
   nodeName: string;
   logs: string[];
-  access: Set<string>;
+  /** Every API permission the controller used, by `group/resource:verb`. */
+  access: Map<string, ApiAccess>;
 }
 
 /** A VirtualKubelet in this process against the bench API server. */
@@ -55,7 +56,7 @@ export async function startVk(opts: {
 }): Promise<StartedVk> {
   const logs: string[] = [];
   const log: Logger = createLogger({ service: 'virtual-kubelet', level: opts.level ?? 'debug', destination: { write: (l: string) => logs.push(l) } });
-  const access = new Set<string>();
+  const access = new Map<string, ApiAccess>();
   const cfg = testConfig({
     InterlinkURL: opts.relayUrl,
     InterlinkPort: opts.relayPort,
@@ -73,7 +74,7 @@ export async function startVk(opts: {
     kubeConfig: opts.kc,
     log,
     ...(opts.provider ? { provider: opts.provider } : {}),
-    onAccess: (a: ApiAccess) => access.add(`${a.group || 'core'}/${a.resource}:${a.verb}`),
+    onAccess: (a: ApiAccess) => access.set(`${a.group || 'core'}/${a.resource}:${a.verb}`, a),
   });
   await vk.start();
   return { vk, nodeName: opts.nodeName, logs, access };
