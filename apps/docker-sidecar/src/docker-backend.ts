@@ -20,7 +20,8 @@ import { LogStreamer } from './logs/log-streamer';
 import { GpuAllocator, podGpuCount } from './pod/gpu-allocator';
 import { validatePodNames, validatePodSpec } from './pod/pod-validation';
 import type { PodRef } from './pod/container-spec-builder';
-import { gpuCount, NVIDIA_GPU } from './pod/resource-mapper';
+import { gpuCount } from './pod/resource-mapper';
+import { engineCapacity } from './docker/engine-capacity';
 import { planVolumes } from './pod/volume-planner';
 import { podJobId } from './pod/names';
 import { needsSandbox } from './pod/pod-sandbox-spec';
@@ -259,18 +260,11 @@ export class DockerBackend implements PluginBackend {
 
   async ping(_ctx: CallContext): Promise<PingResponse> {
     try {
-      const info = await this.docker.info();
-      return {
-        status: 'ok',
-        resources: {
-          cpu: String(info.NCPU),
-          memory: `${Math.floor(info.MemTotal / 1024)}Ki`,
-          pods: String(this.settings.maxPods),
-          accelerators:
-            this.gpus.total > 0 ? [{ resourceType: NVIDIA_GPU, available: String(this.gpus.total) }] : [],
-        },
+      return await engineCapacity(this.docker, {
+        maxPods: this.settings.maxPods,
+        gpuCount: this.gpus.total,
         taints: this.settings.taints,
-      };
+      });
     } catch (err) {
       throw toPluginError(err, 'ping');
     }
