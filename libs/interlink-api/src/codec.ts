@@ -130,6 +130,8 @@ function normalize(schema: JsonSchema, value: unknown): unknown {
     }
     for (const [key, sub] of Object.entries(props)) {
       if (key in value) value[key] = normalize(sub, value[key]);
+      // ajv ignores defaults below anyOf (e.g. inside a nullable array), so fill them here.
+      else if (sub.default !== undefined) value[key] = structuredClone(sub.default);
     }
   }
   const additional = schema.patternProperties ? Object.values(schema.patternProperties)[0] : undefined;

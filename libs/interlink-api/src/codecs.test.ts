@@ -76,6 +76,16 @@ describe('Go tolerance', () => {
     expect(req).toMatchObject({ configmaps: [], secrets: [], projectedvolumesmaps: [], jobscriptURL: '' });
   });
 
+  it('reads missing arrays inside nested entries as empty (container[] of hop-2 create)', () => {
+    const data = RetrievedPodDataCodec.decode({
+      pod: { metadata: { name: 'p', namespace: 'd', uid: 'u-1' }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      container: [{ name: 'c' }],
+    });
+    expect(data.container).toEqual([{ name: 'c', configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] }]);
+    const [status] = PodStatusListCodec.decode([{ name: 'n', UID: 'u' }]);
+    expect(status).toMatchObject({ namespace: '', containers: [], initContainers: [] });
+  });
+
   it('keeps Kubernetes objects as they were (no invented fields)', () => {
     const pod = fixture<Record<string, unknown>>('delete-pod.json');
     const before = JSON.stringify(pod);
