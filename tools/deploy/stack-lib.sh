@@ -44,7 +44,7 @@ InstanceName: $STACK_INSTANCE
 EOF
   cat >"$c/slurm-sidecar.yaml" <<EOF
 SidecarPort: "4011"
-SidecarAddress: 127.0.0.1
+SidecarHost: 127.0.0.1
 DataRootFolder: $STACK_DIR/data/slurm-jobs/
 Partition: debug
 # Commands run on the Slurm node itself; the image is not used (see config/slurm-sidecar).

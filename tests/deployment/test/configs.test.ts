@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
+// The example configs must document each app's whole schema: read the schemas themselves.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
+import { RelayConfigSchema } from '../../../apps/interlink/src/config/RelayConfigSchema';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
+import { SidecarConfigSchema } from '../../../apps/docker-sidecar/src/config/sidecar-config';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
+import { SlurmSidecarConfigSchema } from '../../../apps/slurm-sidecar/src/config/sidecar-config';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
+import { VkConfigSchema } from '../../../apps/virtual-kubelet/src/config/vk-config';
+import { repoRoot, run } from './support/run';
+
+/** Every key path of a TypeBox object schema (`A.B.C`; `*` for the entries of a record). */
+function keyPaths(schema: TSchema, prefix: string[] = []): string[][] {
+  const s = schema as { properties?: Record<string, TSchema>; patternProperties?: Record<string, TSchema>; anyOf?: TSchema[] };
+  const out: string[][] = [];
+  for (const [key, child] of Object.entries(s.properties ?? {})) {
+    const path = [...prefix, key];
+    out.push(path);
+    out.push(...keyPaths(child, path));
+  }
+  for (const child of Object.values(s.patternProperties ?? {})) out.push(...keyPaths(child, [...prefix, '*']));
+  return out;
+}
+
+/** Keys documented in a YAML file: active (`Key:`) or commented (`# Key:`), with their line numbers. */
+function documentedKeys(text: string): Array<{ key: string; line: number }> {
+  return text.split('\n').flatMap((line, i) => {
+    const m = /^\s*(?:#\s*)?(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*):(?:\s|$)/.exec(line);
+    return m ? [{ key: m[1]!, line: i }] : [];
+  });
+}
+
+/** Each segment of the path appears as a key, in order (a nested key after its parent). */
+function isDocumented(path: string[], keys: Array<{ key: string; line: number }>): boolean {
+  let after = -1;
+  for (const seg of path) {
+    if (seg === '*') continue;
+    const hit = keys.find((k) => k.key === seg && k.line > after);
+    if (!hit) return false;
+    after = hit.line;
+  }
+  return true;
+}
+
+const examples = [
+  { app: 'interlink', file: 'config/interlink/InterLinkConfig.yaml', schema: RelayConfigSchema },
+  { app: 'docker-sidecar', file: 'config/docker-sidecar/InterLinkConfig.yaml', schema: SidecarConfigSchema },
+  { app: 'slurm-sidecar', file: 'config/slurm-sidecar/SlurmConfig.yaml', schema: SlurmSidecarConfigSchema },
+  { app: 'virtual-kubelet', file: 'config/virtual-kubelet/InterLinkConfig.yaml', schema: VkConfigSchema },
+];
+
+async function checkConfig(app: string, file: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  const main = join(repoRoot, 'dist/apps', app, 'main.js');
+  const args = app === 'virtual-kubelet' ? [main, '--configpath', join(repoRoot, file), '--check-config'] : [main, '--config', join(repoRoot, file), '--check-config'];
+  const r = await run('node', args, { env: app === 'virtual-kubelet' ? { NODENAME: 'config-check', ...env } : env, timeoutMs: 30_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
+}
+
+describe('example configs in config/', () => {
+  it.each(examples)('$file lists every option of $app', ({ file, schema }) => {
+    const keys = documentedKeys(readFileSync(join(repoRoot, file), 'utf8'));
+    const missing = keyPaths(schema)
+      .filter((p) => !isDocumented(p, keys))
+      .map((p) => p.join('.'));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(examples)('$file is accepted by $app --check-config', async ({ app, file }) => {
+    const r = await checkConfig(app, file);
+    expect(r.out).not.toMatch(/config key|unknown configuration keys/);
+    expect(r.code).toBe(0);
+  });
+
+  it('the Slurm relay variant (SIDECARURL) and the second virtual kubelet config are accepted', async () => {
+    const relay = await checkConfig('interlink', 'config/interlink/InterLinkConfig.yaml', { SIDECARURL: 'http://slurm-sidecar' });
+    expect(relay.code).toBe(0);
+    expect(relay.out).toContain('http://slurm-sidecar:4000');
+    const vk = await checkConfig('virtual-kubelet', 'config/virtual-kubelet/InterLinkConfig-slurm.yaml');
+    expect(vk.code).toBe(0);
+    expect(vk.out).toContain('"InterlinkPort": "3001"');
+  });
+
+  it('a wrong value is refused with the key named (the check is not a no-op)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/config-check-');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(join(repoRoot, 'config/interlink/InterLinkConfig.yaml'), 'utf8').replace('StatusBatchSize: 500', 'StatusBatchSize: 0'));
+    const r = await run('node', [join(repoRoot, 'dist/apps/interlink/main.js'), '--config', bad, '--check-config']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('StatusBatchSize');
+  });
+});
+
+describe('configs inside kustomizations/ are accepted by their apps', () => {
+  it.each([
+    { app: 'virtual-kubelet', file: 'kustomizations/base/config/InterLinkConfig.yaml' },
+    { app: 'virtual-kubelet', file: 'kustomizations/overlays/remote/InterLinkConfig.yaml' },
+    { app: 'virtual-kubelet', file: 'kustomizations/overlays/all-in-one/virtual-kubelet.yaml' },
+    { app: 'interlink', file: 'kustomizations/overlays/all-in-one/relay.yaml' },
+    { app: 'docker-sidecar', file: 'kustomizations/overlays/all-in-one/docker-sidecar.yaml' },
+  ])('$file ($app)', async ({ app, file }) => {
+    const r = await checkConfig(app, file);
+    expect(r.out).not.toMatch(/config key|unknown configuration keys/);
+    expect(r.code).toBe(0);
+  });
+});
