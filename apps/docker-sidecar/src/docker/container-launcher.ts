@@ -130,6 +130,7 @@ export class ContainerLauncher {
       return;
     }
     rt.waiting.delete(c.name);
+    rt.launched.add(c.name);
     await this.start(rt, id);
   }
 

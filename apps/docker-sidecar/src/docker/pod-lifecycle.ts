@@ -117,7 +117,7 @@ export class PodLifecycle {
     for (let i = 0; i < inits.length; i++) {
       const c = inits[i] as V1Container;
       const cur = current(pc, c.name);
-      if (!cur) return this.launcher.launch(rt, c, 'init', i, 0);
+      if (!cur) return this.firstLaunch(rt, c, 'init', i);
       const outcome = await this.outcome(rt, cur);
       if (outcome.kind === 'created') return this.launcher.start(rt, cur.id);
       if (outcome.kind === 'running') return;
@@ -128,7 +128,7 @@ export class PodLifecycle {
     await Promise.all(
       (spec?.containers ?? []).map(async (c, j) => {
         const cur = current(pc, c.name);
-        if (!cur) return this.launcher.launch(rt, c, 'app', j, 0);
+        if (!cur) return this.firstLaunch(rt, c, 'app', j);
         const outcome = await this.outcome(rt, cur);
         if (outcome.kind === 'created') return this.launcher.start(rt, cur.id);
         if (outcome.kind === 'running') return;
@@ -137,6 +137,22 @@ export class PodLifecycle {
           return this.restartLater(rt, pc, c, 'app', j, cur, outcome.facts);
       }),
     );
+  }
+
+  private async firstLaunch(
+    rt: PodRuntime,
+    c: V1Container,
+    role: 'init' | 'app',
+    index: number,
+  ): Promise<void> {
+    if (rt.launched.has(c.name)) {
+      this.logger.warn('container was removed outside the sidecar; not recreating it', {
+        uid: rt.ref.uid,
+        container: c.name,
+      });
+      return;
+    }
+    await this.launcher.launch(rt, c, role, index, 0);
   }
 
   private async outcome(rt: PodRuntime, cur: ContainerInstance): Promise<Outcome> {

@@ -25,6 +25,11 @@ export class PodRuntime {
   readonly crashLoop = new Map<string, { dueAt: number; message: string }>();
   /** Container ids whose start failed (they stay "created" in Docker), with the time it failed. */
   readonly startFailed = new Map<string, number>();
+  /**
+   * Containers this process created at least once. One that then has no instance at all was
+   * removed behind our back: it is reported lost, not silently created again.
+   */
+  readonly launched = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 

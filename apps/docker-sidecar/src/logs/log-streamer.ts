@@ -28,6 +28,12 @@ export class LogStreamer {
   async open(req: LogStruct, signal: AbortSignal): Promise<Readable> {
     const pc = await this.inventory.listPod(req.PodUID);
     const podLabel = `${req.Namespace}/${req.PodName || pc?.podName || '?'}`;
+    const rt = this.runtimeOf(req.PodUID);
+    if (!pc && rt?.data) {
+      const name = req.ContainerName || rt.data.pod.spec?.containers?.[0]?.name || '';
+      const why = rt.waitingFor(name)?.reason ?? 'ContainerCreating';
+      throw new PluginError(400, `container "${name}" in pod "${podLabel}" is waiting to start: ${why}`);
+    }
     if (!pc) throw new PluginError(404, `pod ${podLabel} (uid ${req.PodUID}) not found`);
     const name = this.containerName(req, pc, podLabel);
     const inst = req.Opts.Previous ? previous(pc, name) : current(pc, name);

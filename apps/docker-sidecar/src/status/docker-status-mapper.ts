@@ -33,7 +33,9 @@ export class DockerStatusMapper {
     const spec = rt?.data?.pod.spec ?? requested.spec;
     const inits = specContainers(spec?.initContainers, pc, 'init');
     const apps = specContainers(spec?.containers, pc, 'app');
-    if (!pc && !rt) return lostStatus(requested, [...apps]);
+    // No containers at all: never created here, or removed behind our back (a pod with a sandbox
+    // always has one once created; a sandbox-less pod may still be pulling its image).
+    if (!pc && (!rt || rt.sandboxId)) return lostStatus(rt?.data?.pod ?? requested, [...apps]);
     if (apps.length === 0 && inits.length === 0) return undefined;
 
     const initStatuses: V1ContainerStatus[] = [];
