@@ -106,14 +106,25 @@ describe('delete', () => {
     expect(s.containers[0]!.state!.terminated!.reason).toBe('ContainerStatusUnknown');
   });
 
-  it('containers removed behind the sidecar\'s back are reported lost, not waiting forever', async () => {
-    const data = makePod({ containers: [{ name: 'a', command: ['sleep', '60'] }, { name: 'b', command: ['sleep', '60'] }] });
+  it("containers removed behind the sidecar's back are reported lost, not waiting forever", async () => {
+    const data = makePod({
+      containers: [
+        { name: 'a', command: ['sleep', '60'] },
+        { name: 'b', command: ['sleep', '60'] },
+      ],
+    });
     await h.createOk(data);
     await waitForStatus(h, data, 'running', (s) => running('a')(s) && running('b')(s));
-    const all = await docker.listContainers({ all: true, filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] } });
+    const all = await docker.listContainers({
+      all: true,
+      filters: { label: [`interlink.pod-uid=${data.pod.metadata!.uid}`] },
+    });
     await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true })));
     const s = await h.statusOf(data);
-    expect(s.containers.map((c) => c.state?.terminated?.reason)).toEqual(['ContainerStatusUnknown', 'ContainerStatusUnknown']);
+    expect(s.containers.map((c) => c.state?.terminated?.reason)).toEqual([
+      'ContainerStatusUnknown',
+      'ContainerStatusUnknown',
+    ]);
     expect((await h.remove(data)).status).toBe(200);
   });
 

@@ -50,7 +50,9 @@ describe('images and imagePullPolicy', () => {
     expect(containerOf(later, 'main').state!.waiting!.message).toMatch(/Failed to pull image/);
     const logs = await h.logs(data, 'main');
     expect(logs.status).toBe(400);
-    expect(logs.json<{ error: string }>().error).toMatch(/is waiting to start: (ErrImagePull|ImagePullBackOff)/);
+    expect(logs.json<{ error: string }>().error).toMatch(
+      /is waiting to start: (ErrImagePull|ImagePullBackOff)/,
+    );
     expect((await h.remove(data)).status).toBe(200);
   }, 25_000);
 
