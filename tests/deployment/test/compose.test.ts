@@ -1,0 +1,113 @@
+import { ensureBench } from '@interlink/testbench';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImages } from './support/images';
+import { deletePodThroughRelay, echoPod, runPodThroughRelay } from './support/relay';
+import { eventually, run, runOk } from './support/run';
+
+const PROJECT = 'interlink-ci';
+const VK_NODES = ['compose-docker', 'compose-slurm'];
+let kubeconfig = '';
+
+/** The variables a user would set; the bench kubeconfig is root's (0600), hence VK_USER=0:0. */
+const composeEnv = (): Record<string, string> => ({
+  VK_KUBECONFIG: kubeconfig,
+  VK_USER: '0:0',
+  VK_NODENAME: VK_NODES[0]!,
+  VK_SLURM_NODENAME: VK_NODES[1]!,
+  VK_KUBELET_PORT: '10260',
+  VK_SLURM_KUBELET_PORT: '10261',
+  VK_POD_IP: '127.0.0.1',
+});
+const compose = (args: string[], timeoutMs = 300_000) => run('docker', ['compose', '-p', PROJECT, ...args], { env: composeEnv(), timeoutMs });
+
+async function tearDown(): Promise<void> {
+  await compose(['--profile', 'vk', 'down', '-v', '--timeout', '20'], 180_000);
+  await run('kubectl', ['delete', 'node', ...VK_NODES, '--ignore-not-found'], { env: { KUBECONFIG: kubeconfig } });
+}
+
+describe('docker-compose.yaml', () => {
+  beforeAll(async () => {
+    await runOk('bash', ['tools/deploy/compose-tools.sh'], { timeoutMs: 600_000 });
+  }, 600_000);
+
+  it.each([
+    ['docker compose (v2)', ['docker', 'compose']],
+    ['docker-compose (v1, Debian)', ['docker-compose']],
+  ])('%s accepts it, with and without the vk profile', async (_label, cmd) => {
+    for (const profile of [[], ['--profile', 'vk']]) {
+      const r = await run(cmd[0]!, [...cmd.slice(1), ...profile, 'config', '--services'], { env: { VK_KUBECONFIG: '/dev/null' } });
+      expect(r.stderr.replace(/^.*(level=warning|WARN).*$/gm, '').trim()).toBe('');
+      expect(r.code).toBe(0);
+      const services = r.stdout.trim().split('\n').sort();
+      const expected = ['docker-sidecar', 'interlink-docker', 'interlink-slurm', 'slurm', 'slurm-sidecar'];
+      const withVk = [...expected, 'virtual-kubelet', 'virtual-kubelet-slurm'].sort();
+      // v1 lists the services of every profile; v2 only the active ones.
+      expect(services).toEqual(profile.length || cmd[0] === 'docker-compose' ? withVk : expected);
+    }
+  });
+});
+
+describe('the compose bench', () => {
+  beforeAll(async () => {
+    const bench = await ensureBench(['docker', 'k8s']);
+    kubeconfig = bench.kubeconfig;
+    await runOk('bash', ['tools/deploy/compose-tools.sh'], { timeoutMs: 600_000 });
+    await buildImages();
+    await tearDown();
+    const up = await compose(['up', '-d', '--wait', '--no-build'], 600_000);
+    if (up.code !== 0) throw new Error(`docker compose up failed:\n${up.stderr.slice(-3000)}\n${(await compose(['logs', '--tail', '30'])).stdout}`);
+  }, 40 * 60_000);
+
+  afterAll(async () => {
+    await tearDown();
+  }, 300_000);
+
+  it('every service is running and healthy', async () => {
+    const ps = await runOk('docker', ['compose', '-p', PROJECT, 'ps', '--format', '{{.Service}} {{.State}} {{.Health}}']);
+    expect(ps.trim().split('\n').sort()).toEqual([
+      'docker-sidecar running healthy',
+      'interlink-docker running healthy',
+      'interlink-slurm running healthy',
+      'slurm running healthy',
+      'slurm-sidecar running healthy',
+    ]);
+  });
+
+  it('a pod created through the relay on :3000 runs as containers on the Docker sidecar', async () => {
+    const pod = echoPod('compose-docker-pod', 'hello-docker');
+    const result = await runPodThroughRelay(3000, pod);
+    expect(result.exitCode).toBe(0);
+    expect(result.logs).toContain(`hello-docker on ${pod.metadata.name}`);
+    const labelled = `label=interlink.pod-uid=${pod.metadata.uid}`;
+    expect((await runOk('docker', ['ps', '-aq', '--filter', labelled])).trim()).not.toBe('');
+    await deletePodThroughRelay(3000, pod);
+    await eventually('the pod containers to be removed', async () => ((await runOk('docker', ['ps', '-aq', '--filter', labelled])).trim() === '' ? true : undefined), 60_000);
+  }, 180_000);
+
+  it('a pod created through the relay on :3001 runs as a Slurm job in the slurm service', async () => {
+    const pod = echoPod('compose-slurm-pod', 'hello-slurm');
+    const result = await runPodThroughRelay(3001, pod);
+    expect(result.exitCode).toBe(0);
+    // Runtime `none`: the command ran on the Slurm node (hostname `slurm`), as uid 1000.
+    expect(result.logs).toContain('hello-slurm on slurm');
+    const job = await runOk('docker', ['compose', '-p', PROJECT, 'exec', '-T', 'slurm', 'scontrol', 'show', 'job', result.jobId]);
+    expect(job).toMatch(/JobState=COMPLETED/);
+    expect(job).toMatch(/UserId=interlink\(1000\)/);
+    await deletePodThroughRelay(3001, pod);
+  }, 180_000);
+
+  it('with the vk profile, two virtual nodes join the cluster of VK_KUBECONFIG and run the examples', async () => {
+    const up = await compose(['--profile', 'vk', 'up', '-d', '--wait', '--no-build'], 300_000);
+    expect(up.stderr).not.toMatch(/error/i);
+    expect(up.code).toBe(0);
+    for (const node of VK_NODES) {
+      await runOk('kubectl', ['wait', '--for=condition=Ready', `node/${node}`, '--timeout=120s'], { env: { KUBECONFIG: kubeconfig } });
+    }
+    const check = await run('bash', ['tools/deploy/check-examples.sh', 'examples/hello-world.yaml', 'examples/configmap-secret.yaml', 'examples/slurm-job.yaml', 'examples/failing-pod.yaml'], {
+      env: { KUBECONFIG: kubeconfig, EXAMPLES_TIMEOUT: '180' },
+      timeoutMs: 400_000,
+    });
+    expect(check.stdout).toContain('examples: 4 passed, 0 failed');
+    expect(check.code).toBe(0);
+  }, 600_000);
+});
