@@ -48,7 +48,9 @@ async function scale(admin: KubeClient): Promise<void> {
     await nodeReady(admin, nodeName, vk);
     await createNamespace(admin, ns);
     const pid = vk.child?.pid ?? 0;
-    console.log(`scale: ${N} pods on node ${nodeName} (status interval 2 s, in-memory test plugin)`);
+    console.log(`scale: ${N} pods on node ${nodeName} (default config, in-memory test plugin)`);
+    await sleep(5000);
+    console.log(`  RSS with no pods ${fmt(processUsage(pid).rssMb, 0)} MB`);
 
     const t0 = Date.now();
     await pool(Array.from({ length: N }, (_, i) => i), 40, async (i) => {
@@ -70,7 +72,7 @@ async function scale(admin: KubeClient): Promise<void> {
     const u1 = processUsage(pid);
     const calls = relay.calls.status - calls0;
     const sizes = relay.statusBatchSizes.slice(batches0);
-    console.log(`  steady ${window} s: ${calls} /status calls (${fmt(calls / (window / 2), 2)} per 2 s tick), pods per call min ${Math.min(...sizes)} max ${Math.max(...sizes)}`);
+    console.log(`  steady ${window} s: ${calls} /status calls (${fmt(calls / (window / 1.5), 2)} per tick), pods per call min ${Math.min(...sizes)} max ${Math.max(...sizes)}`);
     console.log(`  idle CPU ${fmt(((u1.cpuSeconds - u0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(u1.rssMb, 0)} MB`);
 
     // Status changes at the plugin → visible in the API server.

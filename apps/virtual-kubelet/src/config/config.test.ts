@@ -62,7 +62,7 @@ describe('virtual kubelet configuration', () => {
     expect(cfg.Resources.Accelerators[0]).toEqual({ ResourceType: 'nvidia.com/gpu', Model: 'a100', Available: '4' });
     expect(cfg.NodeTaints[0]).toEqual({ Key: 'accelerator', Value: 'a100', Effect: 'NoSchedule' });
     expect(cfg.PingIntervalSeconds).toBe(10);
-    expect(cfg.StatusIntervalSeconds).toBe(2);
+    expect(cfg.StatusIntervalSeconds).toBe(1.5);
     expect(cfg.KubeletCSRSignerName).toBe('kubernetes.io/kubelet-serving');
     expect(cfg.KubeletAuthorization.Mode).toBe('Webhook');
   });

@@ -59,7 +59,7 @@ export const VkConfigSchema = Type.Object({
   PingIntervalSeconds: Seconds(10, 'relay ping period', 1),
   PingTimeoutSeconds: Seconds(10, 'ping answer deadline', 1),
   PingFailureThreshold: Type.Integer({ default: 3, minimum: 1, description: 'consecutive failed pings before the node goes NotReady' }),
-  StatusIntervalSeconds: Seconds(2, 'status polling period for running pods', 0.1),
+  StatusIntervalSeconds: Seconds(1.5, 'status polling period for running pods', 0.1),
   StatusFastIntervalSeconds: Seconds(0.2, 'polling period right after a create', 0.05),
   StatusChunkSize: Type.Integer({ default: 1000, minimum: 1, description: 'pods per /status request (bigger nodes are split)' }),
   RemoteJobLostGraceSeconds: Seconds(60, 'a pod missing from every status answer this long is Failed (RemoteJobLost)'),

@@ -58,6 +58,7 @@ export class PodStatusWriter {
           body,
         });
         const before = t.pod.status;
+        if (written.metadata?.managedFields) delete written.metadata.managedFields;
         t.pod = written;
         // What was sent, not a fresh mapping: the plugin may have reported again meanwhile.
         t.lastWritten = key;
