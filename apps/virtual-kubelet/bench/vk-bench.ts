@@ -42,8 +42,13 @@ async function scale(admin: KubeClient): Promise<void> {
   const ns = `vk-bench-${id}`;
   const relay = new TestRelay({ ping: { status: 'ok', resources: { cpu: '100000', memory: '1000Ti', pods: String(N * 2) } } });
   await relay.start();
-  const vk = new VkProcess(nodeName, { InterlinkURL: relay.url, InterlinkPort: relay.portString, DisableCSR: true }, { KUBELET_PORT: String(await freePort()), LOG_LEVEL: 'warn' });
+  const metricsPort = await freePort();
+  const vk = new VkProcess(nodeName, { InterlinkURL: relay.url, InterlinkPort: relay.portString, DisableCSR: true, MetricsAddress: `127.0.0.1:${metricsPort}` }, { KUBELET_PORT: String(await freePort()), LOG_LEVEL: 'warn' });
   vk.start();
+  const podWrites = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return Number(/interlink_vk_api_writes_total\{verb="update",resource="pods\/status"\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
   try {
     await nodeReady(admin, nodeName, vk);
     await createNamespace(admin, ns);
@@ -67,13 +72,15 @@ async function scale(admin: KubeClient): Promise<void> {
     const calls0 = relay.calls.status;
     const batches0 = relay.statusBatchSizes.length;
     const u0 = processUsage(pid);
+    const w0 = await podWrites();
     const window = 60;
     await sleep(window * 1000);
     const u1 = processUsage(pid);
+    const w1 = await podWrites();
     const calls = relay.calls.status - calls0;
     const sizes = relay.statusBatchSizes.slice(batches0);
     console.log(`  steady ${window} s: ${calls} /status calls (${fmt(calls / (window / 1.5), 2)} per tick), pods per call min ${Math.min(...sizes)} max ${Math.max(...sizes)}`);
-    console.log(`  idle CPU ${fmt(((u1.cpuSeconds - u0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(u1.rssMb, 0)} MB`);
+    console.log(`  idle CPU ${fmt(((u1.cpuSeconds - u0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(u1.rssMb, 0)} MB; pod status writes in the window: ${w1 - w0}`);
 
     // Status changes at the plugin → visible in the API server.
     const flips = Math.min(200, N);

@@ -15,6 +15,7 @@ const nodeName = `vk-restart-${id}`;
 const ns = `vk-restart-${id}`;
 let config: Record<string, unknown>;
 let port: number;
+let metricsPort: number;
 
 beforeAll(async () => {
   ({ admin } = await benchKube());
@@ -22,7 +23,8 @@ beforeAll(async () => {
   relay = new TestRelay();
   await relay.start();
   port = await freePort();
-  config = { InterlinkURL: relay.url, InterlinkPort: relay.portString, DisableCSR: true, PingIntervalSeconds: 1, StatusIntervalSeconds: 0.5, LeaseRenewIntervalSeconds: 2 };
+  metricsPort = await freePort();
+  config = { InterlinkURL: relay.url, InterlinkPort: relay.portString, DisableCSR: true, PingIntervalSeconds: 1, StatusIntervalSeconds: 0.5, LeaseRenewIntervalSeconds: 2, MetricsAddress: `127.0.0.1:${metricsPort}` };
   vk = new VkProcess(nodeName, config, { KUBELET_PORT: String(port) });
   vk.start();
   await waitFor(
@@ -83,6 +85,17 @@ describe('restart recovery of the built node controller', () => {
     relay.backend.setContainerState(beforeUid, 'main', { terminated: { exitCode: 0, reason: 'Completed' } });
     await expect.poll(async () => (await pod('before-crash')).status?.phase, { timeout: 20_000 }).toBe('Succeeded');
   }, 120_000);
+
+  it('serves /healthz and Prometheus /metrics on MetricsAddress', async () => {
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    expect(health.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/interlink_vk_node_ready 1/);
+    expect(metrics).toMatch(/interlink_vk_status_polls_total\{outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/interlink_vk_api_writes_total\{verb="update",resource="pods\/status"\} [1-9]/);
+    expect(metrics).toMatch(/interlink_vk_relay_request_seconds_count\{op="GetStatus",outcome="ok"\} [1-9]/);
+    expect(metrics).toContain('process_resident_memory_bytes');
+  });
 
   it('exits with a clear message when the node name is missing', async () => {
     const bad = new VkProcess('', config);
