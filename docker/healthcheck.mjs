@@ -18,7 +18,12 @@ if (target.startsWith('unix://')) {
 } else {
   const url = new URL(target);
   if (url.protocol === 'https:') send = httpsRequest;
-  options = { hostname: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false };
+  options = {
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname + url.search,
+    rejectUnauthorized: false,
+  };
 }
 
 const req = send({ ...options, method: 'GET', timeout: 4000 }, (res) => {

@@ -24,8 +24,11 @@ const patterns = [
   /\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g,
 ];
 for (const re of patterns) for (const m of source.matchAll(re)) specifiers.add(m[1]);
-const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
-const roots = [...specifiers].filter((s) => !s.startsWith('node:') && !builtins.has(packageOf(s))).map(packageOf);
+const packageOf = (spec) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+const roots = [...specifiers]
+  .filter((s) => !s.startsWith('node:') && !builtins.has(packageOf(s)))
+  .map(packageOf);
 
 const modules = join(appDir, 'node_modules');
 /** Node's lookup: <from>/node_modules/<name>, then each parent's node_modules. */
@@ -55,7 +58,11 @@ while (queue.length > 0) {
   if (keep.has(dir)) continue;
   keep.add(dir);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const optionalPeers = new Set(Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+  const optionalPeers = new Set(
+    Object.entries(pkg.peerDependenciesMeta ?? {})
+      .filter(([, m]) => m.optional)
+      .map(([n]) => n),
+  );
   const deps = [
     ...Object.keys(pkg.dependencies ?? {}),
     ...Object.keys(pkg.optionalDependencies ?? {}),
@@ -77,7 +84,9 @@ function installed(nodeModules) {
   const out = [];
   for (const entry of readdirSync(nodeModules)) {
     if (entry.startsWith('.')) continue;
-    const names = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).map((n) => join(entry, n)) : [entry];
+    const names = entry.startsWith('@')
+      ? readdirSync(join(nodeModules, entry)).map((n) => join(entry, n))
+      : [entry];
     for (const n of names) {
       const dir = join(nodeModules, n);
       out.push(dir, ...installed(join(dir, 'node_modules')));
@@ -98,4 +107,6 @@ for (const scope of readdirSync(modules).filter((e) => e.startsWith('@'))) {
   if (readdirSync(join(modules, scope)).length === 0) rmSync(join(modules, scope), { recursive: true });
 }
 rmSync(join(modules, '.bin'), { recursive: true, force: true });
-console.log(`prune-deps: kept ${keep.size} packages for ${[...new Set(roots)].join(', ')}; removed ${removed}`);
+console.log(
+  `prune-deps: kept ${keep.size} packages for ${[...new Set(roots)].join(', ')}; removed ${removed}`,
+);

@@ -18,11 +18,14 @@ const composeEnv = (): Record<string, string> => ({
   VK_SLURM_KUBELET_PORT: '10261',
   VK_POD_IP: '127.0.0.1',
 });
-const compose = (args: string[], timeoutMs = 300_000) => run('docker', ['compose', '-p', PROJECT, ...args], { env: composeEnv(), timeoutMs });
+const compose = (args: string[], timeoutMs = 300_000) =>
+  run('docker', ['compose', '-p', PROJECT, ...args], { env: composeEnv(), timeoutMs });
 
 async function tearDown(): Promise<void> {
   await compose(['--profile', 'vk', 'down', '-v', '--timeout', '20'], 180_000);
-  await run('kubectl', ['delete', 'node', ...VK_NODES, '--ignore-not-found'], { env: { KUBECONFIG: kubeconfig } });
+  await run('kubectl', ['delete', 'node', ...VK_NODES, '--ignore-not-found'], {
+    env: { KUBECONFIG: kubeconfig },
+  });
 }
 
 describe('docker-compose.yaml', () => {
@@ -35,7 +38,9 @@ describe('docker-compose.yaml', () => {
     ['docker-compose (v1, Debian)', ['docker-compose']],
   ])('%s accepts it, with and without the vk profile', async (_label, cmd) => {
     for (const profile of [[], ['--profile', 'vk']]) {
-      const r = await run(cmd[0]!, [...cmd.slice(1), ...profile, 'config', '--services'], { env: { VK_KUBECONFIG: '/dev/null' } });
+      const r = await run(cmd[0]!, [...cmd.slice(1), ...profile, 'config', '--services'], {
+        env: { VK_KUBECONFIG: '/dev/null' },
+      });
       expect(r.stderr.replace(/^.*(level=warning|WARN).*$/gm, '').trim()).toBe('');
       expect(r.code).toBe(0);
       const services = r.stdout.trim().split('\n').sort();
@@ -55,7 +60,10 @@ describe('the compose bench', () => {
     await buildImages();
     await tearDown();
     const up = await compose(['up', '-d', '--wait', '--no-build'], 600_000);
-    if (up.code !== 0) throw new Error(`docker compose up failed:\n${up.stderr.slice(-3000)}\n${(await compose(['logs', '--tail', '30'])).stdout}`);
+    if (up.code !== 0)
+      throw new Error(
+        `docker compose up failed:\n${up.stderr.slice(-3000)}\n${(await compose(['logs', '--tail', '30'])).stdout}`,
+      );
   }, 40 * 60_000);
 
   afterAll(async () => {
@@ -63,7 +71,14 @@ describe('the compose bench', () => {
   }, 300_000);
 
   it('every service is running and healthy', async () => {
-    const ps = await runOk('docker', ['compose', '-p', PROJECT, 'ps', '--format', '{{.Service}} {{.State}} {{.Health}}']);
+    const ps = await runOk('docker', [
+      'compose',
+      '-p',
+      PROJECT,
+      'ps',
+      '--format',
+      '{{.Service}} {{.State}} {{.Health}}',
+    ]);
     expect(ps.trim().split('\n').sort()).toEqual([
       'docker-sidecar running healthy',
       'interlink-docker running healthy',
@@ -81,7 +96,12 @@ describe('the compose bench', () => {
     const labelled = `label=interlink.pod-uid=${pod.metadata.uid}`;
     expect((await runOk('docker', ['ps', '-aq', '--filter', labelled])).trim()).not.toBe('');
     await deletePodThroughRelay(3000, pod);
-    await eventually('the pod containers to be removed', async () => ((await runOk('docker', ['ps', '-aq', '--filter', labelled])).trim() === '' ? true : undefined), 60_000);
+    await eventually(
+      'the pod containers to be removed',
+      async () =>
+        (await runOk('docker', ['ps', '-aq', '--filter', labelled])).trim() === '' ? true : undefined,
+      60_000,
+    );
   }, 180_000);
 
   it('a pod created through the relay on :3001 runs as a Slurm job in the slurm service', async () => {
@@ -90,7 +110,18 @@ describe('the compose bench', () => {
     expect(result.exitCode).toBe(0);
     // Runtime `none`: the command ran on the Slurm node (hostname `slurm`), as uid 1000.
     expect(result.logs).toContain('hello-slurm on slurm');
-    const job = await runOk('docker', ['compose', '-p', PROJECT, 'exec', '-T', 'slurm', 'scontrol', 'show', 'job', result.jobId]);
+    const job = await runOk('docker', [
+      'compose',
+      '-p',
+      PROJECT,
+      'exec',
+      '-T',
+      'slurm',
+      'scontrol',
+      'show',
+      'job',
+      result.jobId,
+    ]);
     expect(job).toMatch(/JobState=COMPLETED/);
     expect(job).toMatch(/UserId=interlink\(1000\)/);
     await deletePodThroughRelay(3001, pod);
@@ -101,12 +132,24 @@ describe('the compose bench', () => {
     expect(up.stderr).not.toMatch(/error/i);
     expect(up.code).toBe(0);
     for (const node of VK_NODES) {
-      await runOk('kubectl', ['wait', '--for=condition=Ready', `node/${node}`, '--timeout=120s'], { env: { KUBECONFIG: kubeconfig } });
+      await runOk('kubectl', ['wait', '--for=condition=Ready', `node/${node}`, '--timeout=120s'], {
+        env: { KUBECONFIG: kubeconfig },
+      });
     }
-    const check = await run('bash', ['tools/deploy/check-examples.sh', 'examples/hello-world.yaml', 'examples/configmap-secret.yaml', 'examples/slurm-job.yaml', 'examples/failing-pod.yaml'], {
-      env: { KUBECONFIG: kubeconfig, EXAMPLES_TIMEOUT: '180' },
-      timeoutMs: 400_000,
-    });
+    const check = await run(
+      'bash',
+      [
+        'tools/deploy/check-examples.sh',
+        'examples/hello-world.yaml',
+        'examples/configmap-secret.yaml',
+        'examples/slurm-job.yaml',
+        'examples/failing-pod.yaml',
+      ],
+      {
+        env: { KUBECONFIG: kubeconfig, EXAMPLES_TIMEOUT: '180' },
+        timeoutMs: 400_000,
+      },
+    );
     expect(check.stdout).toContain('examples: 4 passed, 0 failed');
     expect(check.code).toBe(0);
   }, 600_000);

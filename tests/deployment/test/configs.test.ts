@@ -15,14 +15,19 @@ import { repoRoot, run } from './support/run';
 
 /** Every key path of a TypeBox object schema (`A.B.C`; `*` for the entries of a record). */
 function keyPaths(schema: TSchema, prefix: string[] = []): string[][] {
-  const s = schema as { properties?: Record<string, TSchema>; patternProperties?: Record<string, TSchema>; anyOf?: TSchema[] };
+  const s = schema as {
+    properties?: Record<string, TSchema>;
+    patternProperties?: Record<string, TSchema>;
+    anyOf?: TSchema[];
+  };
   const out: string[][] = [];
   for (const [key, child] of Object.entries(s.properties ?? {})) {
     const path = [...prefix, key];
     out.push(path);
     out.push(...keyPaths(child, path));
   }
-  for (const child of Object.values(s.patternProperties ?? {})) out.push(...keyPaths(child, [...prefix, '*']));
+  for (const child of Object.values(s.patternProperties ?? {}))
+    out.push(...keyPaths(child, [...prefix, '*']));
   return out;
 }
 
@@ -53,10 +58,20 @@ const examples = [
   { app: 'virtual-kubelet', file: 'config/virtual-kubelet/InterLinkConfig.yaml', schema: VkConfigSchema },
 ];
 
-async function checkConfig(app: string, file: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+async function checkConfig(
+  app: string,
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   const main = join(repoRoot, 'dist/apps', app, 'main.js');
-  const args = app === 'virtual-kubelet' ? [main, '--configpath', join(repoRoot, file), '--check-config'] : [main, '--config', join(repoRoot, file), '--check-config'];
-  const r = await run('node', args, { env: app === 'virtual-kubelet' ? { NODENAME: 'config-check', ...env } : env, timeoutMs: 30_000 });
+  const args =
+    app === 'virtual-kubelet'
+      ? [main, '--configpath', join(repoRoot, file), '--check-config']
+      : [main, '--config', join(repoRoot, file), '--check-config'];
+  const r = await run('node', args, {
+    env: app === 'virtual-kubelet' ? { NODENAME: 'config-check', ...env } : env,
+    timeoutMs: 30_000,
+  });
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
@@ -76,7 +91,9 @@ describe('example configs in config/', () => {
   });
 
   it('the Slurm relay variant (SIDECARURL) and the second virtual kubelet config are accepted', async () => {
-    const relay = await checkConfig('interlink', 'config/interlink/InterLinkConfig.yaml', { SIDECARURL: 'http://slurm-sidecar' });
+    const relay = await checkConfig('interlink', 'config/interlink/InterLinkConfig.yaml', {
+      SIDECARURL: 'http://slurm-sidecar',
+    });
     expect(relay.code).toBe(0);
     expect(relay.out).toContain('http://slurm-sidecar:4000');
     const vk = await checkConfig('virtual-kubelet', 'config/virtual-kubelet/InterLinkConfig-slurm.yaml');
@@ -88,8 +105,19 @@ describe('example configs in config/', () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const dir = mkdtempSync('/tmp/config-check-');
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, readFileSync(join(repoRoot, 'config/interlink/InterLinkConfig.yaml'), 'utf8').replace('StatusBatchSize: 500', 'StatusBatchSize: 0'));
-    const r = await run('node', [join(repoRoot, 'dist/apps/interlink/main.js'), '--config', bad, '--check-config']);
+    writeFileSync(
+      bad,
+      readFileSync(join(repoRoot, 'config/interlink/InterLinkConfig.yaml'), 'utf8').replace(
+        'StatusBatchSize: 500',
+        'StatusBatchSize: 0',
+      ),
+    );
+    const r = await run('node', [
+      join(repoRoot, 'dist/apps/interlink/main.js'),
+      '--config',
+      bad,
+      '--check-config',
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('StatusBatchSize');
   });

@@ -4,8 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_IMAGES, APP_IMAGES, buildImages, inspectImage, TAG } from './support/images';
 import { eventually, repoRoot, run, runOk } from './support/run';
 
-const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const DEV_PACKAGES = ['typescript', 'vitest', 'esbuild', 'nx', 'eslint', 'tsx', 'prettier', 'fast-check', 'typescript-eslint'];
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
+const DEV_PACKAGES = [
+  'typescript',
+  'vitest',
+  'esbuild',
+  'nx',
+  'eslint',
+  'tsx',
+  'prettier',
+  'fast-check',
+  'typescript-eslint',
+];
 
 describe('images (docker/*/Dockerfile), built offline from the lockfile', () => {
   beforeAll(async () => {
@@ -26,14 +37,35 @@ describe('images (docker/*/Dockerfile), built offline from the lockfile', () => 
   it.each(APP_IMAGES)('%s: HEALTHCHECK, no dev dependencies, --version answers', async (name) => {
     const info = await inspectImage(name);
     expect(info.healthcheck?.Test.join(' ')).toContain('/app/healthcheck.mjs');
-    const modules = await runOk('docker', ['run', '--rm', '--entrypoint', 'sh', `interlink/${name}:${TAG}`, '-c', 'ls /app/node_modules /app/node_modules/@*']);
+    const modules = await runOk('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      `interlink/${name}:${TAG}`,
+      '-c',
+      'ls /app/node_modules /app/node_modules/@*',
+    ]);
     for (const dev of DEV_PACKAGES) expect(modules.split(/\s+/), `${dev} in ${name}`).not.toContain(dev);
-    const out = await runOk('docker', ['run', '--rm', `interlink/${name}:${TAG}`, '--version'], { timeoutMs: 60_000 });
+    const out = await runOk('docker', ['run', '--rm', `interlink/${name}:${TAG}`, '--version'], {
+      timeoutMs: 60_000,
+    });
     expect(out.trim()).toBe(version);
   });
 
   it('node_modules are pruned to what each bundle imports', async () => {
-    const ls = async (name: string) => (await runOk('docker', ['run', '--rm', '--entrypoint', 'sh', `interlink/${name}:${TAG}`, '-c', 'ls /app/node_modules /app/node_modules/@*'])).split(/\s+/);
+    const ls = async (name: string) =>
+      (
+        await runOk('docker', [
+          'run',
+          '--rm',
+          '--entrypoint',
+          'sh',
+          `interlink/${name}:${TAG}`,
+          '-c',
+          'ls /app/node_modules /app/node_modules/@*',
+        ])
+      ).split(/\s+/);
     const relay = await ls('interlink');
     expect(relay).toContain('jose');
     expect(relay).not.toContain('dockerode');
@@ -42,9 +74,12 @@ describe('images (docker/*/Dockerfile), built offline from the lockfile', () => 
     expect(await ls('virtual-kubelet')).toContain('client-node');
   });
 
-  it.each(['interlink', 'slurm-sidecar', 'virtual-kubelet'])('%s runs as the unprivileged node user', async (name) => {
-    expect((await inspectImage(name)).user).toBe('node');
-  });
+  it.each(['interlink', 'slurm-sidecar', 'virtual-kubelet'])(
+    '%s runs as the unprivileged node user',
+    async (name) => {
+      expect((await inspectImage(name)).user).toBe('node');
+    },
+  );
 
   describe('docker-sidecar drops to uid 1000 with the Docker socket group', () => {
     const container = `deploy-test-docker-sidecar-${process.pid}`;
@@ -57,19 +92,37 @@ describe('images (docker/*/Dockerfile), built offline from the lockfile', () => 
     it('starts healthy as uid 1000, member of the socket gid, and reaches the engine', async () => {
       const socketGid = (await runOk('stat', ['-c', '%g', '/var/run/docker.sock'])).trim();
       await runOk('docker', [
-        'run', '-d', '--name', container,
-        '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${data}:${data}`,
-        '-e', `DATAROOTFOLDER=${data}`, '-e', 'SIDECARPORT=4000',
+        'run',
+        '-d',
+        '--name',
+        container,
+        '-v',
+        '/var/run/docker.sock:/var/run/docker.sock',
+        '-v',
+        `${data}:${data}`,
+        '-e',
+        `DATAROOTFOLDER=${data}`,
+        '-e',
+        'SIDECARPORT=4000',
         `interlink/docker-sidecar:${TAG}`,
       ]);
       await eventually(
         'the docker-sidecar container to be healthy',
-        async () => ((await runOk('docker', ['inspect', '-f', '{{.State.Health.Status}}', container])).trim() === 'healthy' ? true : undefined),
+        async () =>
+          (await runOk('docker', ['inspect', '-f', '{{.State.Health.Status}}', container])).trim() ===
+          'healthy'
+            ? true
+            : undefined,
         90_000,
       );
       const status = await runOk('docker', ['exec', container, 'cat', '/proc/1/status']);
       expect(status).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
-      expect(status.match(/^Groups:(.*)$/m)?.[1]?.trim().split(/\s+/)).toContain(socketGid);
+      expect(
+        status
+          .match(/^Groups:(.*)$/m)?.[1]
+          ?.trim()
+          .split(/\s+/),
+      ).toContain(socketGid);
       // The plugin answers the relay's ping (GET /status with []), its backend listing containers.
       const script =
         "const r=require('http').request({host:'127.0.0.1',port:4000,path:'/status',method:'GET',headers:{'content-type':'application/json','content-length':2}}," +

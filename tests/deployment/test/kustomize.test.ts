@@ -23,10 +23,20 @@ interface Container {
 interface PodSpec {
   serviceAccountName: string;
   containers: Container[];
-  volumes: Array<{ name: string; emptyDir?: object; secret?: { secretName: string }; configMap?: { name: string } }>;
+  volumes: Array<{
+    name: string;
+    emptyDir?: object;
+    secret?: { secretName: string };
+    configMap?: { name: string };
+  }>;
 }
 
-const overlays = ['kustomizations', 'kustomizations/base', 'kustomizations/overlays/remote', 'kustomizations/overlays/all-in-one'];
+const overlays = [
+  'kustomizations',
+  'kustomizations/base',
+  'kustomizations/overlays/remote',
+  'kustomizations/overlays/all-in-one',
+];
 
 async function render(dir: string): Promise<K8sObject[]> {
   const out = await runOk('kubectl', ['kustomize', dir]);
@@ -81,7 +91,9 @@ describe('kustomizations render', () => {
       expect(c.resources?.requests?.['memory'], `${c.name} memory request`).toBeDefined();
     }
     // The config mounted is the one generated (hash suffix) for this overlay.
-    const cmName = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('virtual-kubelet-config'))!.metadata.name;
+    const cmName = objs.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('virtual-kubelet-config'),
+    )!.metadata.name;
     expect(spec.volumes.find((v) => v.name === 'config')?.configMap?.name).toBe(cmName);
   });
 
@@ -102,16 +114,22 @@ describe('kustomizations render', () => {
   it('all-in-one: virtual kubelet, relay and Docker sidecar in one pod over unix sockets on an emptyDir', () => {
     const objs = rendered.get('kustomizations/overlays/all-in-one')!;
     const spec = podSpec(objs);
-    expect(spec.containers.map((c) => c.name).sort()).toEqual(['docker-sidecar', 'interlink', 'virtual-kubelet']);
+    expect(spec.containers.map((c) => c.name).sort()).toEqual([
+      'docker-sidecar',
+      'interlink',
+      'virtual-kubelet',
+    ]);
     const sockets = spec.volumes.find((v) => v.name === 'sockets')!;
     expect(sockets.emptyDir).toBeDefined();
-    for (const c of spec.containers) expect(c.volumeMounts?.find((m) => m.name === 'sockets')?.mountPath).toBe('/var/run/interlink');
+    for (const c of spec.containers)
+      expect(c.volumeMounts?.find((m) => m.name === 'sockets')?.mountPath).toBe('/var/run/interlink');
     const vk = configOf(objs, 'virtual-kubelet-config');
     const relay = configOf(objs, 'interlink-relay-config');
     const sidecar = configOf(objs, 'docker-sidecar-config');
     expect(vk['InterlinkURL']).toBe(relay['InterlinkAddress']);
     expect(relay['SidecarURL']).toBe(sidecar['Socket']);
-    for (const url of [relay['InterlinkAddress'], relay['SidecarURL']]) expect(url).toMatch(/^unix:\/\/\/var\/run\/interlink\//);
+    for (const url of [relay['InterlinkAddress'], relay['SidecarURL']])
+      expect(url).toMatch(/^unix:\/\/\/var\/run\/interlink\//);
   });
 });
 
@@ -120,20 +138,40 @@ describe('kustomizations are accepted by the real API server (server-side dry ru
     const bench = await ensureBench(['k8s']);
     process.env['KUBECONFIG'] = bench.kubeconfig;
     // A dry run cannot create the namespace the other objects go into: create it for real.
-    await runOk('kubectl', ['apply', '--server-side', '--force-conflicts', '-f', 'kustomizations/base/namespace.yaml']);
+    await runOk('kubectl', [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      'kustomizations/base/namespace.yaml',
+    ]);
   }, 600_000);
 
   it.each(overlays)('%s', async (dir) => {
-    const r = await run('kubectl', ['apply', '-k', dir, '--server-side', '--force-conflicts', '--dry-run=server']);
+    const r = await run('kubectl', [
+      'apply',
+      '-k',
+      dir,
+      '--server-side',
+      '--force-conflicts',
+      '--dry-run=server',
+    ]);
     expect(r.stderr.replace(/^Warning: .*$/gm, '').trim()).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('deployment.apps/virtual-kubelet serverside-applied (server dry run)');
-    expect(r.stdout).toContain('clusterrole.rbac.authorization.k8s.io/interlink-virtual-kubelet serverside-applied (server dry run)');
+    expect(r.stdout).toContain(
+      'clusterrole.rbac.authorization.k8s.io/interlink-virtual-kubelet serverside-applied (server dry run)',
+    );
   });
 
   it('the API server refuses a broken object (the dry run is a real check)', async () => {
-    const broken = (await runOk('kubectl', ['kustomize', 'kustomizations/base'])).replace('containerPort: 10250', 'containerPort: 70000');
-    const r = await run('kubectl', ['apply', '--server-side', '--dry-run=server', '-f', '-'], { input: broken });
+    const broken = (await runOk('kubectl', ['kustomize', 'kustomizations/base'])).replace(
+      'containerPort: 10250',
+      'containerPort: 70000',
+    );
+    const r = await run('kubectl', ['apply', '--server-side', '--dry-run=server', '-f', '-'], {
+      input: broken,
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/containerPort/);
   });

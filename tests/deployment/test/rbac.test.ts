@@ -8,7 +8,9 @@ import { repoRoot } from './support/run';
 const rbacFile = join(repoRoot, 'kustomizations/base/rbac.yaml');
 const scan = scanApiCalls(join(repoRoot, 'apps/virtual-kubelet/src'), repoRoot);
 const needed = [...new Set(scan.calls.map(permissionOf))].sort();
-const docs = parseAllDocuments(readFileSync(rbacFile, 'utf8')).map((d) => d.toJS() as { kind?: string; rules?: never[] });
+const docs = parseAllDocuments(readFileSync(rbacFile, 'utf8')).map(
+  (d) => d.toJS() as { kind?: string; rules?: never[] },
+);
 
 describe('RBAC of the virtual kubelet (kustomizations/base/rbac.yaml) against its code', () => {
   it('resolves every Kubernetes API call site in apps/virtual-kubelet/src', () => {
@@ -16,13 +18,26 @@ describe('RBAC of the virtual kubelet (kustomizations/base/rbac.yaml) against it
     // The controller registers a node, keeps a lease, watches pods, writes statuses: a scan that
     // finds fewer call sites has lost track of the code.
     expect(scan.calls.length).toBeGreaterThanOrEqual(20);
-    expect(needed).toEqual(expect.arrayContaining(['core/nodes:create', 'core/pods:watch', 'coordination.k8s.io/leases:update', 'core/pods/status:update']));
+    expect(needed).toEqual(
+      expect.arrayContaining([
+        'core/nodes:create',
+        'core/pods:watch',
+        'coordination.k8s.io/leases:update',
+        'core/pods/status:update',
+      ]),
+    );
   });
 
   it('grants every permission the code uses', () => {
     const granted = new Set(grantedPermissions(docs));
     const missing = needed.filter((p) => !granted.has(p));
-    const sites = missing.map((p) => `${p} (${scan.calls.filter((c) => permissionOf(c) === p).map((c) => c.where).join(', ')})`);
+    const sites = missing.map(
+      (p) =>
+        `${p} (${scan.calls
+          .filter((c) => permissionOf(c) === p)
+          .map((c) => c.where)
+          .join(', ')})`,
+    );
     expect(sites).toEqual([]);
   });
 
@@ -36,19 +51,41 @@ describe('RBAC of the virtual kubelet (kustomizations/base/rbac.yaml) against it
     expect(role?.metadata.namespace).toBe('kube-node-lease');
     const roleOnly = grantedPermissions(docs.filter((d) => d.kind === 'Role'));
     expect(roleOnly.every((p) => p.startsWith('coordination.k8s.io/leases:'))).toBe(true);
-    const bindings = docs.filter((d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding') as unknown as Array<{
+    const bindings = docs.filter(
+      (d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding',
+    ) as unknown as Array<{
       subjects: Array<{ kind: string; name: string; namespace: string }>;
     }>;
     expect(bindings).toHaveLength(2);
-    for (const b of bindings) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'virtual-kubelet', namespace: 'interlink' }]);
+    for (const b of bindings)
+      expect(b.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'virtual-kubelet', namespace: 'interlink' },
+      ]);
   });
 
   it('the scanner rebuilds paths from templates, constants, fields and parameters', () => {
-    const byWhere = (file: string) => scan.calls.filter((c) => c.where.includes(file)).map((c) => `${c.method} ${c.path}`);
+    const byWhere = (file: string) =>
+      scan.calls.filter((c) => c.where.includes(file)).map((c) => `${c.method} ${c.path}`);
     expect(byWhere('node-registrar.ts')).toContain('PATCH /api/v1/nodes/{}/status');
-    expect(byWhere('csr-cert-source.ts')).toContain('DELETE /apis/certificates.k8s.io/v1/certificatesigningrequests/{}');
-    expect(byWhere('api-object-source.ts')).toEqual(expect.arrayContaining(['GET /api/v1/namespaces/{}/secrets/{}', 'GET /api/v1/namespaces/{}/configmaps/{}']));
-    expect(permissionOf({ where: 'x', method: 'GET', path: '/api/v1/pods', watch: true })).toBe('core/pods:watch');
-    expect(permissionOf({ where: 'x', method: 'POST', path: '/api/v1/namespaces/{}/serviceaccounts/{}/token', watch: false })).toBe('core/serviceaccounts/token:create');
+    expect(byWhere('csr-cert-source.ts')).toContain(
+      'DELETE /apis/certificates.k8s.io/v1/certificatesigningrequests/{}',
+    );
+    expect(byWhere('api-object-source.ts')).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/namespaces/{}/secrets/{}',
+        'GET /api/v1/namespaces/{}/configmaps/{}',
+      ]),
+    );
+    expect(permissionOf({ where: 'x', method: 'GET', path: '/api/v1/pods', watch: true })).toBe(
+      'core/pods:watch',
+    );
+    expect(
+      permissionOf({
+        where: 'x',
+        method: 'POST',
+        path: '/api/v1/namespaces/{}/serviceaccounts/{}/token',
+        watch: false,
+      }),
+    ).toBe('core/serviceaccounts/token:create');
   });
 });

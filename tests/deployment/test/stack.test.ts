@@ -6,7 +6,14 @@ import { repoRoot, run, runOk } from './support/run';
 
 // The README's run command (`npm run stack` = tools/scripts/stack.sh up) and its examples.
 const STACK_DIR = '/var/lib/interlink-stack';
-const COMPONENTS = ['docker-sidecar', 'slurm-sidecar', 'relay-docker', 'relay-slurm', 'vk-docker', 'vk-slurm'];
+const COMPONENTS = [
+  'docker-sidecar',
+  'slurm-sidecar',
+  'relay-docker',
+  'relay-slurm',
+  'vk-docker',
+  'vk-slurm',
+];
 let kubeconfig = '';
 
 const kubectl = (args: string[]) => run('kubectl', args, { env: { KUBECONFIG: kubeconfig } });
@@ -40,42 +47,56 @@ describe('the one-command local stack', () => {
     await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
   }, 300_000);
 
-  it('`stack.sh up` starts every component and both virtual nodes become Ready', async () => {
-    const started = Date.now();
-    const up = await run('bash', ['tools/scripts/stack.sh', 'up'], { env: { STACK_SKIP_DEPS: '1' }, timeoutMs: 40 * 60_000 });
-    console.log(`stack up in ${Math.round((Date.now() - started) / 1000)} s`);
-    expect(up.stderr).toContain('nodes Ready: vk-docker vk-slurm');
-    expect(up.code).toBe(0);
-    expect(up.stdout).toContain('kubectl apply -f examples/hello-world.yaml');
-    const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
-    expect(status.stdout).toContain('vk-docker       node Ready=True');
-    expect(status.stdout).toContain('vk-slurm        node Ready=True');
-    expect(status.code).toBe(0);
-    for (const c of COMPONENTS) {
-      pids.set(c, pidOf(c));
-      expect(alive(pids.get(c)), c).toBe(true);
-    }
-  }, 45 * 60_000);
+  it(
+    '`stack.sh up` starts every component and both virtual nodes become Ready',
+    async () => {
+      const started = Date.now();
+      const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
+        env: { STACK_SKIP_DEPS: '1' },
+        timeoutMs: 40 * 60_000,
+      });
+      console.log(`stack up in ${Math.round((Date.now() - started) / 1000)} s`);
+      expect(up.stderr).toContain('nodes Ready: vk-docker vk-slurm');
+      expect(up.code).toBe(0);
+      expect(up.stdout).toContain('kubectl apply -f examples/hello-world.yaml');
+      const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
+      expect(status.stdout).toContain('vk-docker       node Ready=True');
+      expect(status.stdout).toContain('vk-slurm        node Ready=True');
+      expect(status.code).toBe(0);
+      for (const c of COMPONENTS) {
+        pids.set(c, pidOf(c));
+        expect(alive(pids.get(c)), c).toBe(true);
+      }
+    },
+    45 * 60_000,
+  );
 
   it('the virtual kubelets run with the kustomize ServiceAccount, which cannot read every Secret', async () => {
     const cfg = readFileSync(join(STACK_DIR, 'kubeconfig'), 'utf8');
     expect(cfg).toMatch(/token: "ey/);
     const sa = 'system:serviceaccount:interlink:virtual-kubelet';
-    const can = async (verb: string, resource: string) => (await kubectl(['auth', 'can-i', verb, resource, '-A', `--as=${sa}`])).stdout.trim();
+    const can = async (verb: string, resource: string) =>
+      (await kubectl(['auth', 'can-i', verb, resource, '-A', `--as=${sa}`])).stdout.trim();
     expect(await can('watch', 'pods')).toBe('yes');
     expect(await can('list', 'secrets')).toBe('no');
     expect(await can('create', 'pods')).toBe('no');
   });
 
   it('every example reaches its expected phase and its logs come back through kubectl logs', async () => {
-    const r = await run('bash', ['tools/deploy/check-examples.sh'], { env: { KUBECONFIG: kubeconfig }, timeoutMs: 600_000 });
+    const r = await run('bash', ['tools/deploy/check-examples.sh'], {
+      env: { KUBECONFIG: kubeconfig },
+      timeoutMs: 600_000,
+    });
     const count = readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).length;
     expect(r.stdout).toContain(`examples: ${count} passed, 0 failed`);
     expect(r.code).toBe(0);
   }, 600_000);
 
   it('`stack.sh up` again is idempotent: the running processes are kept', async () => {
-    const up = await run('bash', ['tools/scripts/stack.sh', 'up'], { env: { STACK_SKIP_DEPS: '1' }, timeoutMs: 600_000 });
+    const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
+      env: { STACK_SKIP_DEPS: '1' },
+      timeoutMs: 600_000,
+    });
     expect(up.code).toBe(0);
     for (const c of COMPONENTS) expect(pidOf(c), c).toBe(pids.get(c));
   }, 600_000);
@@ -93,15 +114,37 @@ describe('the one-command local stack', () => {
           restartPolicy: 'Never',
           nodeSelector: { 'virtual-node.interlink/backend': backend },
           tolerations: [{ key: 'virtual-node.interlink/no-schedule', operator: 'Exists' }],
-          containers: [{ name: 'sleep', image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '600'] }],
+          containers: [
+            {
+              name: 'sleep',
+              image: 'busybox:latest',
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sleep', '600'],
+            },
+          ],
         },
       };
-      const r = await run('kubectl', ['apply', '-n', ns, '-f', '-'], { env: { KUBECONFIG: kubeconfig }, input: JSON.stringify(pod) });
+      const r = await run('kubectl', ['apply', '-n', ns, '-f', '-'], {
+        env: { KUBECONFIG: kubeconfig },
+        input: JSON.stringify(pod),
+      });
       expect(r.code).toBe(0);
     }
-    await runOk('kubectl', ['wait', '-n', ns, '--for=jsonpath={.status.phase}=Running', 'pod/sleeper-docker', 'pod/sleeper-slurm', '--timeout=120s'], {
-      env: { KUBECONFIG: kubeconfig },
-    });
+    await runOk(
+      'kubectl',
+      [
+        'wait',
+        '-n',
+        ns,
+        '--for=jsonpath={.status.phase}=Running',
+        'pod/sleeper-docker',
+        'pod/sleeper-slurm',
+        '--timeout=120s',
+      ],
+      {
+        env: { KUBECONFIG: kubeconfig },
+      },
+    );
     const jobs = readdirSync(join(STACK_DIR, 'data/slurm-jobs')).flatMap((d) => {
       try {
         return [readFileSync(join(STACK_DIR, 'data/slurm-jobs', d, 'JobID.jid'), 'utf8').trim()];
@@ -110,7 +153,9 @@ describe('the one-command local stack', () => {
       }
     });
     expect(jobs.length).toBeGreaterThan(0);
-    expect((await runOk('docker', ['ps', '-q', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim()).not.toBe('');
+    expect(
+      (await runOk('docker', ['ps', '-q', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim(),
+    ).not.toBe('');
 
     const stop = await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
     expect(stop.code).toBe(0);
@@ -118,8 +163,12 @@ describe('the one-command local stack', () => {
     expect(stop.stderr).not.toMatch(/leftover/);
     await kubectl(['delete', 'namespace', ns, '--wait=false']);
     for (const c of COMPONENTS) expect(alive(pids.get(c)), c).toBe(false);
-    expect((await runOk('docker', ['ps', '-aq', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim()).toBe('');
-    const queued = await runOk('squeue', ['--noheader', '--format=%i %T', `--jobs=${jobs.join(',')}`]).catch(() => '');
+    expect(
+      (await runOk('docker', ['ps', '-aq', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim(),
+    ).toBe('');
+    const queued = await runOk('squeue', ['--noheader', '--format=%i %T', `--jobs=${jobs.join(',')}`]).catch(
+      () => '',
+    );
     expect(queued.split('\n').filter((l) => /RUNNING|PENDING|CONFIGURING|COMPLETING/.test(l))).toEqual([]);
     const nodes = await kubectl(['get', 'node', 'vk-docker', 'vk-slurm', '--ignore-not-found', '-o', 'name']);
     expect(nodes.stdout.trim()).toBe('');

@@ -43,7 +43,8 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
     const consts = new Map<string, ts.Expression>();
     const fields = new Map<string, ts.Expression>();
     const collect = (node: ts.Node): void => {
-      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) consts.set(node.name.text, node.initializer);
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer)
+        consts.set(node.name.text, node.initializer);
       if (
         ts.isBinaryExpression(node) &&
         node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
@@ -64,7 +65,10 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
         let acc = [expr.head.text];
         for (const span of expr.templateSpans) {
           // A span that names a known path constant keeps its text; anything else is a run-time value.
-          const known = ts.isIdentifier(span.expression) || ts.isPropertyAccessExpression(span.expression) ? resolve(span.expression, at, depth + 1) : undefined;
+          const known =
+            ts.isIdentifier(span.expression) || ts.isPropertyAccessExpression(span.expression)
+              ? resolve(span.expression, at, depth + 1)
+              : undefined;
           const parts = known && known.every((k) => k.startsWith('/')) ? known : [PLACEHOLDER];
           acc = acc.flatMap((a) => parts.map((p) => a + p + span.literal.text));
         }
@@ -83,7 +87,11 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
       return undefined;
     };
 
-    const resolveParameter = (fn: ts.FunctionLikeDeclaration, index: number, depth: number): string[] | undefined => {
+    const resolveParameter = (
+      fn: ts.FunctionLikeDeclaration,
+      index: number,
+      depth: number,
+    ): string[] | undefined => {
       const name = fn.name && ts.isIdentifier(fn.name) ? fn.name.text : undefined;
       if (!name) return undefined;
       const results: string[] = [];
@@ -92,7 +100,11 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
       const visit = (node: ts.Node): void => {
         if (ts.isCallExpression(node)) {
           const callee = node.expression;
-          const calleeName = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+          const calleeName = ts.isPropertyAccessExpression(callee)
+            ? callee.name.text
+            : ts.isIdentifier(callee)
+              ? callee.text
+              : undefined;
           const arg = node.arguments[index];
           if (calleeName === name && arg) {
             sites++;
@@ -107,7 +119,12 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
       return ok && sites > 0 ? results : undefined;
     };
 
-    const record = (node: ts.Node, method: string | undefined, pathExpr: ts.Expression | undefined, watch: boolean): void => {
+    const record = (
+      node: ts.Node,
+      method: string | undefined,
+      pathExpr: ts.Expression | undefined,
+      watch: boolean,
+    ): void => {
       const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
       const where = `${relative(root, file)}:${line + 1}`;
       const paths = pathExpr ? resolve(pathExpr, node) : undefined;
@@ -127,7 +144,8 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
           if (arg && ts.isObjectLiteralExpression(arg)) {
             const prop = (key: string): ts.Expression | undefined => {
               for (const p of arg.properties) {
-                if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === key) return p.initializer;
+                if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === key)
+                  return p.initializer;
                 if (ts.isShorthandPropertyAssignment(p) && p.name.text === key) return p.name;
               }
               return undefined;
@@ -138,7 +156,12 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
             const watch =
               query !== undefined &&
               ts.isObjectLiteralExpression(query) &&
-              query.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText() === 'watch' && p.initializer.kind === ts.SyntaxKind.TrueKeyword);
+              query.properties.some(
+                (p) =>
+                  ts.isPropertyAssignment(p) &&
+                  p.name.getText() === 'watch' &&
+                  p.initializer.kind === ts.SyntaxKind.TrueKeyword,
+              );
             record(node, method, prop('path'), watch);
           } else {
             record(node, undefined, undefined, false);
@@ -155,7 +178,10 @@ export function scanApiCalls(srcDir: string, root: string): ScanResult {
 }
 
 /** The function-like declaration around `at` that has a parameter named `name`, with its index. */
-function enclosingParameter(at: ts.Node, name: string): { fn: ts.FunctionLikeDeclaration; index: number } | undefined {
+function enclosingParameter(
+  at: ts.Node,
+  name: string,
+): { fn: ts.FunctionLikeDeclaration; index: number } | undefined {
   for (let n: ts.Node | undefined = at; n; n = n.parent) {
     if (ts.isFunctionLike(n) && 'body' in n) {
       const fn = n as ts.FunctionLikeDeclaration;
@@ -208,9 +234,11 @@ export function grantedPermissions(docs: Array<{ kind?: string; rules?: PolicyRu
   for (const doc of docs) {
     if (doc.kind !== 'ClusterRole' && doc.kind !== 'Role') continue;
     for (const rule of doc.rules ?? []) {
-      if (rule.nonResourceURLs || rule.resourceNames) throw new Error('rules with nonResourceURLs/resourceNames are not expected');
+      if (rule.nonResourceURLs || rule.resourceNames)
+        throw new Error('rules with nonResourceURLs/resourceNames are not expected');
       for (const g of rule.apiGroups ?? []) {
-        for (const r of rule.resources ?? []) for (const v of rule.verbs ?? []) out.add(`${g || 'core'}/${r}:${v}`);
+        for (const r of rule.resources ?? [])
+          for (const v of rule.verbs ?? []) out.add(`${g || 'core'}/${r}:${v}`);
       }
     }
   }

@@ -36,5 +36,11 @@ export async function inspectImage(name: string): Promise<ImageInfo> {
     Config: { User: string; Healthcheck?: { Test: string[] }; Entrypoint: string[] | null; Env: string[] };
   }>;
   const c = raw[0]!.Config;
-  return { size: raw[0]!.Size, user: c.User, ...(c.Healthcheck ? { healthcheck: c.Healthcheck } : {}), entrypoint: c.Entrypoint ?? [], env: c.Env };
+  return {
+    size: raw[0]!.Size,
+    user: c.User,
+    ...(c.Healthcheck ? { healthcheck: c.Healthcheck } : {}),
+    entrypoint: c.Entrypoint ?? [],
+    env: c.Env,
+  };
 }

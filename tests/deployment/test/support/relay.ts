@@ -3,11 +3,23 @@ import { request } from 'node:http';
 import { eventually } from './run';
 
 /** A relay's REST API (hop 1) as the virtual kubelet calls it: JSON bodies, also on GET. */
-export function relayCall(port: number, method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
+export function relayCall(
+  port: number,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method, headers: { 'content-type': 'application/json', 'content-length': payload.length }, timeout: 60_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        timeout: 60_000,
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -31,7 +43,14 @@ export function echoPod(name: string, text: string): TestPod {
     metadata: { name, namespace: 'default', uid: randomUUID() },
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'main', image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', `echo ${text} on $(hostname)`] }],
+      containers: [
+        {
+          name: 'main',
+          image: 'busybox:latest',
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', `echo ${text} on $(hostname)`],
+        },
+      ],
     },
     status: {},
   };
@@ -39,13 +58,26 @@ export function echoPod(name: string, text: string): TestPod {
 
 interface ContainerStatus {
   name: string;
-  state: { terminated?: { exitCode: number; reason?: string }; running?: object; waiting?: { reason?: string; message?: string } };
+  state: {
+    terminated?: { exitCode: number; reason?: string };
+    running?: object;
+    waiting?: { reason?: string; message?: string };
+  };
 }
 
 /** Creates the pod through the relay, waits for its container to end, returns exit code and logs. */
-export async function runPodThroughRelay(port: number, pod: TestPod): Promise<{ jobId: string; exitCode: number; logs: string }> {
-  const created = await relayCall(port, 'POST', '/create', { pod, configmaps: [], secrets: [], projectedvolumesmaps: [] });
-  if (created.status !== 200) throw new Error(`create on :${port} answered ${created.status}: ${created.text}`);
+export async function runPodThroughRelay(
+  port: number,
+  pod: TestPod,
+): Promise<{ jobId: string; exitCode: number; logs: string }> {
+  const created = await relayCall(port, 'POST', '/create', {
+    pod,
+    configmaps: [],
+    secrets: [],
+    projectedvolumesmaps: [],
+  });
+  if (created.status !== 200)
+    throw new Error(`create on :${port} answered ${created.status}: ${created.text}`);
   const { PodJID: jobId } = JSON.parse(created.text) as { PodJID: string };
   const terminated = await eventually(
     `pod ${pod.metadata.name} to finish on the relay at :${port}`,
