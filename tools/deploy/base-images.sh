@@ -30,7 +30,7 @@ npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
 
 command -v debootstrap >/dev/null 2>&1 || {
   log "installing debootstrap"
-  apt-get install -y -q debootstrap >/dev/null
+  apt-get install -y -q debootstrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; }
 }
 
 work=$(mktemp -d /var/tmp/interlink-rootfs.XXXXXX)

