@@ -27,10 +27,13 @@ export function refuseStream(req: IncomingMessage, socket: Duplex, message: stri
     // SPDY (what the API server speaks to kubelets): client-go turns a Status body into the error it shows.
     const body = JSON.stringify(status);
     socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    setTimeout(() => socket.destroy(), 2_000).unref?.();
     return;
   }
   const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
   socket.write(frame(0x2, Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))])));
   socket.end(frame(0x8, Buffer.from([0x03, 0xe8])));
+  // The peer should close after our close frame; do not keep a half-open socket around.
+  setTimeout(() => socket.destroy(), 2_000).unref?.();
 }

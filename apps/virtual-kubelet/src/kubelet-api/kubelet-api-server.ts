@@ -49,6 +49,8 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
  */
 export class KubeletApiServer {
   private server: Server | undefined;
+  /** Every TLS socket, upgraded ones included (http's closeAllConnections does not see those). */
+  private readonly sockets = new Set<Duplex>();
 
   constructor(private readonly options: KubeletApiOptions) {}
 
@@ -69,6 +71,10 @@ export class KubeletApiServer {
       }
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex) => void this.upgrade(req, socket));
+    server.on('secureConnection', (socket: Duplex) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,6 +91,7 @@ export class KubeletApiServer {
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
