@@ -124,7 +124,9 @@ export async function runDeploymentPod(
           throw new Error(`container ${c.name}: env ${e.name} uses an unsupported source`);
         args.push('-e', `${e.name}=${value}`);
       }
-      for (const m of c.volumeMounts ?? []) {
+      // Parents before children, as the kubelet orders them.
+      const mounts = [...(c.volumeMounts ?? [])].sort((a, b) => a.mountPath.length - b.mountPath.length);
+      for (const m of mounts) {
         const src = hostPaths.get(m.name);
         if (!src) throw new Error(`container ${c.name}: volume ${m.name} is not defined`);
         args.push('-v', `${src}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
