@@ -5,7 +5,11 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-const target = process.argv[2] || process.env.HEALTHCHECK_URL;
+// `${NAME}` in the URL is replaced by that environment variable (e.g. ${KUBELET_PORT}).
+const target = (process.argv[2] || process.env.HEALTHCHECK_URL || '').replace(
+  /\$\{([A-Z_][A-Z0-9_]*)\}/g,
+  (_, name) => process.env[name] ?? '',
+);
 if (!target) {
   console.error('healthcheck: no URL (argument or HEALTHCHECK_URL)');
   process.exit(1);
