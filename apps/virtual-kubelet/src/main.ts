@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     settings = runtimeSettings(process.env, { nodename: flags.nodename, config: flags.configpath }, version);
     cfg = loadConfig({ schema: VkConfigSchema, file: settings.configPath, env: VK_ENV, logger: boot });
     checkConfig(cfg);
+    // Upstream parses PodIP without using it; here it is the fallback when POD_IP is unset.
+    if (!settings.podIP && cfg.PodIP) settings = { ...settings, podIP: cfg.PodIP };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof SettingsError) {
       process.stderr.write(`virtual-kubelet: ${err.message}\n`);
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  // A stray rejection must not take the node down with every pod on it.
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: reason instanceof Error ? reason.stack : String(reason) }));
   const vk = new VirtualKubelet({ cfg, settings, kubeConfig, log });
   let metricsServer: HttpService | undefined;
   try {

@@ -52,7 +52,7 @@ export const VkConfigSchema = Type.Object({
   VKConfigPath: Str(),
   ServiceAccount: Str(),
   Namespace: Str(),
-  PodIP: Str(),
+  PodIP: Str('node InternalIP when the POD_IP variable is not set'),
   ExportPodData: Type.Optional(Type.Boolean()),
 
   // ---- our keys ----

@@ -104,7 +104,9 @@ export class NodeController {
   private schedulePing(): void {
     if (this.stopped) return;
     this.pingTimer = setTimeout(() => {
-      void this.tick().finally(() => this.schedulePing());
+      this.tick()
+        .catch((err: Error) => this.log.error('node update failed', { error: err.message }))
+        .finally(() => this.schedulePing());
     }, this.options.pingIntervalMs);
   }
 

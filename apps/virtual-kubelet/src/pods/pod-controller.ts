@@ -112,7 +112,7 @@ export class PodController implements PodEventHandler {
     }
     this.events.event(podRef(pod), 'Normal', 'Scheduled', `Accepted by virtual node ${this.options.nodeName}; submitting through the interLink relay`);
     const touched = (pod.status?.conditions ?? []).some((c) => (OWNED_CONDITIONS as readonly string[]).includes(c.type));
-    void this.serial.run(uid, () => this.create(t, touched));
+    this.runCreate(t, touched);
   }
 
   remove(pod: V1Pod): void {
@@ -145,6 +145,14 @@ export class PodController implements PodEventHandler {
       .catch((err: Error) => this.log.error('pod deletion failed', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message }));
   }
 
+  /** Queue a create attempt; an unexpected failure is logged and retried, never thrown away. */
+  private runCreate(t: TrackedPod, checkPluginFirst: boolean): void {
+    this.serial.run(t.uid, () => this.create(t, checkPluginFirst)).catch((err: Error) => {
+      this.log.error('create attempt failed unexpectedly; retrying', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message });
+      if (!t.deleting && !this.stopped) t.retryTimer = setTimeout(() => this.runCreate(t, false), 5_000);
+    });
+  }
+
   private async create(t: TrackedPod, checkPluginFirst: boolean): Promise<void> {
     if (t.deleting || this.stopped) return;
     if (checkPluginFirst && (await this.adoptFromPlugin(t))) return;
@@ -158,7 +166,7 @@ export class PodController implements PodEventHandler {
     this.dirty(t);
     if (result.next === 'poll') this.poller.track(t);
     else if (result.next === 'retry') {
-      t.retryTimer = setTimeout(() => void this.serial.run(t.uid, () => this.create(t, false)), result.afterMs);
+      t.retryTimer = setTimeout(() => this.runCreate(t, false), result.afterMs);
     }
   }
 

@@ -91,7 +91,9 @@ export class StatusPoller {
     let wake = Number.POSITIVE_INFINITY;
     for (const t of this.pods()) if (this.pollable(t)) wake = Math.min(wake, t.nextPollAt ?? wake);
     if (wake === Number.POSITIVE_INFINITY) return;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, wake - now));
+    this.timer = setTimeout(() => {
+      this.tick().catch((err: Error) => this.log.error('status poll failed', { error: err.message }));
+    }, Math.max(0, wake - now));
   }
 
   /** One poll of every due pod. Exposed for tests. */
