@@ -66,7 +66,7 @@ describe('pod lifecycle on the virtual node (kube-scheduler + real API server)',
     const done = await pod('hello');
     expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(done.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
-    await expect.poll(() => events('hello'), { timeout: 5_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/^Scheduled: Accepted by virtual node/), expect.stringMatching(/^Created: Created remote job mem-/), 'Started: Started container main', expect.stringMatching(/^Completed/)]));
+    await expect.poll(() => events('hello'), { timeout: 15_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/^Scheduled: Accepted by virtual node/), expect.stringMatching(/^Created: Created remote job mem-/), 'Started: Started container main', expect.stringMatching(/^Completed/)]));
   });
 
   it('reports multi-container and init-container pods in spec order', async () => {
@@ -114,7 +114,7 @@ describe('pod lifecycle on the virtual node (kube-scheduler + real API server)',
     expect(await getPod(admin, ns, 'longrun')).toBeUndefined();
     expect(relay.backend.has(uid)).toBe(false);
     expect(relay.calls.delete).toBe(deletesBefore + 1);
-    await expect.poll(() => events('longrun')).toEqual(expect.arrayContaining([expect.stringMatching(/^Killing: Stopping pod \(remote job mem-/)]));
+    await expect.poll(() => events('longrun'), { timeout: 15_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/^Killing: Stopping pod \(remote job mem-/)]));
   });
 
   it('retries a remote delete until the relay answers, keeping the pod Terminating meanwhile', async () => {

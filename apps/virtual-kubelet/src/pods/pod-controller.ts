@@ -89,6 +89,9 @@ export class PodController implements PodEventHandler {
     }
     const t = newTrackedPod(pod, { kind: 'creating' });
     this.pods.set(uid, t);
+    // Our conditions on the pod mean an earlier process may have sent it to the plugin.
+    const touched = (pod.status?.conditions ?? []).some((c) => (OWNED_CONDITIONS as readonly string[]).includes(c.type));
+    if (touched) t.maybeRemote = true;
     if (pod.metadata?.deletionTimestamp) {
       this.startDelete(t, true);
       return;
@@ -111,7 +114,6 @@ export class PodController implements PodEventHandler {
       return;
     }
     this.events.event(podRef(pod), 'Normal', 'Scheduled', `Accepted by virtual node ${this.options.nodeName}; submitting through the interLink relay`);
-    const touched = (pod.status?.conditions ?? []).some((c) => (OWNED_CONDITIONS as readonly string[]).includes(c.type));
     this.runCreate(t, touched);
   }
 
