@@ -1,6 +1,6 @@
 import type { Logger } from '@interlink/logging';
 import type { Provider } from '@interlink/relay-client';
-import { RelayError } from '@interlink/relay-client';
+import { RelayError, relaySessionId } from '@interlink/relay-client';
 import { podRef, type EventRecorder } from '../events/event-recorder';
 import type { PodAddresses } from './env/field-ref';
 import { MissingObjectError, PodSpecError } from './object-source';
@@ -76,13 +76,14 @@ export class PodCreator {
     if (t.deleting) return { next: 'none' };
     t.maybeRemote = true;
     try {
-      const created = await this.provider.create(request);
+      const sessionId = relaySessionId('CreatePod');
+      const created = await this.provider.create(request, { sessionId });
       if (created.PodUID === t.uid) t.jobId = created.PodJID;
       else log.warn('relay answered a create for another pod UID; job id not stored', { answeredUid: created.PodUID });
       t.local = { kind: 'submitted' };
       t.submittedAt = Date.now();
       this.events.event(ref, 'Normal', 'Created', `Created remote job${t.jobId ? ` ${t.jobId}` : ''} through the interLink relay`);
-      log.info('pod submitted', { jobId: t.jobId, attempt: t.createAttempts });
+      log.info('pod submitted', { jobId: t.jobId, attempt: t.createAttempts, sessionId });
       this.metrics?.create('ok');
       return { next: 'poll' };
     } catch (err) {

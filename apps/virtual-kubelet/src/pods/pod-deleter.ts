@@ -1,6 +1,6 @@
 import type { Logger } from '@interlink/logging';
 import type { Provider } from '@interlink/relay-client';
-import { RelayError } from '@interlink/relay-client';
+import { RelayError, relaySessionId } from '@interlink/relay-client';
 import { podRef, type EventRecorder } from '../events/event-recorder';
 import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
@@ -44,9 +44,10 @@ export class PodDeleter {
     this.events.event(ref, 'Normal', 'Killing', `Stopping pod${t.jobId ? ` (remote job ${t.jobId})` : ''}`);
     const started = Date.now();
     for (let attempt = 1; !this.stopped; attempt++) {
+      const sessionId = relaySessionId('DeletePod');
       try {
-        await this.provider.delete(podForRelay(t));
-        log.info('pod deleted remotely', { attempt });
+        await this.provider.delete(podForRelay(t), { sessionId });
+        log.info('pod deleted remotely', { attempt, sessionId });
         break;
       } catch (err) {
         if (err instanceof RelayError && err.kind === 'http' && err.status === 404) {
@@ -60,7 +61,7 @@ export class PodDeleter {
           break;
         }
         if (attempt === 1 || attempt % 10 === 0) {
-          log.warn('remote delete failed; retrying', { error: (err as Error).message, attempt });
+          log.warn('remote delete failed; retrying', { error: (err as Error).message, attempt, sessionId });
           if (attempt === 1) this.events.event(ref, 'Warning', 'RemoteDeleteFailed', `Deleting the remote job failed, retrying: ${(err as Error).message}`);
         }
         await sleep(backoffMs(attempt, 500, 30_000));
