@@ -1,6 +1,5 @@
 import { ensureBench } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages } from './support/images';
 import { deletePodThroughRelay, echoPod, runPodThroughRelay } from './support/relay';
 import { eventually, run, runOk } from './support/run';
 
@@ -57,9 +56,13 @@ describe('the compose bench', () => {
     const bench = await ensureBench(['docker', 'k8s']);
     kubeconfig = bench.kubeconfig;
     await runOk('bash', ['tools/deploy/compose-tools.sh'], { timeoutMs: 600_000 });
-    await buildImages();
     await tearDown();
-    const up = await compose(['up', '-d', '--wait', '--no-build'], 600_000);
+    // What a user runs: compose builds the images (BuildKit) from the same Dockerfiles; the base
+    // images come from a registry or, offline, from tools/deploy/base-images.sh.
+    await runOk('bash', ['tools/deploy/base-images.sh'], { timeoutMs: 600_000 });
+    const build = await compose(['--profile', 'vk', 'build'], 30 * 60_000);
+    if (build.code !== 0) throw new Error(`docker compose build failed:\n${build.stderr.slice(-3000)}`);
+    const up = await compose(['up', '-d', '--wait'], 600_000);
     if (up.code !== 0)
       throw new Error(
         `docker compose up failed:\n${up.stderr.slice(-3000)}\n${(await compose(['logs', '--tail', '30'])).stdout}`,
@@ -128,7 +131,7 @@ describe('the compose bench', () => {
   }, 180_000);
 
   it('with the vk profile, two virtual nodes join the cluster of VK_KUBECONFIG and run the examples', async () => {
-    const up = await compose(['--profile', 'vk', 'up', '-d', '--wait', '--no-build'], 300_000);
+    const up = await compose(['--profile', 'vk', 'up', '-d', '--wait'], 300_000);
     expect(up.stderr).not.toMatch(/error/i);
     expect(up.code).toBe(0);
     for (const node of VK_NODES) {
