@@ -25,6 +25,11 @@ async function tearDown(): Promise<void> {
   await run('kubectl', ['delete', 'node', ...VK_NODES, '--ignore-not-found'], {
     env: { KUBECONFIG: kubeconfig },
   });
+  // Pod containers live on the host engine, outside the compose project.
+  const left = (
+    await runOk('docker', ['ps', '-aq', '--filter', 'label=interlink.sidecar=interlink-compose'])
+  ).trim();
+  if (left) await run('docker', ['rm', '-f', ...left.split('\n')]);
 }
 
 describe('docker-compose.yaml', () => {
