@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@interlink/testbench';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, freePort, kubectl, suffix, virtualPod } from '../test/support/kube-harness';
-import { ServiceProcess } from '../test/support/service-process';
+import { drainSidecar, ServiceProcess } from '../test/support/service-process';
 import { VkProcess } from '../test/support/vk-process';
 import { sleep, watchPods } from './bench-kit';
 
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   console.log('--- relay'); relay.output.slice(-15).forEach((l) => console.log(rel(l)));
   console.log('--- plugin'); plugin.output.slice(-15).forEach((l) => console.log(rel(l)));
   await deleteNamespace(admin, ns);
-  await sleep(3000);
+  await drainSidecar(`vk-tl-${id}`);
   await vk.kill('SIGTERM'); await relay.stop(); await plugin.stop();
   await cleanupNode(admin, nodeName);
   admin.close();

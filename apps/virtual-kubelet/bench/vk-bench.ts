@@ -17,7 +17,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { ensureBench, waitFor } from '@interlink/testbench';
 import type { KubeClient } from '../src/kube/kube-client';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, freePort, kubectl, suffix, virtualPod } from '../test/support/kube-harness';
-import { ServiceProcess } from '../test/support/service-process';
+import { drainSidecar, ServiceProcess } from '../test/support/service-process';
 import { TestRelay } from '../test/support/test-relay';
 import { VkProcess } from '../test/support/vk-process';
 import { fmt, listPods, percentile, pool, processUsage, sleep, watchPods } from './bench-kit';
@@ -166,7 +166,7 @@ async function docker(admin: KubeClient): Promise<void> {
   } finally {
     stop?.();
     await deleteNamespace(admin, ns).catch(() => undefined);
-    await sleep(8000);
+    await drainSidecar(`vk-dbench-${id}`);
     await vk.kill('SIGTERM');
     await relay.stop();
     await plugin.stop();

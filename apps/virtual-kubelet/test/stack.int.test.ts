@@ -7,7 +7,7 @@ import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { ensureBench, waitFor } from '@interlink/testbench';
 import type { KubeClient } from '../src/kube/kube-client';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, getPod, kubectl, startVk, suffix, virtualPod, type StartedVk } from './support/kube-harness';
-import { ServiceProcess } from './support/service-process';
+import { drainSidecar, ServiceProcess } from './support/service-process';
 
 // The whole chain, every hop over a unix socket: API server → this node controller → our relay
 // (apps/interlink) → the Docker sidecar (apps/docker-sidecar) → the bench's Docker Engine.
@@ -52,7 +52,7 @@ afterAll(async () => {
       console.log(plugin?.output.slice(-20).join('\n'));
     }
     await deleteNamespace(admin, ns);
-    await new Promise((r) => setTimeout(r, 3000));
+    await drainSidecar(`vk-stack-${id}`);
     await started?.vk.stop();
     await relay?.stop();
     await plugin?.stop();

@@ -51,3 +51,17 @@ export class ServiceProcess {
     clearTimeout(timer);
   }
 }
+
+/** Containers a Docker sidecar instance still owns (label interlink.sidecar=<instance>). */
+export function sidecarContainers(instance: string): string[] {
+  const out = execFileSync('docker', ['ps', '-aq', '--filter', `label=interlink.sidecar=${instance}`], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+/** Wait until the node controller has deleted every pod remotely, then remove any straggler. */
+export async function drainSidecar(instance: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && sidecarContainers(instance).length > 0) await new Promise((r) => setTimeout(r, 1000));
+  const left = sidecarContainers(instance);
+  if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'pipe' });
+}
