@@ -115,6 +115,25 @@ describe('the remote overlay against an HTTPS relay that requires its bearer tok
       '--config',
       '/relay/relay.yaml',
     ]);
+    // Both backends up: the relay answers /readyz only when it reaches the sidecar.
+    await eventually(
+      'the HTTPS relay to reach its Docker sidecar',
+      async () =>
+        (
+          await run('curl', [
+            '-sk',
+            '-o',
+            '/dev/null',
+            '-w',
+            '%{http_code}',
+            `https://127.0.0.1:${RELAY_PORT}/readyz`,
+          ])
+        ).stdout === '200'
+          ? true
+          : undefined,
+      60_000,
+      500,
+    );
 
     // The cluster's side: the overlay as rendered, with this site's URL, CA and token.
     const objs = parseAllDocuments(
