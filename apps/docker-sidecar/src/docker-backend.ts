@@ -191,6 +191,7 @@ export class DockerBackend implements PluginBackend {
 
   private register(rt: PodRuntime): void {
     this.runtimes.set(rt.ref.uid, rt);
+    this.inventory.invalidate();
     this.lifecycle.enqueue(rt.ref.uid);
   }
 
@@ -203,6 +204,7 @@ export class DockerBackend implements PluginBackend {
         rt.cancelTimers();
       }
       try {
+        await this.lifecycle.settled(uid);
         const pc = await this.inventory.listPod(uid);
         const stored = rt?.data?.pod;
         const grace = Math.min(
@@ -224,6 +226,7 @@ export class DockerBackend implements PluginBackend {
             : undefined);
         await this.cleanup(uid, podDir);
         this.runtimes.delete(uid);
+        this.inventory.invalidate();
         ctx.logger?.info('pod removed', {
           uid,
           containers: pc ? [...pc.instances.values()].flat().length : 0,

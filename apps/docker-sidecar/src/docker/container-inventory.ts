@@ -41,10 +41,20 @@ export class ContainerInventory {
 
   /** All pods of this sidecar. */
   listAll(): Promise<Map<string, PodContainers>> {
-    this.inflight ??= this.list([]).finally(() => {
-      this.inflight = undefined;
+    if (this.inflight) return this.inflight;
+    const call = this.list([]).finally(() => {
+      if (this.inflight === call) this.inflight = undefined;
     });
-    return this.inflight;
+    this.inflight = call;
+    return call;
+  }
+
+  /**
+   * Called after the sidecar changed containers: a list already in flight may predate the change,
+   * so later callers must not share it (read-your-writes for status right after create/delete).
+   */
+  invalidate(): void {
+    this.inflight = undefined;
   }
 
   /** One pod (still one list call, filtered by the pod label on the engine side). */

@@ -88,6 +88,14 @@ export class PodLifecycle {
     return this.queue.idle();
   }
 
+  /**
+   * Waits for a reconcile of this pod that is already running: it may be creating a container
+   * right now, which a delete must see or it would leave that container behind.
+   */
+  settled(uid: string): Promise<void> {
+    return this.queue.settled(uid);
+  }
+
   private async reconcile(uid: string): Promise<void> {
     const rt = this.runtimes.get(uid);
     if (!rt?.data || rt.deleting || this.stopped) return;

@@ -9,6 +9,7 @@ export class KeyedWorkQueue {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private idleWaiters: Array<() => void> = [];
+  private readonly keyWaiters = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly work: (key: string) => Promise<void>,
@@ -33,6 +34,16 @@ export class KeyedWorkQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** Resolves when no job for `key` runs (one that is only queued may still start later). */
+  settled(key: string): Promise<void> {
+    if (!this.running.has(key)) return Promise.resolve();
+    return new Promise((r) => {
+      const list = this.keyWaiters.get(key) ?? [];
+      list.push(r);
+      this.keyWaiters.set(key, list);
+    });
+  }
+
   private pump(): void {
     while (this.running.size < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
@@ -42,6 +53,9 @@ export class KeyedWorkQueue {
         .catch((err: unknown) => this.onError(key, err))
         .finally(() => {
           this.running.delete(key);
+          const waiting = this.keyWaiters.get(key);
+          this.keyWaiters.delete(key);
+          for (const w of waiting ?? []) w();
           if (this.again.delete(key)) this.enqueue(key);
           this.pump();
           if (this.running.size === 0 && this.queue.length === 0) {
