@@ -246,7 +246,8 @@ stack_stop() {
   local leftovers
   leftovers=$(docker ps -aq --filter "label=interlink.sidecar=$STACK_INSTANCE" 2>/dev/null || true)
   if [[ -n $leftovers ]]; then
-    log "removing $(wc -w <<<"$leftovers") leftover container(s)"
+    log "removing $(wc -w <<<"$leftovers") leftover container(s):" \
+      $(docker inspect --format '{{.Name}}' $leftovers 2>/dev/null | tr -d / || true)
     docker rm -f $leftovers >/dev/null 2>&1
   fi
   local jobs
