@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1Container, V1EnvVarSource, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { expandKubeVars } from './kube-vars';
-import { cpuToMilli, memoryToBytes, parseQuantity } from './quantity';
+import { cpuToMilli, memoryToBytes, quantityToNumber } from './quantity';
 
 /** A reference the kubelet could not resolve: the container waits with CreateContainerConfigError. */
 export class ContainerConfigError extends Error {
@@ -151,7 +151,7 @@ function resourceValue(
   const requests = c.resources?.requests ?? {};
   const pick = (r: string): string | number | undefined =>
     kind === 'limits' ? limits[r] : (requests[r] ?? limits[r]);
-  const div = divisor ? parseQuantity(divisor) : 1;
+  const div = divisor ? quantityToNumber(divisor) : 1;
   if (res === 'cpu') {
     const q = pick('cpu');
     const cores = q === undefined ? (kind === 'limits' ? src.nodeCpuCores : 0) : cpuToMilli(q) / 1000;

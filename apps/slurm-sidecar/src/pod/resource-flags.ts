@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { parseQuantity } from '../config/quantity';
+import { quantityToNumber } from '@interlink/kube-quantity';
 import type { Flavor, SidecarSettings } from '../config/sidecar-settings';
 import { flagValue, hasFlag, mergeFlags, type SbatchFlag } from './sbatch-flags';
 
@@ -18,7 +18,7 @@ function amount(c: V1Container, resource: string): number | undefined {
   const q = c.resources?.limits?.[resource] ?? c.resources?.requests?.[resource];
   if (q === undefined || q === null || q === '') return undefined;
   try {
-    return parseQuantity(q as string | number);
+    return quantityToNumber(q as string | number);
   } catch {
     throw new Error(`container "${c.name}": invalid ${resource} quantity "${String(q)}"`);
   }

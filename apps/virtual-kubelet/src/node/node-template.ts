@@ -1,7 +1,7 @@
 import type { V1Taint } from '@kubernetes/client-node';
 import { VIRTUAL_NODE_TAINT_KEY } from '@interlink/api';
 import type { VkConfig } from '../config/vk-config';
-import { formatUnits, isNonNegativeInteger, isQuantity, parseQuantityMilli } from '../kube/quantity';
+import { formatUnits, isNonNegativeInteger, isQuantity, parseQuantityMilli } from '@interlink/kube-quantity';
 import { SettingsError } from '../config/runtime-settings';
 
 const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);

@@ -1,7 +1,7 @@
 import type { V1Taint } from '@kubernetes/client-node';
 import { VIRTUAL_NODE_TAINT_KEY, type PingResponse } from '@interlink/api';
 import { RelayError } from '@interlink/relay-client';
-import { isNonNegativeInteger, isQuantity } from '../kube/quantity';
+import { isNonNegativeInteger, isQuantity } from '@interlink/kube-quantity';
 import { normalizeEffect } from './node-template';
 
 /**

@@ -3,7 +3,7 @@ import { MissingObjectError, PodSpecError, type PodObjectSource } from '../objec
 import { expandVars, lookupIn } from './expansion';
 import { fieldRefValue, FieldRefError, resourceFieldValue, type PodAddresses } from './field-ref';
 import { serviceLinkEnv } from './service-env';
-import { QuantityError } from '../../kube/quantity';
+import { QuantityError } from '@interlink/kube-quantity';
 
 export interface EnvResolverOptions {
   /** Node allocatable, the default for unset limits in resourceFieldRef. */

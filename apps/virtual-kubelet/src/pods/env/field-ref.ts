@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { ceilDiv, parseQuantityMilli } from '../../kube/quantity';
+import { ceilDiv, parseQuantityMilli } from '@interlink/kube-quantity';
 
 export class FieldRefError extends Error {}
 

@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Pod, V1ProjectedVolumeSource, V1Volume, V1VolumePro
 import { fieldRefValue, FieldRefError, resourceFieldValue, type PodAddresses } from '../env/field-ref';
 import { MissingObjectError, PodSpecError, type PodObjectSource } from '../object-source';
 import type { TokenSpec } from './token-issuer';
-import { QuantityError } from '../../kube/quantity';
+import { QuantityError } from '@interlink/kube-quantity';
 
 export interface TokenSource {
   token(pod: V1Pod, spec: TokenSpec): Promise<string>;

@@ -13,13 +13,15 @@ const BINARY: Record<string, bigint> = {
 const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
 
-export class QuantityError extends Error {}
+export class QuantityError extends Error {
+  override readonly name = 'QuantityError';
+}
 
 /** Parses a quantity; throws QuantityError naming the text when it is not one. */
 export function parseQuantityMilli(input: string | number): bigint {
   const text = String(input).trim();
   const m = QUANTITY.exec(text);
-  if (!m) throw new QuantityError(`"${text}" is not a valid Kubernetes quantity`);
+  if (!m) throw new QuantityError(`invalid quantity "${text}": not a Kubernetes quantity`);
   const sign = m[1] === '-' ? -1n : 1n;
   const [intPart = '', fracPart = ''] = (m[2] ?? '0').split('.');
   let digits = BigInt((intPart || '0') + fracPart);
@@ -67,4 +69,15 @@ export function ceilDiv(a: bigint, b: bigint): bigint {
 /** Canonical text of a whole-unit count, e.g. for summed accelerators. */
 export function formatUnits(milli: bigint): string {
   return milli % 1000n === 0n ? String(milli / 1000n) : `${milli}m`;
+}
+
+/** Whole base units, rounded up as resource.Quantity.Value does ("1.5Ki" → 1536, "100m" → 1). */
+export function quantityValue(input: string | number): bigint {
+  return ceilDiv(parseQuantityMilli(input), 1000n);
+}
+
+/** The value in base units as a float, for arithmetic that needs no exactness (ratios, flags). */
+export function quantityToNumber(input: string | number): number {
+  if (typeof input === 'number' && !Number.isFinite(input)) throw new QuantityError(`invalid quantity ${input}`);
+  return Number(parseQuantityMilli(input)) / 1000;
 }

@@ -1,0 +1,10 @@
+export {
+  QuantityError,
+  ceilDiv,
+  formatUnits,
+  isNonNegativeInteger,
+  isQuantity,
+  parseQuantityMilli,
+  quantityToNumber,
+  quantityValue,
+} from './quantity';
