@@ -1,5 +1,5 @@
 import { ConfigError, createCliProgram, loadConfig } from '@interlink/config';
-import { installShutdownHandlers } from '@interlink/http-kit';
+import { logUnhandledRejections, serveUntilSignalled } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { SIDECAR_ENV_VARS, SidecarConfigSchema } from './config/sidecar-config';
 import { toSidecarSettings, type SidecarSettings } from './config/sidecar-settings';
@@ -50,19 +50,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ service: SERVICE, level: settings.logLevel });
   const sidecar = createDockerSidecar(settings, logger, __INTERLINK_VERSION__);
-  try {
-    await sidecar.start();
-  } catch (err) {
-    logger.error('cannot start', { err, docker: settings.dockerEndpoint });
-    process.exit(1);
-  }
-  installShutdownHandlers([sidecar], { logger });
+  await serveUntilSignalled(sidecar, { logger, context: { docker: settings.dockerEndpoint } });
 }
 
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: SERVICE, msg: 'unhandled rejection', err: String(reason) })}\n`,
-  );
-});
+logUnhandledRejections(SERVICE);
 
 void main();

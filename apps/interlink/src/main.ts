@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@interlink/config';
-import { installShutdownHandlers } from '@interlink/http-kit';
+import { logUnhandledRejections, serveUntilSignalled } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { buildRelayCli, normalizeGoFlags, readCli } from './cli/RelayCli';
 import { RELAY_ENV_VARS, RelayConfigSchema } from './config/RelayConfigSchema';
@@ -43,18 +43,9 @@ async function main(): Promise<void> {
   if (process.env['ENABLE_TRACING'] === '1') logger.warn('ENABLE_TRACING is not supported; use the structured logs and /metrics');
 
   const relay = createRelay(settings, logger, __INTERLINK_VERSION__);
-  try {
-    await relay.start();
-  } catch (err) {
-    logger.error('cannot start', { err });
-    process.exit(1);
-  }
-  installShutdownHandlers([relay], { logger, timeoutMs: settings.shutdownTimeoutMs });
+  await serveUntilSignalled(relay, { logger, timeoutMs: settings.shutdownTimeoutMs });
 }
 
-process.on('unhandledRejection', (reason) => {
-  // Bad input never gets here (handlers catch everything); log loudly instead of dying.
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'interlink', msg: 'unhandled rejection', err: String(reason) })}\n`);
-});
+logUnhandledRejections('interlink');
 
 void main();

@@ -1,5 +1,5 @@
 import { ConfigError, createCliProgram, loadConfig } from '@interlink/config';
-import { installShutdownHandlers } from '@interlink/http-kit';
+import { logUnhandledRejections, serveUntilSignalled } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { checkBinaries } from './config/binaries';
 import {
@@ -80,20 +80,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ service: SERVICE, level: settings.logLevel });
   const sidecar = createSlurmSidecar(settings, logger, __INTERLINK_VERSION__);
-  try {
-    await sidecar.start();
-  } catch (err) {
-    logger.error('cannot start', { err });
-    process.exit(1);
-  }
-  installShutdownHandlers([sidecar], { logger });
+  await serveUntilSignalled(sidecar, { logger });
 }
 
-process.on('unhandledRejection', (reason) => {
-  // Handlers catch their own errors; log loudly instead of dying on a stray rejection.
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: SERVICE, msg: 'unhandled rejection', err: String(reason) })}\n`,
-  );
-});
+logUnhandledRejections(SERVICE);
 
 void main();

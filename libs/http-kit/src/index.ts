@@ -22,7 +22,14 @@ export type {
   ServerTlsOptions,
 } from './server/types';
 export { HttpError } from './server/http-error';
-export { installShutdownHandlers, type ShutdownOptions, type Stoppable } from './server/shutdown';
+export {
+  installShutdownHandlers,
+  logUnhandledRejections,
+  serveUntilSignalled,
+  type Service,
+  type ShutdownOptions,
+  type Stoppable,
+} from './server/shutdown';
 export { SESSION_HEADER, newSessionId } from './session';
 export { parseListenAddress, type ListenAddress } from './listen-address';
 export { HttpClient, HttpClientError } from './client/http-client';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHttpService, HttpClient, HttpClientError, installShutdownHandlers } from '../src';
+import { createHttpService, HttpClient, HttpClientError, installShutdownHandlers, serveUntilSignalled } from '../src';
 import { captureLogger, waitFor } from './helpers';
 
 describe('graceful shutdown', () => {
@@ -65,6 +65,34 @@ describe('graceful shutdown', () => {
     expect(exitCode).toBe(0);
     expect(cleaned).toBe(true);
     const client = new HttpClient({ baseUrl: a.url });
+    await expect(client.request({ method: 'GET', path: '/healthz' })).rejects.toMatchObject({ kind: 'unreachable' });
+    client.close();
+  });
+
+  it('serveUntilSignalled: a service that cannot start is logged with context and exits 1', async () => {
+    const { logger, lines } = captureLogger();
+    const exits: number[] = [];
+    const broken = { start: () => Promise.reject(new Error('EADDRINUSE 127.0.0.1:1')), stop: () => Promise.resolve() };
+    const remove = await serveUntilSignalled(broken, { logger, exit: (c) => exits.push(c), context: { listen: 'x' } });
+    expect(remove).toBeUndefined();
+    expect(exits).toEqual([1]);
+    const line = lines.find((l) => l['msg'] === 'cannot start');
+    expect(line).toMatchObject({ level: 'error', listen: 'x' });
+    expect(JSON.stringify(line)).toContain('EADDRINUSE');
+  });
+
+  it('serveUntilSignalled: a started service stops on the signal', async () => {
+    const { logger } = captureLogger();
+    const service = createHttpService({ name: 's', listen: 'http://127.0.0.1:0', logger });
+    let exitCode: number | undefined;
+    const remove = await serveUntilSignalled(service, { logger, exit: (c) => (exitCode = c), signals: ['SIGUSR2'] });
+    expect(remove).toBeTypeOf('function');
+    const client = new HttpClient({ baseUrl: service.url });
+    expect((await client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
+    process.kill(process.pid, 'SIGUSR2');
+    await waitFor(() => exitCode !== undefined);
+    remove?.();
+    expect(exitCode).toBe(0);
     await expect(client.request({ method: 'GET', path: '/healthz' })).rejects.toMatchObject({ kind: 'unreachable' });
     client.close();
   });

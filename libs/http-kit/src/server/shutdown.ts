@@ -50,3 +50,37 @@ export function installShutdownHandlers(services: Stoppable[], options: Shutdown
     for (const s of signals) process.off(s, onSignal);
   };
 }
+
+export interface Service extends Stoppable {
+  start(): Promise<unknown>;
+}
+
+/**
+ * The tail of every service's main(): start, or log why not and exit 1; then stop on
+ * SIGTERM/SIGINT. `context` adds fields to the "cannot start" line (e.g. the engine address).
+ */
+export async function serveUntilSignalled(
+  service: Service,
+  options: ShutdownOptions & { context?: Record<string, unknown> },
+): Promise<(() => void) | undefined> {
+  try {
+    await service.start();
+  } catch (err) {
+    options.logger.error('cannot start', { err, ...options.context });
+    (options.exit ?? ((code: number) => process.exit(code)))(1);
+    return undefined;
+  }
+  return installShutdownHandlers([service], options);
+}
+
+/**
+ * Handlers catch their own errors, so a stray rejection is a bug: log it as one JSON line
+ * instead of letting Node end the process.
+ */
+export function logUnhandledRejections(service: string): void {
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'unhandled rejection', err: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) })}\n`,
+    );
+  });
+}
