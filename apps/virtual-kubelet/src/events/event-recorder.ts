@@ -39,7 +39,7 @@ export class EventRecorder {
     this.pending++;
     this.queue = this.queue
       .then(() => this.write(object, type, reason, message.slice(0, MAX_MESSAGE)))
-      .catch((err: Error) => this.log.debug('event not recorded', { reason, error: err.message }))
+      .catch((err: Error) => this.log.warn('event not recorded', { reason, error: err.message }))
       .finally(() => {
         this.pending--;
       });

@@ -51,13 +51,15 @@ export class PodStatusWriter {
       if (!needsJobId && (key === t.lastWritten || key === JSON.stringify(t.pod.status ?? {}))) return false;
       const body: V1Pod = { ...t.pod, status };
       if (needsJobId) body.metadata = { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId ?? '' } };
+      // Read before the write: the watch may deliver our own update (and replace t.pod) before
+      // the PUT's answer arrives, and the transition would then look like no transition at all.
+      const before = t.pod.status;
       try {
         const written = await this.kube.request<V1Pod>({
           method: 'PUT',
           path: `/api/v1/namespaces/${enc(t.namespace)}/pods/${enc(t.name)}/status`,
           body,
         });
-        const before = t.pod.status;
         if (written.metadata?.managedFields) delete written.metadata.managedFields;
         t.pod = written;
         // What was sent, not a fresh mapping: the plugin may have reported again meanwhile.

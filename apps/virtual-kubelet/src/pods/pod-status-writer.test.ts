@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PodStatus as RemotePodStatus } from '@interlink/api';
+import { createLogger } from '@interlink/logging';
+import type { EventRecorder } from '../events/event-recorder';
+import type { KubeClient, KubeRequest } from '../kube/kube-client';
+import { PodStatusWriter } from './pod-status-writer';
+import { newTrackedPod, type TrackedPod } from './tracked-pod';
+
+const log = createLogger({ service: 'test', level: 'error' });
+
+function runningPod(): V1Pod {
+  return {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u-1', resourceVersion: '10' },
+    spec: { containers: [{ name: 'main', image: 'busybox' }], restartPolicy: 'Never', nodeName: 'vk' },
+    status: { phase: 'Running' },
+  };
+}
+
+function remote(state: 'running' | 'done'): RemotePodStatus {
+  const now = new Date();
+  return {
+    name: 'p',
+    UID: 'u-1',
+    namespace: 'ns',
+    JID: 'j-1',
+    containers: [
+      {
+        name: 'main',
+        image: 'busybox',
+        imageID: '',
+        ready: state === 'running',
+        restartCount: 0,
+        state:
+          state === 'running'
+            ? { running: { startedAt: now } }
+            : { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+      },
+    ],
+    initContainers: [],
+  } as RemotePodStatus;
+}
+
+/**
+ * An API server whose watch is faster than its PUT answer: the tracked pod already holds the
+ * written version (as the pod watcher would set it) when the PUT resolves.
+ */
+function apiWithFastWatch(t: () => TrackedPod) {
+  let rv = 10;
+  const kube = {
+    request: (req: KubeRequest) => {
+      if (req.method !== 'PUT') return Promise.reject(new Error(`unexpected ${req.method}`));
+      rv++;
+      const written = { ...(req.body as V1Pod), metadata: { ...(req.body as V1Pod).metadata, resourceVersion: String(rv) } };
+      t().pod = structuredClone(written);
+      return Promise.resolve(written);
+    },
+  } as unknown as KubeClient;
+  return kube;
+}
+
+describe('PodStatusWriter', () => {
+  it('records Completed even when the watch delivers the written status before the PUT answers', async () => {
+    const events: string[] = [];
+    const recorder = { event: (_o: unknown, type: string, reason: string) => events.push(`${type}/${reason}`) } as unknown as EventRecorder;
+    const t = newTrackedPod(runningPod(), { kind: 'submitted' });
+    const writer = new PodStatusWriter(apiWithFastWatch(() => t), recorder, log, { hostIP: '127.0.0.1' });
+    t.remote = remote('running');
+    expect(await writer.sync(t)).toBe(true);
+    expect(events).toEqual(['Normal/Started']);
+    t.remote = remote('done');
+    expect(await writer.sync(t)).toBe(true);
+    expect(t.pod.status?.phase).toBe('Succeeded');
+    expect(events).toEqual(['Normal/Started', 'Normal/Completed']);
+    expect(await writer.sync(t)).toBe(false);
+    expect(events).toHaveLength(2);
+  });
+});
