@@ -19,10 +19,20 @@ export const RelayPaths = {
   delete: '/delete',
   logs: '/getLogs',
   updateCache: '/updateCache',
+  /** Extension (not upstream): refreshed volume content of a running pod, e.g. rotated tokens. */
+  updateVolumes: '/updateVolumes',
 } as const;
 export const PluginPaths = {
   create: '/create',
   status: '/status',
   delete: '/delete',
   logs: '/getLogs',
+  /** Extension (not upstream): refreshed volume content of a running pod, e.g. rotated tokens. */
+  updateVolumes: '/updateVolumes',
 } as const;
+
+/**
+ * `reason` of the JSON error a relay or plugin answers to `/updateVolumes` for a pod it does not
+ * run. Any other 404/405/501 means the endpoint itself is missing (an upstream relay or plugin).
+ */
+export const POD_NOT_FOUND_REASON = 'PodNotFound';

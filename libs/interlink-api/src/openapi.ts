@@ -82,6 +82,7 @@ const errorSchema: Json = {
   properties: {
     error: { type: 'string', description: 'what was wrong' },
     sessionId: { type: 'string', description: 'the InterLink-Http-Session id' },
+    reason: { type: 'string', description: 'machine-readable cause where one is defined, e.g. PodNotFound' },
   },
 };
 
@@ -187,6 +188,21 @@ export function relayOpenApi(version: string): Json {
         ...errors({ '404': 'Unknown pod or container', '503': 'Plugin unreachable' }),
       },
     }),
+    '/updateVolumes': sameOperationForMethods(['post'], {
+      operationId: 'updateVolumes',
+      summary:
+        'Extension (not upstream): new content for the ConfigMap, Secret and projected volumes of a running pod (rotated service-account tokens); the relay reshapes it as for /create',
+      parameters: [sessionHeader],
+      requestBody: jsonBody(c.ref(PodCreateRequestsSchema)),
+      responses: {
+        '200': { description: 'The files were rewritten in place' },
+        ...errors({
+          '404': 'JSON error with reason PodNotFound: the plugin does not run this pod; any other 404 means the relay or plugin lacks the extension',
+          '502': 'Plugin failed',
+          '503': 'Plugin unreachable',
+        }),
+      },
+    }),
     '/updateCache': sameOperationForMethods(['post'], {
       operationId: 'updateCache',
       summary: 'Drop the relay cache entry of the pod in the body',
@@ -255,6 +271,17 @@ export function pluginOpenApi(version: string): Json {
       parameters: [sessionHeader],
       requestBody: jsonBody(c.ref(PodSchema)),
       responses: { '200': { description: 'Deleted; unknown pods too (idempotent)' }, ...errors() },
+    }),
+    '/updateVolumes': sameOperationForMethods(['post'], {
+      operationId: 'updateVolumes',
+      summary:
+        'Extension (not upstream): rewrite the ConfigMap, Secret and projected volume files of a running pod in place (rotated service-account tokens)',
+      parameters: [sessionHeader],
+      requestBody: jsonBody(retrieved),
+      responses: {
+        '200': { description: 'The files were rewritten' },
+        ...errors({ '404': 'JSON error with reason PodNotFound: no such pod here' }),
+      },
     }),
     '/getLogs': sameOperationForMethods(['get', 'post'], {
       operationId: 'getLogs',

@@ -29,6 +29,12 @@ export interface PluginBackend {
   logs(req: LogStruct, ctx: CallContext): Promise<Readable>;
   /** Health and capacity, answered to `GET /status` with body `[]`. */
   ping(ctx: CallContext): Promise<PingResponse>;
+  /**
+   * Optional extension: rewrite the ConfigMap, Secret and projected volume files of a running pod
+   * with the content in `data` (rotated service-account tokens, changed ConfigMaps). Throw
+   * PodNotFoundError for a pod the backend does not run. Without it the route answers 404.
+   */
+  updateVolumes?(data: RetrievedPodData, ctx: CallContext): Promise<void>;
 }
 
 /** A failure with the HTTP status the plugin server should answer. */
@@ -39,5 +45,13 @@ export class PluginError extends Error {
   ) {
     super(message);
     this.name = 'PluginError';
+  }
+}
+
+/** The pod is not run by this backend (answered 404 with reason PodNotFound). */
+export class PodNotFoundError extends PluginError {
+  constructor(message: string) {
+    super(404, message);
+    this.name = 'PodNotFoundError';
   }
 }

@@ -156,3 +156,14 @@ export async function handleLogs(ctx: RequestContext, deps: HandlerDeps): Promis
     res.destroy();
   }
 }
+
+/** `/updateVolumes` (extension): new volume content for a running pod. */
+export async function handleUpdateVolumes(ctx: RequestContext, deps: HandlerDeps): Promise<void> {
+  const update = deps.backend.updateVolumes?.bind(deps.backend);
+  if (!update) throw new HttpError(404, 'this plugin does not support /updateVolumes');
+  const data = RetrievedPodDataCodec.decode(await requireBody(ctx, 'one RetrievedPodData object'));
+  Object.assign(ctx.logFields, podFields(data.pod));
+  await update(data, callContext(ctx));
+  ctx.logger.info('pod volumes updated', podFields(data.pod));
+  ctx.sendJson(200, {});
+}

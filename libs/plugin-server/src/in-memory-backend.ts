@@ -8,10 +8,10 @@ import {
   type PodStatus,
   type RetrievedPodData,
 } from '@interlink/api';
-import { PluginError, type CallContext, type PluginBackend } from './backend';
+import { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from './backend';
 import { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from './log-options';
 
-type Operation = 'create' | 'delete' | 'status' | 'logs' | 'ping';
+type Operation = 'create' | 'delete' | 'status' | 'logs' | 'ping' | 'updateVolumes';
 
 interface ContainerRecord {
   name: string;
@@ -46,7 +46,7 @@ export interface InMemoryBackendOptions {
  * benchmarks of everything above the backend (plugin server, relay, node controller).
  */
 export class InMemoryBackend implements PluginBackend {
-  readonly calls: Record<Operation, number> = { create: 0, delete: 0, status: 0, logs: 0, ping: 0 };
+  readonly calls: Record<Operation, number> = { create: 0, delete: 0, status: 0, logs: 0, ping: 0, updateVolumes: 0 };
   private readonly pods = new Map<string, PodRecord>();
   private readonly failures = new Map<Operation, Error>();
   private pingAnswer: PingResponse;
@@ -84,6 +84,15 @@ export class InMemoryBackend implements PluginBackend {
     const record: PodRecord = { data, jobId: `mem-${this.nextJobId++}`, containers };
     this.pods.set(uid, record);
     return { PodUID: uid, PodJID: record.jobId };
+  }
+
+  /** Keeps the new volume content: podData() shows what a container would now read. */
+  async updateVolumes(data: RetrievedPodData, _ctx: CallContext): Promise<void> {
+    await this.enter('updateVolumes');
+    const uid = data.pod.metadata?.uid ?? '';
+    const record = this.pods.get(uid);
+    if (!record) throw new PodNotFoundError(`pod ${uid} is not known to this plugin`);
+    record.data = { ...record.data, container: data.container };
   }
 
   async delete(pod: V1Pod, _ctx: CallContext): Promise<void> {

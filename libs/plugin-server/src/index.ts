@@ -1,4 +1,4 @@
-export { PluginError, type CallContext, type PluginBackend } from './backend';
+export { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from './backend';
 export { createPluginServer, type PluginServer, type PluginServerOptions } from './plugin-server';
 export { pluginListenAddress, type PluginListenConfig } from './listen-address';
 export { bearerTokenAuthenticator } from './auth';

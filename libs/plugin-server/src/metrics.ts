@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-export type PluginOperation = 'create' | 'delete' | 'status' | 'ping' | 'logs';
+export type PluginOperation = 'create' | 'delete' | 'status' | 'ping' | 'logs' | 'updateVolumes';
 
 /** Contract-level metrics on top of http-kit's per-route request metrics. */
 export class PluginMetrics {

@@ -10,7 +10,14 @@ import type { Logger } from '@interlink/logging';
 import { bearerTokenAuthenticator } from './auth';
 import type { PluginBackend } from './backend';
 import { toHttpError } from './errors';
-import { handleCreate, handleDelete, handleLogs, handleStatus, type HandlerDeps } from './handlers';
+import {
+  handleCreate,
+  handleDelete,
+  handleLogs,
+  handleStatus,
+  handleUpdateVolumes,
+  type HandlerDeps,
+} from './handlers';
 import { PluginMetrics, type PluginOperation } from './metrics';
 
 export interface PluginServerOptions {
@@ -85,6 +92,7 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     )
     .route(PluginPaths.delete, wrap('delete', handleDelete))
     .route(PluginPaths.logs, wrap('logs', handleLogs))
+    .route(PluginPaths.updateVolumes, wrap('updateVolumes', handleUpdateVolumes))
     .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'), { auth: false });
 
   return {
