@@ -163,6 +163,37 @@ describe('relay ⇄ plugin contract', () => {
     });
   });
 
+  describe('/updateVolumes (extension)', () => {
+    it('reshapes like /create and forwards to the plugin', async () => {
+      plugin.answer('/updateVolumes', 200, {});
+      const res = await r.client.request({ method: 'POST', path: '/updateVolumes', json: createRequest() });
+      expect(res.status).toBe(200);
+      const [call] = plugin.calls('/updateVolumes');
+      expect(call!.method).toBe('POST');
+      const sent = JSON.parse(call!.body);
+      expect(sent.pod.metadata.uid).toBe(UID_B);
+      expect(sent.container.map((c: { name: string }) => c.name)).toEqual(['stage-input', 'simulate']);
+      expect(sent.container[1].projectedvolumemaps[0].data.token).toBe('eyJ...');
+    });
+
+    it("passes the plugin's PodNotFound through; a plugin without the route gives a plain 404", async () => {
+      plugin.answer('/updateVolumes', 404, { error: 'no such pod', reason: 'PodNotFound' });
+      const gone = await r.client.request({ method: 'POST', path: '/updateVolumes', json: createRequest() });
+      expect(gone.status).toBe(404);
+      expect(gone.json()).toMatchObject({ reason: 'PodNotFound' });
+      plugin.answer('/updateVolumes', 404, '404 page not found\n', 'text/plain');
+      const missing = await r.client.request({ method: 'POST', path: '/updateVolumes', json: createRequest() });
+      expect(missing.status).toBe(404);
+      expect((missing.json() as { reason?: string }).reason).toBeUndefined();
+    });
+
+    it('rejects a malformed body before calling the plugin', async () => {
+      const res = await r.client.request({ method: 'POST', path: '/updateVolumes', json: { pod: {} } });
+      expect(res.status).toBe(400);
+      expect(plugin.calls('/updateVolumes')).toHaveLength(0);
+    });
+  });
+
   describe('/pinglink', () => {
     it('POST without body → plugin GET /status with [] and the caller session; answer verbatim', async () => {
       const ping = { status: 'ok', resources: { cpu: '1536', memory: '12000Gi', pods: '1000' }, taints: [] };

@@ -43,6 +43,10 @@ export class PluginClient {
     return this.send('POST', PluginPaths.create, JSON.stringify(body), this.options.timeouts.createMs, call);
   }
 
+  updateVolumes(body: RetrievedPodData, call: CallOptions): Promise<BufferedResponse> {
+    return this.send('POST', PluginPaths.updateVolumes, JSON.stringify(body), this.options.timeouts.createMs, call);
+  }
+
   status(pods: V1Pod[], call: CallOptions): Promise<BufferedResponse> {
     return this.send('GET', PluginPaths.status, JSON.stringify(pods), this.options.timeouts.statusMs, call);
   }

@@ -6,6 +6,7 @@ import { logsRoute } from './logsRoute';
 import { pingRoute, readyRoute } from './pingRoute';
 import type { RelayDeps } from './RelayDeps';
 import { statusRoute } from './statusRoute';
+import { updateVolumesRoute } from './updateVolumesRoute';
 
 /**
  * The hop-1 API. Every path accepts any method, as upstream (node controllers send GET and
@@ -29,7 +30,8 @@ export function registerRelayRoutes(service: HttpService, deps: RelayDeps): void
     .route(RelayPaths.delete, counted('delete', deleteRoute(deps)))
     .route(RelayPaths.logs, counted('getLogs', logsRoute(deps)))
     .route(RelayPaths.ping, counted('ping', pingRoute(deps)))
-    .route(RelayPaths.updateCache, updateCacheRoute(deps));
+    .route(RelayPaths.updateCache, updateCacheRoute(deps))
+    .route(RelayPaths.updateVolumes, counted('updateVolumes', updateVolumesRoute(deps)));
 
   const openapi = JSON.stringify(relayOpenApi(deps.version));
   service.route('/openapi.json', (ctx) => ctx.send(200, openapi, 'application/json'), { auth: false, methods: ['GET', 'HEAD'] });
