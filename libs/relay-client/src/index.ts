@@ -8,7 +8,7 @@
  * `InterLink-Http-Session: <Op>#<n>`; http, https (CA PEM/DER, insecure, mTLS) or unix sockets
  * with keep-alive. Every failure is a `RelayError` with a `kind`.
  */
-export type { Provider, CallOptions, PingResult } from './provider';
+export type { Provider, CallOptions, PingResult, VolumeUpdateResult } from './provider';
 export { RelayProvider, type RelayProviderOptions } from './relay-provider';
 export { RelayError, type RelayErrorKind, type RelayOp } from './relay-error';
 export { relayBaseUrl } from './relay-url';

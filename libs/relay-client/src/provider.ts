@@ -18,6 +18,12 @@ export interface PingResult {
 }
 
 /**
+ * Outcome of pushing new volume content: `updated`; `pod-not-found` (the plugin does not run
+ * it); `unsupported` (the relay or plugin lacks the extension: upstream).
+ */
+export type VolumeUpdateResult = 'updated' | 'pod-not-found' | 'unsupported';
+
+/**
  * What the node controller needs from whatever runs its pods. Implementations throw
  * RelayError for every failure; only a successful answer resolves.
  */
@@ -30,6 +36,8 @@ export interface Provider {
   status(pods: V1Pod[], options?: CallOptions): Promise<PodStatus[]>;
   /** A log byte stream; with `Opts.Follow` it stays open until the container ends or the signal aborts. */
   logs(request: LogStruct, options?: CallOptions): Promise<Readable>;
+  /** New ConfigMap/Secret/projected content for a running pod (rotated tokens); same body as create. */
+  updateVolumes(request: PodCreateRequests, options?: CallOptions): Promise<VolumeUpdateResult>;
   /** Health of the relay and plugin, with resources and taints when the plugin reports them. */
   ping(options?: CallOptions): Promise<PingResult>;
 }

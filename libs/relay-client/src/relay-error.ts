@@ -1,4 +1,4 @@
-export type RelayOp = 'CreatePod' | 'DeletePod' | 'GetStatus' | 'PingInterLink' | 'GetLogs' | 'UpdateCache';
+export type RelayOp = 'CreatePod' | 'DeletePod' | 'GetStatus' | 'PingInterLink' | 'GetLogs' | 'UpdateCache' | 'UpdateVolumes';
 
 /**
  * - `unreachable`: no connection to the relay (refused, socket missing, DNS, connect timeout)

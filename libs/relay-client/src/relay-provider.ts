@@ -6,6 +6,7 @@ import {
   ContractError,
   PingResponseCodec,
   PodStatusCodec,
+  POD_NOT_FOUND_REASON,
   RelayPaths,
   SESSION_HEADER,
   type CreateStruct,
@@ -15,7 +16,7 @@ import {
 } from '@interlink/api';
 import { HttpClient, HttpClientError, type ClientTlsOptions, type StreamedResponse } from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
-import type { CallOptions, PingResult, Provider } from './provider';
+import type { CallOptions, PingResult, Provider, VolumeUpdateResult } from './provider';
 import { RelayError, type RelayOp } from './relay-error';
 import { relayBaseUrl } from './relay-url';
 import { relaySessionId } from './session-id';
@@ -48,6 +49,7 @@ const DEFAULT_TIMEOUTS: Record<RelayOp, number> = {
   PingInterLink: 15_000,
   GetLogs: 120_000,
   UpdateCache: 30_000,
+  UpdateVolumes: 60_000,
 };
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -74,6 +76,19 @@ export class RelayProvider implements Provider {
   async create(request: PodCreateRequests, options: CallOptions = {}): Promise<CreateStruct> {
     const body = await this.call('CreatePod', 'POST', RelayPaths.create, request, options);
     return this.decode('CreatePod', body, options, (text) => CreateStructCodec.parse(text));
+  }
+
+  async updateVolumes(request: PodCreateRequests, options: CallOptions = {}): Promise<VolumeUpdateResult> {
+    try {
+      await this.call('UpdateVolumes', 'POST', RelayPaths.updateVolumes, request, options);
+      return 'updated';
+    } catch (err) {
+      if (!(err instanceof RelayError) || err.kind !== 'http') throw err;
+      if (err.status === 404 && reasonOf(err.body) === POD_NOT_FOUND_REASON) return 'pod-not-found';
+      // Upstream relays answer unknown paths 404 (or 405); ours relays a plugin's plain 404.
+      if (err.status === 404 || err.status === 405 || err.status === 501) return 'unsupported';
+      throw err;
+    }
   }
 
   async delete(pod: V1Pod, options: CallOptions = {}): Promise<void> {
@@ -267,4 +282,12 @@ function readSome(stream: Readable, limit: number): Promise<string> {
     stream.once('close', done);
     stream.once('error', done);
   });
+}
+
+function reasonOf(body: string | undefined): unknown {
+  try {
+    return (JSON.parse(body ?? '') as { reason?: unknown } | null)?.reason;
+  } catch {
+    return undefined;
+  }
 }

@@ -177,6 +177,30 @@ describe('RelayProvider over HTTP', () => {
     expect(JSON.parse(relay.requests[0]!.body).metadata.name).toBe('p4');
   });
 
+  it('pushes volume updates with POST /updateVolumes and tells updated, pod-not-found and unsupported apart', async () => {
+    const { relay, port } = await start();
+    const answers: Array<[number, string]> = [
+      [200, '{}'],
+      [404, JSON.stringify({ error: 'plugin answered 404', reason: 'PodNotFound' })],
+      [404, '404 page not found'],
+      [405, ''],
+      [500, JSON.stringify({ error: 'disk full' })],
+    ];
+    relay.handler = (_req, res) => {
+      const [status, body] = answers.shift()!;
+      res.writeHead(status);
+      res.end(body);
+    };
+    const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
+    expect(await c.updateVolumes(createRequest)).toBe('updated');
+    expect(relay.requests[0]).toMatchObject({ method: 'POST', path: '/updateVolumes' });
+    expect(JSON.parse(relay.requests[0]!.body).pod.metadata.name).toBe('p1');
+    expect(await c.updateVolumes(createRequest)).toBe('pod-not-found');
+    expect(await c.updateVolumes(createRequest)).toBe('unsupported');
+    expect(await c.updateVolumes(createRequest)).toBe('unsupported');
+    await expect(c.updateVolumes(createRequest)).rejects.toMatchObject({ kind: 'http', status: 500 });
+  });
+
   it('pings with POST /pinglink, no body and no content type, and decodes a PingResponse', async () => {
     const { relay, port } = await start();
     const answer = { status: 'ok', resources: { cpu: '64', accelerators: [{ resourceType: 'nvidia.com/gpu', available: '4' }] }, taints: [] };
