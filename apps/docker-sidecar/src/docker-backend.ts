@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
-import type { CallContext, PluginBackend } from '@interlink/plugin-server';
+import { PodNotFoundError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
 import type { DockerBackendSettings } from './backend-settings';
 import { ContainerInventory } from './docker/container-inventory';
 import { DockerEventWatcher } from './docker/docker-events';
@@ -193,6 +193,31 @@ export class DockerBackend implements PluginBackend {
     this.runtimes.set(rt.ref.uid, rt);
     this.inventory.invalidate();
     this.lifecycle.enqueue(rt.ref.uid);
+  }
+
+  async updateVolumes(data: RetrievedPodData, ctx: CallContext): Promise<void> {
+    const uid = data.pod.metadata?.uid ?? '';
+    await this.mutex.run(uid, async () => {
+      const rt = this.runtimes.get(uid);
+      if (!rt?.data || rt.deleting)
+        throw new PodNotFoundError(`pod ${uid} is not running on this Docker sidecar`);
+      // The volumes are those of the pod as created; only their content is new.
+      const updated: RetrievedPodData = { ...rt.data, container: data.container };
+      try {
+        const plan = planVolumes({
+          data: updated,
+          podDir: rt.podDir,
+          hostPathAllowList: this.settings.hostPathAllowList,
+          exportPodData: this.settings.exportPodData,
+        });
+        const files = await this.writer.refresh(plan, rt.data.pod.spec?.securityContext?.fsGroup);
+        await this.store.save(rt.podDir, updated);
+        rt.data.container = updated.container;
+        ctx.logger?.info('pod volumes refreshed', { uid, files });
+      } catch (err) {
+        throw toPluginError(err, 'updateVolumes');
+      }
+    });
   }
 
   async delete(pod: V1Pod, ctx: CallContext): Promise<void> {

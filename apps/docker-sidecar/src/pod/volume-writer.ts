@@ -1,5 +1,6 @@
-import { chmod, chown, lstat, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import type { Logger } from '@interlink/logging';
 import { PodSpecError } from './pod-spec-error';
 import { safeJoin } from './safe-path';
@@ -20,6 +21,37 @@ export class VolumeWriter {
     await rm(`${podDir}/volumes`, { recursive: true, force: true });
     await mkdir(`${podDir}/volumes`, { mode: 0o700 });
     for (const vol of plan.volumes.values()) await this.writeVolume(vol, fsGroup);
+  }
+
+  /**
+   * New content for the file volumes (configMap, secret, projected, downwardAPI) of a running
+   * pod, as the kubelet updates them: every file is replaced by a rename, so a container never
+   * reads a half-written token; files whose key disappeared are removed. The volume directory
+   * itself is bind-mounted, so containers see the change (subPath mounts keep the old file,
+   * as with the kubelet).
+   */
+  async refresh(plan: VolumePlan, fsGroup: number | undefined): Promise<number> {
+    let written = 0;
+    for (const vol of plan.volumes.values()) {
+      if (vol.kind !== 'files') continue;
+      await mkdir(vol.dir, { recursive: true, mode: 0o755 });
+      const wanted = new Set<string>();
+      for (const file of vol.files) {
+        const path = safeJoin(vol.dir, file.relPath, `volume "${vol.name}": file name`);
+        wanted.add(path);
+        await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+        const tmp = join(dirname(path), `..${randomUUID()}.tmp`);
+        await writeFile(tmp, file.content, { mode: file.mode });
+        await chmod(tmp, file.mode);
+        if (fsGroup !== undefined) await this.chgrp(tmp, fsGroup);
+        await rename(tmp, path);
+        written++;
+      }
+      for (const path of await filesUnder(vol.dir)) {
+        if (!wanted.has(path)) await rm(path, { force: true });
+      }
+    }
+    return written;
   }
 
   async remove(podDir: string): Promise<void> {
@@ -101,4 +133,12 @@ async function prepareHostPath(volume: string, path: string, type: string): Prom
     default:
       fail('has an unknown hostPath type');
   }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? dir, e.name))
+    .filter((p) => !relative(dir, p).startsWith('..'));
 }
