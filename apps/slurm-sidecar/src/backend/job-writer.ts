@@ -1,5 +1,5 @@
-import { chmod, chown, lstat, mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, chown, lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { PodSpecError } from '../pod/annotations';
 import type { BuiltJob } from '../pod/job-plan-builder';
 import type { HostPathCheck } from '../pod/volume-plan';
@@ -36,6 +36,41 @@ export async function writeJobDirectory(job: BuiltJob, owner: number | undefined
   await chmod(script, 0o700);
   if (owner !== undefined) await chownTree(plan.jobDir, owner);
   return script;
+}
+
+/** Sub-directories of a job directory whose files come from the pod's objects (never emptyDirs). */
+const OBJECT_VOLUME_ROOTS = ['configMaps', 'secrets', 'projectedVolumeMaps'];
+
+/**
+ * New content for the ConfigMap, Secret and projected volumes of a submitted job, as the kubelet
+ * updates them: each file is replaced by a rename (a job never reads a torn token), files whose
+ * key disappeared are removed, ownership follows the volume directory. Returns the files written.
+ */
+export async function refreshVolumeFiles(job: BuiltJob): Promise<number> {
+  const roots = OBJECT_VOLUME_ROOTS.map((r) => join(job.plan.jobDir, r) + sep);
+  const inObjectVolume = (path: string) => roots.some((r) => path.startsWith(r));
+  const dirs = job.volumes.dirs.filter((d) => inObjectVolume(d.path + sep));
+  const wanted = new Set<string>();
+  let written = 0;
+  for (const d of dirs) await mkdir(d.path, { recursive: true, mode: d.mode });
+  for (const f of job.volumes.files.filter((x) => inObjectVolume(x.path))) {
+    wanted.add(f.path);
+    await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+    const owner = await stat(dirname(f.path));
+    const tmp = join(dirname(f.path), `..${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    await writeFile(tmp, f.content, { mode: f.mode });
+    await chmod(tmp, f.mode);
+    if (process.getuid?.() === 0) await chown(tmp, owner.uid, owner.gid);
+    await rename(tmp, f.path);
+    written++;
+  }
+  for (const d of dirs) {
+    for (const e of await readdir(d.path, { recursive: true, withFileTypes: true })) {
+      const path = join(e.parentPath ?? d.path, e.name);
+      if (e.isFile() && !wanted.has(path)) await rm(path, { force: true });
+    }
+  }
+  return written;
 }
 
 /** Kubernetes hostPath `type` semantics, checked on this host (shared with the compute nodes). */

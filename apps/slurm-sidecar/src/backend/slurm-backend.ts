@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
-import { PluginError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
+import { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
 import type { SidecarSettings } from '../config/sidecar-settings';
 import { PodSpecError } from '../pod/annotations';
 import { buildJob } from '../pod/job-plan-builder';
@@ -15,7 +15,7 @@ import { QueueSnapshot } from '../status/queue-snapshot';
 import { JobFiles } from '../store/job-files';
 import { STATE_SCHEMA_VERSION, type JobRecord, type JobStore } from '../store/job-store';
 import { KeyedMutex } from '../store/keyed-mutex';
-import { writeJobDirectory } from './job-writer';
+import { refreshVolumeFiles, writeJobDirectory } from './job-writer';
 import { nodePing } from './node-ping';
 import { podLogs } from './pod-logs';
 import { PodStatusReader } from './pod-status-reader';
@@ -164,6 +164,24 @@ export class SlurmBackend implements PluginBackend {
       await this.store.put({ ...record, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
       log.info('job submitted', { jobId });
       return { PodUID: plan.uid, PodJID: jobId };
+    });
+  }
+
+  async updateVolumes(data: RetrievedPodData, ctx: CallContext): Promise<void> {
+    const uid = data.pod.metadata?.uid ?? '';
+    await this.locks.run(uid, async () => {
+      const rec = this.store.get(uid);
+      if (!rec || rec.phase !== 'submitted' || rec.final)
+        throw new PodNotFoundError(`pod ${uid} has no running Slurm job here`);
+      let built;
+      try {
+        built = buildJob(data, this.settings, this.processUid);
+      } catch (err) {
+        if (err instanceof PodSpecError) throw new PluginError(400, err.message);
+        throw err;
+      }
+      const files = await refreshVolumeFiles(built);
+      this.log.info('pod volumes refreshed', { sessionId: ctx.sessionId, uid, jobId: rec.jobId, files });
     });
   }
 
