@@ -29,6 +29,7 @@ import { isTerminalPhase } from './pods/status/pod-status-mapper';
 import { StatusPoller } from './pods/status-poller';
 import { ProjectedVolumeResolver } from './pods/volumes/projected-volume-resolver';
 import { ServiceAccountTokenIssuer } from './pods/volumes/token-issuer';
+import { TokenRotator } from './pods/volumes/token-rotator';
 
 export interface VirtualKubeletDeps {
   cfg: VkConfig;
@@ -50,6 +51,7 @@ export class VirtualKubelet {
   pods!: PodController;
   watcher!: PodWatcher;
   poller!: StatusPoller;
+  rotator: TokenRotator | undefined;
   kubeletApi!: KubeletApiServer;
   certs!: ServingCertSource;
   events!: EventRecorder;
@@ -88,7 +90,7 @@ export class VirtualKubelet {
     const allocatable = (): Record<string, string> => state.allocatable();
     const apiOverride = cfg.KubernetesApiAddr && cfg.KubernetesApiPort ? { host: cfg.KubernetesApiAddr, port: cfg.KubernetesApiPort } : undefined;
     const env = new EnvResolver(objects, { nodeAllocatable: allocatable, ...(apiOverride ? { apiOverride } : {}) });
-    const tokens = new ServiceAccountTokenIssuer(this.kube);
+    const tokens = new ServiceAccountTokenIssuer(this.kube, { refreshFraction: cfg.TokenRefreshFraction });
     const projected = new ProjectedVolumeResolver(objects, tokens, { nodeAllocatable: allocatable, ...(cfg.KubernetesApiCaCrt ? { apiCaOverride: cfg.KubernetesApiCaCrt } : {}) });
     const assembler = new PodCreateAssembler(objects, env, projected, { disableProjectedVolumes: cfg.DisableProjectedVolumes, jobScriptBuilderURL: cfg.JobScriptBuilderURL });
     const podLog = log.child({ component: 'pods' });
@@ -121,6 +123,12 @@ export class VirtualKubelet {
     this.watcher = new PodWatcher(this.deps.kubeConfig, this.kube, settings.nodeName, controller, podLog);
     await this.watcher.start();
     this.poller.start();
+    if (!cfg.DisableProjectedVolumes) {
+      this.rotator = new TokenRotator(this.provider, assembler, tokens, () => controller.pods.values(), { checkIntervalMs: cfg.TokenRotationCheckSeconds * 1000, hostIP: settings.podIP }, podLog, {
+        rotation: (outcome) => this.metrics.tokenRotations.inc({ outcome }),
+      });
+      this.rotator.start();
+    }
     this.phaseTimer = setInterval(() => this.countPhases(), 5_000);
     this.phaseTimer.unref?.();
 
@@ -150,6 +158,7 @@ export class VirtualKubelet {
   async stop(): Promise<void> {
     clearInterval(this.phaseTimer);
     this.poller?.stop();
+    this.rotator?.stop();
     this.watcher?.stop();
     this.pods?.stop();
     this.node?.stop();

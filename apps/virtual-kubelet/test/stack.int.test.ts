@@ -39,7 +39,8 @@ beforeAll(async () => {
   }, { timeoutMs: 30_000 }).catch((err: Error) => {
     throw new Error(`${err.message}\nplugin: ${plugin.output.slice(-10).join('\n')}\nrelay: ${relay.output.slice(-10).join('\n')}`);
   });
-  started = await startVk({ kc, nodeName, relayUrl: `unix://${dir}/relay.sock`, relayPort: '', level: 'info' });
+  // Tokens are rotated after 1 % of their lifetime (6 s of the API minimum 600 s) so that a test sees it.
+  started = await startVk({ kc, nodeName, relayUrl: `unix://${dir}/relay.sock`, relayPort: '', level: 'info', cfg: { TokenRefreshFraction: 0.01, TokenRotationCheckSeconds: 1 } });
 }, 180_000);
 
 afterAll(async () => {
@@ -110,5 +111,28 @@ describe('full stack: virtual kubelet → relay → Docker sidecar → Docker En
     await kubectl(['delete', 'pod', '-n', ns, 'ticker', '--wait=true', '--timeout=60s']);
     expect(await getPod(admin, ns, 'ticker')).toBeUndefined();
     await expect.poll(() => containersOf(uid).length, { timeout: 20_000 }).toBe(0);
+  }, 120_000);
+
+  it('rotates the projected service-account token of a running pod; the container reads the new, valid token', async () => {
+    await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify(virtualPod(nodeName, 'token-reader', {
+      containers: [{ name: 'main', image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'while true; do echo "tok=$(cat /sa/token)"; sleep 1; done'], volumeMounts: [{ name: 'sa', mountPath: '/sa', readOnly: true }] }],
+      volumes: [{ name: 'sa', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600, audience: 'rotation-test' } }] } }],
+    })));
+    await expect.poll(async () => (await pod('token-reader')).status?.phase, { timeout: 60_000 }).toBe('Running');
+    const tokens = async () => [...new Set((await kubectl(['logs', '-n', ns, 'token-reader'])).split('\n').filter((l) => l.startsWith('tok=')).map((l) => l.slice(4)))];
+    await expect.poll(async () => (await tokens()).length, { timeout: 45_000, interval: 1_000 }).toBeGreaterThanOrEqual(2);
+    const seen = await tokens();
+    expect(seen.every((t) => t.split('.').length === 3)).toBe(true);
+    // The newest token is valid for its audience and bound to this pod.
+    const review = await admin.request<{ status: { authenticated?: boolean; user?: { username?: string; extra?: Record<string, string[]> }; audiences?: string[] } }>({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/tokenreviews',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: seen[seen.length - 1], audiences: ['rotation-test'] } },
+    });
+    expect(review.status.authenticated).toBe(true);
+    expect(review.status.user?.username).toBe(`system:serviceaccount:${ns}:default`);
+    expect(review.status.user?.extra?.['authentication.kubernetes.io/pod-name']).toEqual(['token-reader']);
+    expect(started.logs.some((l) => l.includes('projected service-account token rotated'))).toBe(true);
+    expect((await pod('token-reader')).status?.containerStatuses?.[0]?.restartCount).toBe(0);
   }, 120_000);
 });

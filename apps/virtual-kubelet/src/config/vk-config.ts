@@ -64,6 +64,8 @@ export const VkConfigSchema = Type.Object({
   StatusChunkSize: Type.Integer({ default: 1000, minimum: 1, description: 'pods per /status request (bigger nodes are split)' }),
   RemoteJobLostGraceSeconds: Seconds(60, 'a pod missing from every status answer this long is Failed (RemoteJobLost)'),
   CreateRetryMaxSeconds: Seconds(300, 'how long a create is retried while the relay is unreachable'),
+  TokenRotationCheckSeconds: Seconds(30, 'how often running pods are checked for projected service-account tokens to rotate', 1),
+  TokenRefreshFraction: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1, description: 'share of a projected token lifetime after which it is replaced (kubelet: 0.8)' }),
   DeleteMaxWaitSeconds: Seconds(600, 'how long a remote delete is retried before the pod is removed anyway (0 = forever)'),
   LeaseDurationSeconds: Type.Integer({ default: 40, minimum: 1 }),
   LeaseRenewIntervalSeconds: Seconds(10, 'node lease renewal period', 1),

@@ -14,23 +14,40 @@ interface Issued {
   expiresAt: number;
 }
 
+export interface TokenIssuerOptions {
+  /** Share of a token's lifetime after which a fresh one is issued (kubelet: 0.8). */
+  refreshFraction?: number;
+  /** A token older than this is refreshed whatever its lifetime (kubelet: 24 h). */
+  maxAgeMs?: number;
+}
+
+const DAY_MS = 24 * 3600_000;
+
 /**
  * Service-account tokens for projected volumes through the TokenRequest API, bound to the pod,
  * with the source's audience and lifetime (like the kubelet's token manager). A token is
- * reused while less than 80 % of its lifetime has passed; after that a fresh one is issued.
+ * reused until 80 % of its lifetime (or 24 h) has passed; after that a fresh one is issued.
  */
 export class ServiceAccountTokenIssuer {
   private readonly issued = new Map<string, Issued>();
+  private readonly refreshFraction: number;
+  private readonly maxAgeMs: number;
 
-  constructor(private readonly kube: KubeClient) {}
+  constructor(
+    private readonly kube: KubeClient,
+    options: TokenIssuerOptions = {},
+  ) {
+    this.refreshFraction = options.refreshFraction ?? 0.8;
+    this.maxAgeMs = options.maxAgeMs ?? DAY_MS;
+  }
 
   async token(pod: V1Pod, spec: TokenSpec, now = Date.now()): Promise<string> {
+    const key = this.key(pod, spec);
+    const prev = this.issued.get(key);
+    if (prev && !this.due(prev, now)) return prev.token;
     const ns = pod.metadata?.namespace ?? 'default';
     const sa = pod.spec?.serviceAccountName || 'default';
     const exp = spec.expirationSeconds ?? 3600;
-    const key = `${pod.metadata?.uid}/${sa}/${spec.audience ?? ''}/${exp}`;
-    const prev = this.issued.get(key);
-    if (prev && now < prev.issuedAt + 0.8 * (prev.expiresAt - prev.issuedAt)) return prev.token;
     const body: AuthenticationV1TokenRequest = {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
@@ -52,8 +69,50 @@ export class ServiceAccountTokenIssuer {
     return token;
   }
 
+  /**
+   * True when a token of this pod should be replaced: one is past its refresh point, or one was
+   * never issued by this process (after a restart the age of the pod's token is unknown).
+   */
+  needsRefresh(pod: V1Pod, specs: TokenSpec[], now = Date.now()): boolean {
+    return specs.some((spec) => {
+      const prev = this.issued.get(this.key(pod, spec));
+      return !prev || this.due(prev, now);
+    });
+  }
+
   /** Drop tokens of a pod that is gone. */
   forget(podUid: string): void {
     for (const key of this.issued.keys()) if (key.startsWith(`${podUid}/`)) this.issued.delete(key);
   }
+
+  /** Drop tokens of every pod not in `uids`. */
+  retain(uids: ReadonlySet<string>): void {
+    for (const key of this.issued.keys()) if (!uids.has(key.slice(0, key.indexOf('/')))) this.issued.delete(key);
+  }
+
+  private due(prev: Issued, now: number): boolean {
+    const refreshAt = prev.issuedAt + Math.min(this.refreshFraction * (prev.expiresAt - prev.issuedAt), this.maxAgeMs);
+    return now >= refreshAt;
+  }
+
+  private key(pod: V1Pod, spec: TokenSpec): string {
+    const sa = pod.spec?.serviceAccountName || 'default';
+    return `${pod.metadata?.uid}/${sa}/${spec.audience ?? ''}/${spec.expirationSeconds ?? 3600}`;
+  }
+}
+
+/** The serviceAccountToken sources of a pod's projected volumes. */
+export function tokenSpecsOf(pod: V1Pod): TokenSpec[] {
+  const specs: TokenSpec[] = [];
+  for (const v of pod.spec?.volumes ?? []) {
+    for (const s of v.projected?.sources ?? []) {
+      const t = s.serviceAccountToken;
+      if (!t) continue;
+      specs.push({
+        ...(t.audience ? { audience: t.audience } : {}),
+        ...(t.expirationSeconds !== undefined ? { expirationSeconds: t.expirationSeconds } : {}),
+      });
+    }
+  }
+  return specs;
 }
