@@ -18,7 +18,9 @@ export interface BenchEnv {
 
 export const benchEnv: BenchEnv = {
   stateDir: process.env.TESTBENCH_STATE_DIR ?? '/var/lib/interlink-testbench',
-  kubeconfig: process.env.TESTBENCH_KUBECONFIG ?? join(process.env.TESTBENCH_STATE_DIR ?? '/var/lib/interlink-testbench', 'kubeconfig'),
+  kubeconfig:
+    process.env.TESTBENCH_KUBECONFIG ??
+    join(process.env.TESTBENCH_STATE_DIR ?? '/var/lib/interlink-testbench', 'kubeconfig'),
   dockerSocket: '/var/run/docker.sock',
   registry: process.env.TESTBENCH_REGISTRY ?? 'localhost:5000',
 };
@@ -53,7 +55,10 @@ async function provision(component: BenchComponent): Promise<void> {
   if (await healthy(component)) return;
   try {
     // `up` is idempotent: it starts what died and never rebuilds cached binaries.
-    await run('bash', [benchScript(), 'up', component], { timeout: 45 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+    await run('bash', [benchScript(), 'up', component], {
+      timeout: 45 * 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(
@@ -62,7 +67,9 @@ async function provision(component: BenchComponent): Promise<void> {
     );
   }
   if (!(await healthy(component))) {
-    throw new Error(`test bench component "${component}" is not healthy after "up"; see tools/testbench/testbench.sh status`);
+    throw new Error(
+      `test bench component "${component}" is not healthy after "up"; see tools/testbench/testbench.sh status`,
+    );
   }
 }
 

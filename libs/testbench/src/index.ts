@@ -1,2 +1,10 @@
-export { benchEnv, benchScript, ensureBench, workspaceRoot, type BenchComponent, type BenchEnv } from './bench';
+export {
+  benchEnv,
+  benchScript,
+  ensureBench,
+  workspaceRoot,
+  type BenchComponent,
+  type BenchEnv,
+} from './bench';
 export { waitFor } from './wait';
+export { eventually, repoRoot, run, runOk, sleep, type RunOptions, type RunResult } from './run';

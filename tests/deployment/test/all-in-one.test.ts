@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ensureBench } from '@interlink/testbench';
+import { ensureBench, eventually, run, runOk } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildImages } from './support/images';
 import { runDeploymentPod, type K8sObject, type RunningPod } from './support/pod-runner';
-import { eventually, run, runOk } from './support/run';
 
 // kustomizations/overlays/all-in-one run for real: its rendered pod (virtual kubelet + relay +
 // Docker sidecar over unix sockets, with the manifest's securityContext and in-cluster

@@ -1,7 +1,6 @@
-import { ensureBench } from '@interlink/testbench';
+import { ensureBench, eventually, run, runOk } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodThroughRelay, echoPod, runPodThroughRelay } from './support/relay';
-import { eventually, run, runOk } from './support/run';
 
 const PROJECT = 'interlink-ci';
 const VK_NODES = ['compose-docker', 'compose-slurm'];

@@ -11,7 +11,7 @@ import { SidecarConfigSchema } from '../../../apps/docker-sidecar/src/config/sid
 import { SlurmSidecarConfigSchema } from '../../../apps/slurm-sidecar/src/config/sidecar-config';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
 import { VkConfigSchema } from '../../../apps/virtual-kubelet/src/config/vk-config';
-import { repoRoot, run } from './support/run';
+import { repoRoot, run } from '@interlink/testbench';
 
 /** Every key path of a TypeBox object schema (`A.B.C`; `*` for the entries of a record). */
 function keyPaths(schema: TSchema, prefix: string[] = []): string[][] {

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_IMAGES, APP_IMAGES, buildImages, inspectImage, TAG } from './support/images';
-import { eventually, repoRoot, run, runOk } from './support/run';
+import { eventually, repoRoot, run, runOk } from '@interlink/testbench';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string })
   .version;

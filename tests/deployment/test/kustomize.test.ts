@@ -1,7 +1,6 @@
-import { ensureBench } from '@interlink/testbench';
+import { ensureBench, run, runOk } from '@interlink/testbench';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { run, runOk } from './support/run';
 
 interface K8sObject {
   apiVersion: string;

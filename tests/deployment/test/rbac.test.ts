@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { grantedPermissions, permissionOf, scanApiCalls } from './support/api-calls';
-import { repoRoot } from './support/run';
+import { repoRoot } from '@interlink/testbench';
 
 const rbacFile = join(repoRoot, 'kustomizations/base/rbac.yaml');
 const scan = scanApiCalls(join(repoRoot, 'apps/virtual-kubelet/src'), repoRoot);

@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBench } from '@interlink/testbench';
+import { ensureBench, eventually, run, runOk } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildImages, TAG } from './support/images';
 import { runDeploymentPod, type K8sObject, type RunningPod } from './support/pod-runner';
-import { eventually, run, runOk } from './support/run';
 
 // kustomizations/overlays/remote run for real: the virtual kubelet pod of the manifest (token
 // Secret, config) against a relay on HTTPS that requires that bearer token, which forwards to a

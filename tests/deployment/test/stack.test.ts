@@ -1,8 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBench } from '@interlink/testbench';
+import { ensureBench, repoRoot, run, runOk } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, run, runOk } from './support/run';
 
 // The README's run command (`npm run stack` = tools/scripts/stack.sh up) and its examples.
 const STACK_DIR = '/var/lib/interlink-stack';

@@ -1,5 +1,4 @@
-import { ensureBench } from '@interlink/testbench';
-import { runOk } from './run';
+import { ensureBench, runOk } from '@interlink/testbench';
 
 export const TAG = process.env['INTERLINK_TAG'] ?? 'local';
 export const APP_IMAGES = ['interlink', 'docker-sidecar', 'slurm-sidecar', 'virtual-kubelet'] as const;

@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, runOk } from './run';
+import { run, runOk } from '@interlink/testbench';
 
 // Runs the pod template of a rendered Deployment with `docker run`, as a kubelet would on a node
 // whose pods share the host network: the containers, their images, commands, env (downward API

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { eventually } from './run';
+import { eventually } from '@interlink/testbench';
 
 /** A relay's REST API (hop 1) as the virtual kubelet calls it: JSON bodies, also on GET. */
 export function relayCall(

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { workspaceRoot } from '@interlink/testbench';
+import { workspaceRoot } from './bench';
 
 export const repoRoot = workspaceRoot();
 
