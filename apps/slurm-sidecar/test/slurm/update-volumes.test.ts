@@ -52,6 +52,8 @@ describe('volume refresh of a running job (/updateVolumes, real Slurm)', () => {
     await expect.poll(() => logsOf(sc.backend, pod, 'main'), { timeout: 20_000 }).toContain('token=first-token keys=a,b, scratch=keep');
     await sc.backend.updateVolumes(content('second-token', { a: '1' }), ctx());
     await expect.poll(() => logsOf(sc.backend, pod, 'main'), { timeout: 20_000 }).toContain('token=second-token keys=a, scratch=keep');
+    // The job loops forever: cancel it before the harness removes its directory.
+    await sc.backend.delete(pod, ctx());
   });
 
   it('refuses a pod without a job here', async () => {
