@@ -51,6 +51,24 @@ describe('status batching and cache', () => {
     expect(plugin.calls('/status')).toHaveLength(3);
   });
 
+  it('a cached status whose containers are still waiting is asked for again; once running it is cached', async () => {
+    plugin = await new RecordingPlugin().start();
+    let started = false;
+    plugin.on('/status', (req, res) => {
+      const [asked] = JSON.parse(req.body) as { metadata: { uid: string } }[];
+      const status = podStatus(asked!.metadata.uid);
+      if (!started) status.containers[0]!.state = { waiting: { reason: 'ContainerCreating' } } as never;
+      res.end(JSON.stringify([status]));
+    });
+    r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 60 }));
+    const ask = async () => (await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(7), undefined, 'Pending')] })).json() as { containers: { state: Record<string, unknown> }[] }[];
+    expect(Object.keys((await ask())[0]!.containers[0]!.state)).toEqual(['waiting']);
+    started = true;
+    expect(Object.keys((await ask())[0]!.containers[0]!.state)).toEqual(['running']);
+    await ask();
+    expect(plugin.calls('/status')).toHaveLength(2);
+  });
+
   it('with freshness 0 every request reaches the plugin (Running pods)', async () => {
     plugin = await new RecordingPlugin().start();
     echoStatuses(plugin);

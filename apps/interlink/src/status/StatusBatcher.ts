@@ -23,6 +23,16 @@ type Outcome = { ok: true; status: PodStatus | undefined } | { ok: false; error:
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
 /**
+ * Whether every container has started or finished. A status still waiting (image pull, container
+ * being created) is about to change, so serving it from the cache would hold a starting pod's
+ * Running back by up to the freshness window; such pods are always asked for.
+ */
+function settled(status: PodStatus): boolean {
+  const containers = status.containers ?? [];
+  return containers.length > 0 && containers.every((c) => c.state?.running !== undefined || c.state?.terminated !== undefined);
+}
+
+/**
  * Answers a status request for N pods with as few plugin calls as possible: fresh cache entries
  * are served directly, pods already being fetched by a concurrent request share that call
  * (single flight), and the rest go to the plugin in chunks of `batchSize`, at most
@@ -52,7 +62,7 @@ export class StatusBatcher {
       const cached = this.cache.get(uid);
       const pod = byUid.get(uid) as V1Pod;
       const terminal = TERMINAL.has(pod.status?.phase ?? '');
-      if (cached && (terminal || cached.ageMs < this.options.freshMs)) {
+      if (cached && (terminal || (cached.ageMs < this.options.freshMs && settled(cached.status)))) {
         waits.set(uid, Promise.resolve({ ok: true, status: cached.status }));
         hits++;
         continue;
