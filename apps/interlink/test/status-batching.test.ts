@@ -28,12 +28,19 @@ describe('status batching and cache', () => {
   it('1000 pods with StatusBatchSize 400 → 3 plugin calls of 400/400/200, every status returned in order', async () => {
     plugin = await new RecordingPlugin().start();
     echoStatuses(plugin);
-    r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusBatchSize: 400, StatusCacheFreshSeconds: 0 }));
+    r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, StatusBatchSize: 400, StatusCacheFreshSeconds: 0 }),
+    );
     const pods = Array.from({ length: 1000 }, (_, i) => pod(uidN(i)));
     const res = await r.client.request({ method: 'GET', path: '/status', json: pods });
     expect(res.status).toBe(200);
     expect((res.json() as { UID: string }[]).map((s) => s.UID)).toEqual(pods.map((p) => p.metadata!.uid));
-    expect(plugin.calls('/status').map((c) => JSON.parse(c.body).length).sort()).toEqual([200, 400, 400]);
+    expect(
+      plugin
+        .calls('/status')
+        .map((c) => JSON.parse(c.body).length)
+        .sort(),
+    ).toEqual([200, 400, 400]);
   });
 
   it('fresh cache entries are served without a plugin call; terminal pods use the cache; delete evicts', async () => {
@@ -45,7 +52,9 @@ describe('status batching and cache', () => {
     expect(plugin.calls('/status')).toHaveLength(1);
     // a mix: one cached, one new → only the new one is asked for
     await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(1)), pod(uidN(2))] });
-    expect(JSON.parse(plugin.calls('/status')[1]!.body).map((p: { metadata: { uid: string } }) => p.metadata.uid)).toEqual([uidN(2)]);
+    expect(
+      JSON.parse(plugin.calls('/status')[1]!.body).map((p: { metadata: { uid: string } }) => p.metadata.uid),
+    ).toEqual([uidN(2)]);
     await r.client.request({ method: 'DELETE', path: '/delete', json: pod(uidN(1)) });
     await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(1))] });
     expect(plugin.calls('/status')).toHaveLength(3);
@@ -61,7 +70,10 @@ describe('status batching and cache', () => {
       res.end(JSON.stringify([status]));
     });
     r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 60 }));
-    const ask = async () => (await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(7), undefined, 'Pending')] })).json() as { containers: { state: Record<string, unknown> }[] }[];
+    const ask = async () =>
+      (
+        await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(7), undefined, 'Pending')] })
+      ).json() as { containers: { state: Record<string, unknown> }[] }[];
     expect(Object.keys((await ask())[0]!.containers[0]!.state)).toEqual(['waiting']);
     started = true;
     expect(Object.keys((await ask())[0]!.containers[0]!.state)).toEqual(['running']);
@@ -73,7 +85,8 @@ describe('status batching and cache', () => {
     plugin = await new RecordingPlugin().start();
     echoStatuses(plugin);
     r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 0 }));
-    for (let i = 0; i < 3; i++) await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(5))] });
+    for (let i = 0; i < 3; i++)
+      await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(5))] });
     expect(plugin.calls('/status')).toHaveLength(3);
   });
 
@@ -82,7 +95,9 @@ describe('status batching and cache', () => {
     echoStatuses(plugin, 100);
     r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 0 }));
     const pods = [pod(uidN(7)), pod(uidN(8))];
-    const answers = await Promise.all(Array.from({ length: 10 }, () => r.client.request({ method: 'GET', path: '/status', json: pods })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => r.client.request({ method: 'GET', path: '/status', json: pods })),
+    );
     for (const a of answers) expect((a.json() as unknown[]).length).toBe(2);
     expect(plugin.calls('/status')).toHaveLength(1);
   });
@@ -92,9 +107,13 @@ describe('status batching and cache', () => {
     echoStatuses(plugin);
     r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
     await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(1)), pod(uidN(2))] });
-    const all = (await r.client.request({ method: 'GET', path: '/status', json: [] })).json() as { UID: string }[];
+    const all = (await r.client.request({ method: 'GET', path: '/status', json: [] })).json() as {
+      UID: string;
+    }[];
     expect(all.map((s) => s.UID).sort()).toEqual([uidN(1), uidN(2)]);
-    const viaNull = (await r.client.request({ method: 'GET', path: '/status', body: 'null' })).json() as unknown[];
+    const viaNull = (
+      await r.client.request({ method: 'GET', path: '/status', body: 'null' })
+    ).json() as unknown[];
     expect(viaNull).toHaveLength(2);
     expect(plugin.calls('/status')).toHaveLength(1);
   });
@@ -103,7 +122,11 @@ describe('status batching and cache', () => {
     plugin = await new RecordingPlugin().start();
     plugin.answer('/status', 200, [{ UID: uidN(1) }, podStatus(uidN(2))]);
     r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
-    const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(1)), pod(uidN(2))] });
+    const res = await r.client.request({
+      method: 'GET',
+      path: '/status',
+      json: [pod(uidN(1)), pod(uidN(2))],
+    });
     expect((res.json() as { UID: string }[]).map((s) => s.UID)).toEqual([uidN(2)]);
     expect(r.logs.lines.some((l) => l['msg'] === 'dropping malformed PodStatus from the plugin')).toBe(true);
   });

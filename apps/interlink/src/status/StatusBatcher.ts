@@ -29,7 +29,10 @@ const TERMINAL = new Set(['Succeeded', 'Failed']);
  */
 function settled(status: PodStatus): boolean {
   const containers = status.containers ?? [];
-  return containers.length > 0 && containers.every((c) => c.state?.running !== undefined || c.state?.terminated !== undefined);
+  return (
+    containers.length > 0 &&
+    containers.every((c) => c.state?.running !== undefined || c.state?.terminated !== undefined)
+  );
 }
 
 /**
@@ -88,7 +91,8 @@ export class StatusBatcher {
     const out = new Map<string, Promise<Outcome>>();
     if (pods.length === 0) return out;
     const chunks: V1Pod[][] = [];
-    for (let i = 0; i < pods.length; i += this.options.batchSize) chunks.push(pods.slice(i, i + this.options.batchSize));
+    for (let i = 0; i < pods.length; i += this.options.batchSize)
+      chunks.push(pods.slice(i, i + this.options.batchSize));
     const limiter = new ConcurrencyLimit(this.options.maxParallelCalls);
     for (const chunk of chunks) {
       const call = limiter.run(() => this.callPlugin(chunk, sessionId, logger));
@@ -108,7 +112,11 @@ export class StatusBatcher {
     return out;
   }
 
-  private async callPlugin(chunk: V1Pod[], sessionId: string, logger: Logger): Promise<Map<string, PodStatus>> {
+  private async callPlugin(
+    chunk: V1Pod[],
+    sessionId: string,
+    logger: Logger,
+  ): Promise<Map<string, PodStatus>> {
     this.metrics.pluginCall(chunk.length);
     // Not bound to the caller's signal: other requests may be waiting on this call.
     const res = await this.plugin.status(chunk, { sessionId });
@@ -119,13 +127,17 @@ export class StatusBatcher {
     } catch (err) {
       throw pluginGarbage('/status', `not JSON (${(err as Error).message})`);
     }
-    if (parsed !== null && !Array.isArray(parsed)) throw pluginGarbage('/status', 'expected a JSON array of PodStatus');
+    if (parsed !== null && !Array.isArray(parsed))
+      throw pluginGarbage('/status', 'expected a JSON array of PodStatus');
     const asked = new Set(chunk.map((p) => p.metadata?.uid));
     const found = new Map<string, PodStatus>();
     for (const [i, element] of (parsed ?? []).entries()) {
       const decoded = PodStatusCodec.safeDecode(element);
       if (!decoded.ok) {
-        logger.warn('dropping malformed PodStatus from the plugin', { index: i, problem: decoded.error.message });
+        logger.warn('dropping malformed PodStatus from the plugin', {
+          index: i,
+          problem: decoded.error.message,
+        });
         continue;
       }
       const status = decoded.value;
