@@ -29,7 +29,7 @@ import { isTerminalPhase } from './pods/status/pod-status-mapper';
 import { StatusPoller } from './pods/status-poller';
 import { ProjectedVolumeResolver } from './pods/volumes/projected-volume-resolver';
 import { ServiceAccountTokenIssuer } from './pods/volumes/token-issuer';
-import { TokenRotator } from './pods/volumes/token-rotator';
+import { VolumeRefresher } from './pods/volumes/volume-refresher';
 
 export interface VirtualKubeletDeps {
   cfg: VkConfig;
@@ -51,7 +51,7 @@ export class VirtualKubelet {
   pods!: PodController;
   watcher!: PodWatcher;
   poller!: StatusPoller;
-  rotator: TokenRotator | undefined;
+  refresher: VolumeRefresher | undefined;
   kubeletApi!: KubeletApiServer;
   certs!: ServingCertSource;
   events!: EventRecorder;
@@ -123,12 +123,11 @@ export class VirtualKubelet {
     this.watcher = new PodWatcher(this.deps.kubeConfig, this.kube, settings.nodeName, controller, podLog);
     await this.watcher.start();
     this.poller.start();
-    if (!cfg.DisableProjectedVolumes) {
-      this.rotator = new TokenRotator(this.provider, assembler, tokens, () => controller.pods.values(), { checkIntervalMs: cfg.TokenRotationCheckSeconds * 1000, hostIP: settings.podIP }, podLog, {
-        rotation: (outcome) => this.metrics.tokenRotations.inc({ outcome }),
-      });
-      this.rotator.start();
-    }
+    const refresherOptions = { checkIntervalMs: cfg.TokenRotationCheckSeconds * 1000, contentIntervalMs: cfg.VolumeRefreshSeconds * 1000, rotateTokens: !cfg.DisableProjectedVolumes, hostIP: settings.podIP };
+    this.refresher = new VolumeRefresher(this.provider, assembler, tokens, () => controller.pods.values(), refresherOptions, podLog, {
+      refresh: (outcome) => this.metrics.volumeRefreshes.inc({ outcome }),
+    });
+    this.refresher.start();
     this.phaseTimer = setInterval(() => this.countPhases(), 5_000);
     this.phaseTimer.unref?.();
 
@@ -158,7 +157,7 @@ export class VirtualKubelet {
   async stop(): Promise<void> {
     clearInterval(this.phaseTimer);
     this.poller?.stop();
-    this.rotator?.stop();
+    this.refresher?.stop();
     this.watcher?.stop();
     this.pods?.stop();
     this.node?.stop();

@@ -39,8 +39,9 @@ beforeAll(async () => {
   }, { timeoutMs: 30_000 }).catch((err: Error) => {
     throw new Error(`${err.message}\nplugin: ${plugin.output.slice(-10).join('\n')}\nrelay: ${relay.output.slice(-10).join('\n')}`);
   });
-  // Tokens are rotated after 1 % of their lifetime (6 s of the API minimum 600 s) so that a test sees it.
-  started = await startVk({ kc, nodeName, relayUrl: `unix://${dir}/relay.sock`, relayPort: '', level: 'info', cfg: { TokenRefreshFraction: 0.01, TokenRotationCheckSeconds: 1 } });
+  // Tokens are rotated after 1 % of their lifetime (6 s of the API minimum 600 s) and ConfigMap
+  // volumes compared every second, so that a test sees both.
+  started = await startVk({ kc, nodeName, relayUrl: `unix://${dir}/relay.sock`, relayPort: '', level: 'info', cfg: { TokenRefreshFraction: 0.01, TokenRotationCheckSeconds: 1, VolumeRefreshSeconds: 1 } });
 }, 180_000);
 
 afterAll(async () => {
@@ -113,13 +114,15 @@ describe('full stack: virtual kubelet → relay → Docker sidecar → Docker En
     await expect.poll(() => containersOf(uid).length, { timeout: 20_000 }).toBe(0);
   }, 120_000);
 
-  it('rotates the projected service-account token of a running pod; the container reads the new, valid token', async () => {
+  it('rotates the projected service-account token of a running pod and refreshes its ConfigMap volume; the container reads both', async () => {
+    await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reader-settings' }, data: { mode: 'fast' } }));
     await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify(virtualPod(nodeName, 'token-reader', {
-      containers: [{ name: 'main', image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'while true; do echo "tok=$(cat /sa/token)"; sleep 1; done'], volumeMounts: [{ name: 'sa', mountPath: '/sa', readOnly: true }] }],
-      volumes: [{ name: 'sa', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600, audience: 'rotation-test' } }] } }],
+      containers: [{ name: 'main', image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'while true; do echo "tok=$(cat /sa/token)"; echo "mode=$(cat /cfg/mode)"; sleep 1; done'], volumeMounts: [{ name: 'sa', mountPath: '/sa', readOnly: true }, { name: 'cfg', mountPath: '/cfg', readOnly: true }] }],
+      volumes: [{ name: 'sa', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600, audience: 'rotation-test' } }] } }, { name: 'cfg', configMap: { name: 'reader-settings' } }],
     })));
     await expect.poll(async () => (await pod('token-reader')).status?.phase, { timeout: 60_000 }).toBe('Running');
-    const tokens = async () => [...new Set((await kubectl(['logs', '-n', ns, 'token-reader'])).split('\n').filter((l) => l.startsWith('tok=')).map((l) => l.slice(4)))];
+    const logLines = async () => (await kubectl(['logs', '-n', ns, 'token-reader'])).split('\n');
+    const tokens = async () => [...new Set((await logLines()).filter((l) => l.startsWith('tok=')).map((l) => l.slice(4)))];
     await expect.poll(async () => (await tokens()).length, { timeout: 45_000, interval: 1_000 }).toBeGreaterThanOrEqual(2);
     const seen = await tokens();
     expect(seen.every((t) => t.split('.').length === 3)).toBe(true);
@@ -132,7 +135,12 @@ describe('full stack: virtual kubelet → relay → Docker sidecar → Docker En
     expect(review.status.authenticated).toBe(true);
     expect(review.status.user?.username).toBe(`system:serviceaccount:${ns}:default`);
     expect(review.status.user?.extra?.['authentication.kubernetes.io/pod-name']).toEqual(['token-reader']);
-    expect(started.logs.some((l) => l.includes('projected service-account token rotated'))).toBe(true);
+
+    // A ConfigMap edit reaches the running container's (non-subPath) volume, as on a kubelet.
+    expect(await logLines()).toContain('mode=fast');
+    await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reader-settings' }, data: { mode: 'slow' } }));
+    await expect.poll(logLines, { timeout: 20_000, interval: 1_000 }).toContain('mode=slow');
+    expect(started.logs.some((l) => l.includes('pod volumes refreshed'))).toBe(true);
     expect((await pod('token-reader')).status?.containerStatuses?.[0]?.restartCount).toBe(0);
   }, 120_000);
 });

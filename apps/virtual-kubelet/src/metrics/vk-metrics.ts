@@ -24,7 +24,7 @@ export class VkMetrics {
   readonly statusPolls = new Counter({ name: 'interlink_vk_status_polls_total', help: 'Batched /status calls', labelNames: ['outcome'], registers: [this.registry] });
   readonly polledPods = new Counter({ name: 'interlink_vk_status_polled_pods_total', help: 'Pods asked about in /status calls', registers: [this.registry] });
   readonly creates = new Counter({ name: 'interlink_vk_pod_creates_total', help: 'Pod create attempts by outcome', labelNames: ['outcome'], registers: [this.registry] });
-  readonly tokenRotations = new Counter({ name: 'interlink_vk_token_rotations_total', help: 'Projected service-account token pushes to running pods by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly volumeRefreshes = new Counter({ name: 'interlink_vk_volume_refreshes_total', help: 'Volume content pushes (/updateVolumes: rotated tokens, changed ConfigMaps/Secrets) to running pods by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly pings = new Counter({ name: 'interlink_vk_pings_total', help: 'Relay pings', labelNames: ['outcome'], registers: [this.registry] });
   readonly nodeReady = new Gauge({ name: 'interlink_vk_node_ready', help: '1 when the node is Ready', registers: [this.registry] });
 

@@ -14,6 +14,9 @@ export interface PodCreateAssemblerOptions {
 }
 
 /** The pod's address when it is known ahead of time (VPN allocation or the user's choice). */
+/** The files a pod's ConfigMap, Secret and projected/downwardAPI volumes hold, as sent on the wire. */
+export type VolumeContent = Pick<PodCreateRequests, 'configmaps' | 'secrets' | 'projectedvolumesmaps'>;
+
 export const POD_IP_ANNOTATION = 'interlink.eu/pod-ip';
 
 /**
@@ -57,12 +60,29 @@ export class PodCreateAssembler {
     if (!spec.initContainers) delete spec.initContainers;
     spec.containers = await Promise.all(spec.containers.map(resolveContainer));
 
-    const ns = pod.metadata?.namespace ?? 'default';
+    const { configmaps, secrets, projectedvolumesmaps, volumes } = await this.resolveVolumes(source, addr);
+    if (spec.volumes) spec.volumes = volumes;
+    pod.status = status;
+    return { pod, configmaps, secrets, projectedvolumesmaps, jobscriptURL: this.options.jobScriptBuilderURL };
+  }
+
+  /**
+   * Only the content the plugin writes into the pod's ConfigMap, Secret and projected volumes
+   * (what `/updateVolumes` refreshes), without resolving env: cheap enough to compare
+   * periodically for every running pod.
+   */
+  async volumeContent(source: V1Pod, addr: PodAddresses): Promise<VolumeContent> {
+    const { configmaps, secrets, projectedvolumesmaps } = await this.resolveVolumes(source, addr);
+    return { configmaps, secrets, projectedvolumesmaps };
+  }
+
+  private async resolveVolumes(source: V1Pod, addr: PodAddresses): Promise<VolumeContent & { volumes: V1Volume[] }> {
+    const ns = source.metadata?.namespace ?? 'default';
     const configmaps: V1ConfigMap[] = [];
     const secrets: V1Secret[] = [];
     const projectedvolumesmaps: V1ConfigMap[] = [];
     const volumes: V1Volume[] = [];
-    for (const volume of spec.volumes ?? []) {
+    for (const volume of source.spec?.volumes ?? []) {
       if (volume.configMap) {
         const name = volume.configMap.name ?? '';
         const cm = await this.objects.configMap(ns, name);
@@ -83,9 +103,7 @@ export class PodCreateAssembler {
         volumes.push(volume);
       }
     }
-    if (spec.volumes) spec.volumes = volumes;
-    pod.status = status;
-    return { pod, configmaps, secrets, projectedvolumesmaps, jobscriptURL: this.options.jobScriptBuilderURL };
+    return { configmaps, secrets, projectedvolumesmaps, volumes };
   }
 }
 

@@ -7,6 +7,7 @@ import { MissingObjectError, PodSpecError } from './object-source';
 import type { PodCreateAssembler } from './pod-create-assembler';
 import { podIPOf } from './pod-status-writer';
 import type { TrackedPod } from './tracked-pod';
+import { volumeFingerprint } from './volumes/volume-fingerprint';
 import { backoffMs } from './work-queue';
 
 export interface PodCreatorOptions {
@@ -82,6 +83,7 @@ export class PodCreator {
       else log.warn('relay answered a create for another pod UID; job id not stored', { answeredUid: created.PodUID });
       t.local = { kind: 'submitted' };
       t.submittedAt = Date.now();
+      t.volumeFingerprint = volumeFingerprint(request);
       this.events.event(ref, 'Normal', 'Created', `Created remote job${t.jobId ? ` ${t.jobId}` : ''} through the interLink relay`);
       log.info('pod submitted', { jobId: t.jobId, attempt: t.createAttempts, sessionId });
       this.metrics?.create('ok');

@@ -30,6 +30,10 @@ export interface TrackedPod {
   lastWritten?: string;
   /** When the plugin's report last changed (status-sync latency metric). */
   remoteChangedAt?: number;
+  /** Digest of the volume content the plugin last received (create or /updateVolumes). */
+  volumeFingerprint?: string;
+  /** When the volume content was last compared with the API objects. */
+  volumesCheckedAt?: number;
   /** Containers we already announced as started (Started events). */
   announced: Set<string>;
 }

@@ -18,6 +18,8 @@ export class TestRelay {
   /** Pods per /status call, in order. */
   readonly statusBatchSizes: number[] = [];
   readonly createdUids: string[] = [];
+  /** Requests for paths an upstream relay does not have (extensions such as /updateVolumes). */
+  readonly unknownPaths: string[] = [];
   readonly headers: Array<Record<string, string | string[] | undefined>> = [];
   /** Log streams currently open towards the node controller. */
   openLogStreams = 0;
@@ -85,7 +87,10 @@ export class TestRelay {
     const body = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '').split('?')[0];
     const op: Op | undefined = ({ '/create': 'create', '/status': 'status', '/delete': 'delete', '/getLogs': 'logs', '/pinglink': 'ping' } as const)[path ?? ''];
-    if (!op) return send(res, 404, 'not found');
+    if (!op) {
+      this.unknownPaths.push(path ?? '');
+      return send(res, 404, 'not found');
+    }
     this.calls[op]++;
     this.headers.push(req.headers);
     const d = this.delays.get(op);
