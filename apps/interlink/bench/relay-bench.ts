@@ -25,6 +25,8 @@ const TOTAL_REQUESTS = arg('requests', 100_000);
 const CONCURRENCY = arg('concurrency', 32);
 const LATENCY_SAMPLES = arg('samples', 5_000);
 const POD_SET = 1_000;
+/** BENCH_PORT_BASE pins the plugin (base) and relay (base + 1) ports; default: any free port. */
+const PORT_BASE = Number(process.env['BENCH_PORT_BASE'] ?? 0);
 
 const PLUGIN_SOURCE = `
 const http = require('node:http');
@@ -38,14 +40,18 @@ http.createServer((req, res) => {
       initContainers: [] }));
     res.end(JSON.stringify(out));
   });
-}).listen(0, '127.0.0.1', function () { process.send(this.address().port); });
+}).listen(Number(process.env.PLUGIN_PORT || 0), '127.0.0.1', function () { process.send(this.address().port); });
 `;
 
 function pod(i: number) {
   const uid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   return {
     metadata: { name: `bench-${i}`, namespace: 'default', uid, annotations: { JobID: String(i) } },
-    spec: { containers: [{ name: 'main', image: 'busybox', resources: {} }], nodeName: 'vk', restartPolicy: 'Never' },
+    spec: {
+      containers: [{ name: 'main', image: 'busybox', resources: {} }],
+      nodeName: 'vk',
+      restartPolicy: 'Never',
+    },
     status: { phase: 'Running' },
   };
 }
@@ -60,7 +66,12 @@ async function latencies(client: HttpClient, samples: number): Promise<number[]>
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
     const t = process.hrtime.bigint();
-    const res = await client.request({ method: 'GET', path: '/status', body: bodyFor(i), headers: { 'Content-Type': 'application/json' } });
+    const res = await client.request({
+      method: 'GET',
+      path: '/status',
+      body: bodyFor(i),
+      headers: { 'Content-Type': 'application/json' },
+    });
     out.push(Number(process.hrtime.bigint() - t) / 1e6);
     if (res.status !== 200) throw new Error(`status ${res.status}: ${res.text()}`);
   }
@@ -74,7 +85,12 @@ async function load(client: HttpClient, total: number, concurrency: number): Pro
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
         const i = next++;
-        const res = await client.request({ method: 'GET', path: '/status', body: bodyFor(i), headers: { 'Content-Type': 'application/json' } });
+        const res = await client.request({
+          method: 'GET',
+          path: '/status',
+          body: bodyFor(i),
+          headers: { 'Content-Type': 'application/json' },
+        });
         if (res.status !== 200) throw new Error(`status ${res.status}`);
       }
     }),
@@ -117,13 +133,23 @@ function waitReady(child: ChildProcess, marker?: string): Promise<string> {
 async function main(): Promise<void> {
   execFileSync(process.execPath, ['tools/build/build.mjs', 'apps/interlink'], { cwd: root, stdio: 'pipe' });
   const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
-  const plugin = spawn(process.execPath, ['-e', PLUGIN_SOURCE], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const plugin = spawn(process.execPath, ['-e', PLUGIN_SOURCE], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, PLUGIN_PORT: String(PORT_BASE) },
+  });
   const pluginPort = await waitReady(plugin);
   const config = join(dir, 'InterLinkConfig.yaml');
   // Freshness 0: every /status reaches the plugin, so the figures are pure forwarding cost.
-  writeFileSync(config, `InterlinkAddress: http://127.0.0.1\nInterlinkPort: "0"\nSidecarURL: http://127.0.0.1\nSidecarPort: "${pluginPort}"\nStatusCacheFreshSeconds: 0\n`);
+  writeFileSync(
+    config,
+    `InterlinkAddress: http://127.0.0.1\nInterlinkPort: "${PORT_BASE ? PORT_BASE + 1 : 0}"\nSidecarURL: http://127.0.0.1\nSidecarPort: "${pluginPort}"\nStatusCacheFreshSeconds: 0\n`,
+  );
   const nodeFlags = (process.env['RELAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const relay = spawn(process.execPath, [...nodeFlags, join(root, 'dist/apps/interlink/main.js'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const relay = spawn(
+    process.execPath,
+    [...nodeFlags, join(root, 'dist/apps/interlink/main.js'), '--config', config],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const ready = JSON.parse(await waitReady(relay, 'relay ready')) as { listen: string };
   const relayPort = new URL(ready.listen).port;
   // Access logs go to a pipe we drain, as in production (one JSON line per request).
@@ -137,7 +163,12 @@ async function main(): Promise<void> {
     await latencies(viaRelay, 2000); // warm up JIT on both sides
     const d = await latencies(direct, LATENCY_SAMPLES);
     const r = await latencies(viaRelay, LATENCY_SAMPLES);
-    const [dp50, dp99, rp50, rp99] = [percentile(d, 50), percentile(d, 99), percentile(r, 50), percentile(r, 99)];
+    const [dp50, dp99, rp50, rp99] = [
+      percentile(d, 50),
+      percentile(d, 99),
+      percentile(r, 50),
+      percentile(r, 99),
+    ];
 
     const rssStart = rssMiB(relayPid);
     const warm = Math.min(10_000, TOTAL_REQUESTS);
@@ -153,22 +184,38 @@ async function main(): Promise<void> {
     const big: number[] = [];
     for (let i = 0; i < 30; i++) {
       const t = process.hrtime.bigint();
-      const res = await viaRelay.request({ method: 'GET', path: '/status', body: bigBody, headers: { 'Content-Type': 'application/json' } });
+      const res = await viaRelay.request({
+        method: 'GET',
+        path: '/status',
+        body: bigBody,
+        headers: { 'Content-Type': 'application/json' },
+      });
       big.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (res.status !== 200 || (res.json() as unknown[]).length !== 1000) throw new Error('1000-pod status failed');
+      if (res.status !== 200 || (res.json() as unknown[]).length !== 1000)
+        throw new Error('1000-pod status failed');
     }
     big.sort((a, b) => a - b);
 
     const f = (n: number): string => n.toFixed(3);
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, relay node flags: ${nodeFlags.join(' ') || '(none)'}`);
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, relay node flags: ${nodeFlags.join(' ') || '(none)'}`,
+    );
     console.log(`latency, 1 pod per /status, ${LATENCY_SAMPLES} sequential requests (ms):`);
     console.log(`  direct to plugin   p50 ${f(dp50)}  p99 ${f(dp99)}`);
     console.log(`  through the relay  p50 ${f(rp50)}  p99 ${f(rp99)}`);
     console.log(`  relay overhead     p50 ${f(rp50 - dp50)}  p99 ${f(rp99 - dp99)}`);
-    console.log(`throughput through the relay (concurrency ${CONCURRENCY}, ${TOTAL_REQUESTS - warm} requests): ${rps.toFixed(0)} req/s`);
-    console.log(`  relay CPU: ${relayCpu.toFixed(1)} s for ${TOTAL_REQUESTS - warm} requests = ${(((relayCpu / (TOTAL_REQUESTS - warm)) * 1e6)).toFixed(0)} µs/request, i.e. ${((TOTAL_REQUESTS - warm) / relayCpu).toFixed(0)} requests per relay CPU-second (the load generator and plugin share the same ${cpus().length} cores)`);
-    console.log(`relay RSS: start ${rssStart.toFixed(1)} MiB, after ${warm} requests ${rssAfterWarm.toFixed(1)} MiB, after ${TOTAL_REQUESTS} requests ${rssEnd.toFixed(1)} MiB`);
-    console.log(`1000-pod /status end to end (30 runs, ms): p50 ${f(percentile(big, 50))}  max ${f(big[big.length - 1] ?? NaN)}`);
+    console.log(
+      `throughput through the relay (concurrency ${CONCURRENCY}, ${TOTAL_REQUESTS - warm} requests): ${rps.toFixed(0)} req/s`,
+    );
+    console.log(
+      `  relay CPU: ${relayCpu.toFixed(1)} s for ${TOTAL_REQUESTS - warm} requests = ${((relayCpu / (TOTAL_REQUESTS - warm)) * 1e6).toFixed(0)} µs/request, i.e. ${((TOTAL_REQUESTS - warm) / relayCpu).toFixed(0)} requests per relay CPU-second (the load generator and plugin share the same ${cpus().length} cores)`,
+    );
+    console.log(
+      `relay RSS: start ${rssStart.toFixed(1)} MiB, after ${warm} requests ${rssAfterWarm.toFixed(1)} MiB, after ${TOTAL_REQUESTS} requests ${rssEnd.toFixed(1)} MiB`,
+    );
+    console.log(
+      `1000-pod /status end to end (30 runs, ms): p50 ${f(percentile(big, 50))}  max ${f(big[big.length - 1] ?? NaN)}`,
+    );
   } finally {
     direct.close();
     viaRelay.close();

@@ -1,0 +1,186 @@
+import type { Figure } from './figures';
+
+export interface Step {
+  name: string;
+  cmd: string[];
+  env?: Record<string, string>;
+}
+
+const tsx = (tsconfig: string, script: string, ...args: string[]) => [
+  'npx',
+  'tsx',
+  '--tsconfig',
+  tsconfig,
+  script,
+  ...args,
+];
+
+/**
+ * Each app's own benchmark with the counts issue 8 asks for (or small ones in quick mode). Ports
+ * come from this project's ranges (3200-3299, kubelet 10400-10499); nodes are named bench-*.
+ */
+export function steps(quick: boolean): Step[] {
+  return [
+    {
+      name: 'relay',
+      cmd: tsx(
+        'tsconfig.base.json',
+        'apps/interlink/bench/relay-bench.ts',
+        ...(quick ? ['--requests', '15000', '--samples', '300'] : []),
+      ),
+      env: { BENCH_PORT_BASE: '3200' },
+    },
+    {
+      name: 'slurm',
+      cmd: tsx('tsconfig.base.json', 'apps/slurm-sidecar/bench/slurm-bench.ts'),
+      // A burst of short jobs, then as many sleeping ones, so that the polls track live jobs.
+      env: {
+        BENCH_FIRST: quick ? '20' : '200',
+        BENCH_PODS: quick ? '40' : '400',
+        BENCH_PORT_BASE: '3210',
+      },
+    },
+    {
+      name: 'vk-docker',
+      cmd: tsx(
+        'apps/virtual-kubelet/tsconfig.json',
+        'apps/virtual-kubelet/bench/vk-bench.ts',
+        'docker',
+        ...(quick
+          ? ['--single', '5', '--burst', '10', '--log-samples', '40', '--log-mb', '1']
+          : ['--single', '100', '--burst', '200', '--log-samples', '300', '--log-mb', '8']),
+      ),
+      env: { BENCH_KUBELET_PORT_BASE: '10400' },
+    },
+    {
+      name: 'vk-scale',
+      cmd: tsx(
+        'apps/virtual-kubelet/tsconfig.json',
+        'apps/virtual-kubelet/bench/vk-bench.ts',
+        'scale',
+        ...(quick ? ['--pods', '50', '--steady', '6'] : ['--pods', '5000', '--steady', '60']),
+      ),
+      env: { BENCH_PORT_BASE: '3220', BENCH_KUBELET_PORT_BASE: '10410' },
+    },
+  ];
+}
+
+const n = (m: RegExpMatchArray, i: number) => Number(m[i]);
+
+/** The summary table: issue 8's figures and targets, read from the steps' output. */
+export const FIGURES: Figure[] = [
+  {
+    step: 'vk-docker',
+    what: 'apply→Running, pods one after another (Docker): p50 / p95 / p99',
+    target: 'p50 ≤ 1.0 s, p99 ≤ 2.5 s',
+    pattern: /apply → Running \((\d+) runs\): p50 (\S+) s, p95 (\S+) s, p99 (\S+) s/,
+    format: (m) => `${m[2]} / ${m[3]} / ${m[4]} s (${m[1]} pods)`,
+    met: (m) => n(m, 2) <= 1.0 && n(m, 4) <= 2.5,
+  },
+  {
+    step: 'vk-docker',
+    what: 'burst: pods applied at once until all Running',
+    target: '—',
+    pattern: /(\d+) pods applied at once: all Running after (\S+) s \((\S+) pods\/s\)/,
+    format: (m) => `${m[1]} pods in ${m[2]} s = ${m[3]} pods/s`,
+  },
+  {
+    step: 'vk-docker',
+    what: 'raw dockerode create+start of the same number of containers (same run)',
+    target: '—',
+    pattern: /raw dockerode create\+start of (\d+) containers in parallel: (\S+) s \((\S+) containers\/s\)/,
+    format: (m) => `${m[1]} containers in ${m[2]} s = ${m[3]} containers/s`,
+  },
+  {
+    step: 'vk-docker',
+    what: 'burst rate / raw dockerode create+start rate (same run)',
+    target: '≥ 0.8',
+    pattern: /stack rate \/ raw rate = (\S+)/,
+    format: (m) => `${m[1]}`,
+    met: (m) => n(m, 1) >= 0.8,
+  },
+  {
+    step: 'slurm',
+    what: 'Slurm: submissions/s through the sidecar',
+    target: '≥ 20/s',
+    pattern: /submit (\d+) pods \(HTTP \/create, \d+ concurrent\): (\S+) s = (\S+) submissions\/s/,
+    format: (m) => `${m[3]}/s (${m[1]} pods in ${m[2]} s)`,
+    met: (m) => n(m, 3) >= 20,
+  },
+  {
+    step: 'slurm',
+    what: 'Slurm: time until every submitted job has started (running or done)',
+    target: '—',
+    pattern:
+      /all (\d+) jobs started \(running or done\) (\S+) s after the first submission; (\d+) polls, squeue processes per poll max (\d+)/,
+    format: (m) => `${m[2]} s for ${m[1]} jobs (${m[3]} polls, ≤ ${m[4]} squeue each)`,
+  },
+  {
+    step: 'slurm',
+    what: 'Slurm: squeue invocations per status poll of every pod',
+    target: '1',
+    pattern: /status poll of (\d+) tracked pods .*median (\d+) ms.*squeue processes per poll: ([\d, ]+)/,
+    format: (m) => `${m[3]} (poll of ${m[1]} pods, median ${m[2]} ms)`,
+    met: (m) => (m[3] ?? '').split(',').every((x) => Number(x) === 1),
+  },
+  {
+    step: 'vk-scale',
+    what: 'scale: relay status calls per tick',
+    target: '1 per 1,000 pods (StatusChunkSize)',
+    pattern: /scale: (\d+) pods[\s\S]*steady \d+ s: (\d+) \/status calls \((\S+) per tick\)/,
+    format: (m) => `${m[3]} (${m[1]} pods, ${m[2]} calls)`,
+    met: (m) => n(m, 3) <= Math.ceil(n(m, 1) / 1000) * 1.1,
+  },
+  {
+    step: 'vk-scale',
+    what: 'scale: status change at the plugin → API server, p99',
+    target: '≤ 2 s',
+    pattern: /API visibility p50 (\S+) s, p99 (\S+) s/,
+    format: (m) => `p50 ${m[1]} s, p99 ${m[2]} s`,
+    met: (m) => n(m, 2) <= 2,
+  },
+  {
+    step: 'vk-scale',
+    what: 'scale: virtual kubelet idle CPU and RSS',
+    target: '≤ 10 % of a core, ≤ 300 MB',
+    pattern: /idle CPU (\S+) % of one core; RSS (\S+) MB/,
+    format: (m) => `${m[1]} %, ${m[2]} MB`,
+    met: (m) => n(m, 1) <= 10 && n(m, 2) <= 300,
+  },
+  {
+    step: 'vk-scale',
+    what: 'scale: relay CPU and RSS at steady state',
+    target: '—',
+    pattern: /relay at steady state: CPU (\S+) % of one core; RSS (\S+) MB/,
+    format: (m) => `${m[1]} %, ${m[2]} MB`,
+  },
+  {
+    step: 'relay',
+    what: 'relay overhead per /status request: p50 / p99',
+    target: '—',
+    pattern: /relay overhead\s+p50 (\S+)\s+p99 (\S+)/,
+    format: (m) => `${m[1]} / ${m[2]} ms`,
+  },
+  {
+    step: 'relay',
+    what: 'relay requests/s on loopback (concurrency 32)',
+    target: '—',
+    pattern: /throughput through the relay \(concurrency \d+, \d+ requests\): (\d+) req\/s/,
+    format: (m) => `${m[1]} req/s`,
+  },
+  {
+    step: 'vk-docker',
+    what: 'log follow latency, container write → kubectl logs -f: p50 / p99',
+    target: 'p99 ≤ 250 ms',
+    pattern: /p50 (\d+) ms, p99 (\d+) ms, max (\d+) ms/,
+    format: (m) => `${m[1]} / ${m[2]} ms`,
+    met: (m) => n(m, 2) <= 250,
+  },
+  {
+    step: 'vk-docker',
+    what: 'log follow throughput',
+    target: '—',
+    pattern: /= (\S+) MB\/s/,
+    format: (m) => `${m[1]} MB/s`,
+  },
+];
