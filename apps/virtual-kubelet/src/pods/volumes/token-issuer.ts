@@ -12,6 +12,8 @@ interface Issued {
   token: string;
   issuedAt: number;
   expiresAt: number;
+  /** The lifetime asked for; the API server may grant more (3607 s tokens extended to a year). */
+  requestedMs: number;
 }
 
 export interface TokenIssuerOptions {
@@ -65,7 +67,7 @@ export class ServiceAccountTokenIssuer {
     const token = res.status?.token;
     if (!token) throw new Error(`TokenRequest for service account ${ns}/${sa} returned no token`);
     const expiresAt = Date.parse(String(res.status?.expirationTimestamp ?? '')) || now + exp * 1000;
-    this.issued.set(key, { token, issuedAt: now, expiresAt });
+    this.issued.set(key, { token, issuedAt: now, expiresAt, requestedMs: exp * 1000 });
     return token;
   }
 
@@ -91,7 +93,9 @@ export class ServiceAccountTokenIssuer {
   }
 
   private due(prev: Issued, now: number): boolean {
-    const refreshAt = prev.issuedAt + Math.min(this.refreshFraction * (prev.expiresAt - prev.issuedAt), this.maxAgeMs);
+    // Like the kubelet, the share is of the requested lifetime when the server granted more.
+    const lifetime = Math.min(prev.expiresAt - prev.issuedAt, prev.requestedMs);
+    const refreshAt = prev.issuedAt + Math.min(this.refreshFraction * lifetime, this.maxAgeMs);
     return now >= refreshAt;
   }
 

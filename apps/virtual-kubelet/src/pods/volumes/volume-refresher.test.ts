@@ -38,11 +38,15 @@ const configPod = (name: string) => pod(name, [{ name: 'cfg', configMap: { name:
  * The real assembler and token issuer over a TokenRequest API that numbers its tokens and a
  * provider that records what it was sent and answers from `answers` (then 'updated').
  */
-function setup(answers: Array<VolumeUpdateResult | Error> = [], contentIntervalMs = MIN) {
+function setup(
+  answers: Array<VolumeUpdateResult | Error> = [],
+  contentIntervalMs = MIN,
+  grantedSeconds?: number,
+) {
   let issued = 0;
   const kube = {
     request: (req: { body: AuthenticationV1TokenRequest }) => {
-      const exp = req.body.spec.expirationSeconds ?? 3600;
+      const exp = grantedSeconds ?? req.body.spec.expirationSeconds ?? 3600;
       return Promise.resolve({
         status: {
           token: `token-${++issued}`,
@@ -126,6 +130,17 @@ describe('VolumeRefresher', () => {
     advance(1_000);
     expect(await refresher.check()).toBe(1);
     expect(pushed).toEqual(['long:token-2']);
+  });
+
+  it('rotates at 80 % of the requested lifetime when the API server granted a longer one', async () => {
+    // kube-apiserver extends 3607 s tokens to a year (--service-account-extend-token-expiration).
+    const { refresher, pushed, add } = setup([], 0, 365 * 24 * 3600);
+    await add(tokenPod('extended', 3607));
+    advance(2_885_000);
+    expect(await refresher.check()).toBe(0);
+    advance(1_000);
+    expect(await refresher.check()).toBe(1);
+    expect(pushed).toEqual(['extended:token-2']);
   });
 
   it('pushes a changed ConfigMap at the next content comparison; unchanged content is not pushed', async () => {
