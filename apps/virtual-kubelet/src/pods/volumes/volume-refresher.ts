@@ -42,6 +42,7 @@ export class VolumeRefresher {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private unsupported = false;
+  private stopped = false;
   private readonly progress = new Map<string, PodProgress>();
 
   constructor(
@@ -60,6 +61,7 @@ export class VolumeRefresher {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -82,6 +84,8 @@ export class VolumeRefresher {
       this.issuer.retain(uids);
       for (const uid of this.progress.keys()) if (!uids.has(uid)) this.progress.delete(uid);
       for (const t of all) {
+        // A pass still running when the controller stops must not push through a closed provider.
+        if (this.stopped) break;
         if (this.unsupported || !this.eligible(t) || !this.due(t, now)) continue;
         const outcome = await this.refresh(t, now);
         if (outcome === 'updated') updated++;
