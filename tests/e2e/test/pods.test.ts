@@ -218,7 +218,11 @@ describe.each(['docker', 'slurm'] as const)('pods on the %s virtual node', (back
     expect(main?.running).toBeUndefined();
     if (backend === 'docker') expect(main?.waiting?.reason).toBe('PodInitializing');
     // The Slurm job has ended: its app containers are reported finished, saying why they never ran.
-    else expect(main?.terminated).toMatchObject({ reason: 'InitContainerFailed', message: expect.stringMatching(/never started/) });
+    else
+      expect(main?.terminated).toMatchObject({
+        reason: 'InitContainerFailed',
+        message: expect.stringMatching(/never started/),
+      });
     expect(await logs(ns, name('init-fails'), 'setup')).toBe('cannot prepare\n');
   }, 180_000);
 

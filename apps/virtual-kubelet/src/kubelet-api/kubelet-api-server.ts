@@ -121,6 +121,9 @@ export class KubeletApiServer {
     const url = new URL(req.url ?? '/', 'https://kubelet');
     const path = url.pathname;
     const log = this.options.log;
+    // No kubelet endpoint takes a body: discard one, so that a client still sending it gets the
+    // answer (e.g. a 401) instead of a reset connection.
+    req.resume();
     try {
       if (path === '/healthz') return text(res, 200, 'ok');
       const authn = await this.options.authn.authenticate(req);
