@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, stack } from '@interlink/testbench';
+
+const {
+  apply,
+  box,
+  containerStatus,
+  createNamespace,
+  deleteNamespace,
+  logs,
+  stackStop,
+  stackUp,
+  virtualPod,
+  waitPhase,
+} = stack;
+
+// cpu/memory limits as the workload sees them. Docker enforces them through the container's
+// cgroup (v1 on this bench); Slurm here runs TaskPlugin=task/none, so what reaches the job is
+// the allocation sbatch was given (--cpus-per-task, --mem), visible as SLURM_* variables.
+
+const LIMITS = { cpu: '500m', memory: '48Mi' };
+
+let ns = '';
+let stopStackAfter = true;
+beforeAll(async () => {
+  // Leave the stack as we found it: another file (or a person) may be using a running one.
+  stopStackAfter = (await run('bash', ['tools/scripts/stack.sh', 'status'])).code !== 0;
+  await stackUp();
+  ns = await createNamespace('e2e-resources');
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await deleteNamespace(ns);
+  if (stopStackAfter) await stackStop();
+}, 300_000);
+
+describe('cpu and memory limits on the docker virtual node', () => {
+  it('appear as the container cgroup quota (500m = 50000/100000 µs) and memory limit (48Mi)', async () => {
+    await apply(
+      ns,
+      virtualPod('docker', 'limits-docker', {
+        containers: [
+          box(
+            'main',
+            'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/memory/memory.limit_in_bytes',
+            { resources: { limits: LIMITS, requests: LIMITS } },
+          ),
+        ],
+      }),
+    );
+    await waitPhase(ns, 'limits-docker', ['Succeeded']);
+    expect((await logs(ns, 'limits-docker')).split('\n')).toEqual([
+      '50000',
+      '100000',
+      String(48 * 2 ** 20),
+      '',
+    ]);
+  }, 180_000);
+
+  it('a container that outgrows its memory limit ends OOMKilled with exit code 137', async () => {
+    // The shell holds a 100 MiB command substitution in memory: more than the 48Mi limit.
+    await apply(
+      ns,
+      virtualPod('docker', 'oom-docker', {
+        containers: [
+          box('main', 'x=$(head -c 100m /dev/zero | tr "\\0" a); echo survived ${#x}', {
+            resources: { limits: LIMITS },
+          }),
+        ],
+      }),
+    );
+    const p = await waitPhase(ns, 'oom-docker', ['Failed']);
+    expect(containerStatus(p, 'main')?.state?.terminated).toMatchObject({
+      reason: 'OOMKilled',
+      exitCode: 137,
+    });
+  }, 180_000);
+});
+
+describe('cpu and memory limits on the slurm virtual node', () => {
+  it('become the job allocation: 1 CPU per task (500m rounded up), 48 MB of memory', async () => {
+    await apply(
+      ns,
+      virtualPod('slurm', 'limits-slurm', {
+        containers: [
+          box('main', 'echo "cpus=$SLURM_CPUS_PER_TASK mem=$SLURM_MEM_PER_NODE"', {
+            resources: { limits: LIMITS, requests: LIMITS },
+          }),
+        ],
+      }),
+    );
+    await waitPhase(ns, 'limits-slurm', ['Succeeded']);
+    expect(await logs(ns, 'limits-slurm')).toBe('cpus=1 mem=48\n');
+  }, 180_000);
+
+  it('two containers of 1 CPU each get a 2-CPU job (app containers run at once)', async () => {
+    const oneCpu = { resources: { limits: { cpu: '1', memory: '16Mi' } } };
+    await apply(
+      ns,
+      virtualPod('slurm', 'sum-slurm', {
+        containers: [
+          box('a', 'echo "cpus=$SLURM_CPUS_PER_TASK mem=$SLURM_MEM_PER_NODE"', oneCpu),
+          box('b', 'true', oneCpu),
+        ],
+      }),
+    );
+    await waitPhase(ns, 'sum-slurm', ['Succeeded']);
+    expect(await logs(ns, 'sum-slurm', 'a')).toBe('cpus=2 mem=32\n');
+  }, 180_000);
+});
