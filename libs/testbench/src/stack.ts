@@ -155,6 +155,17 @@ export function stackPid(component: string): number | undefined {
   }
 }
 
+/** True while a process with this pid exists. */
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function dockerContainersOf(uid: string): Promise<string[]> {
   return runOk('docker', ['ps', '-aq', '--filter', `label=interlink.pod-uid=${uid}`]).then((o) =>
     o.split('\n').filter(Boolean),

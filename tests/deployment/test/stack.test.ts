@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBench, repoRoot, run, runOk } from '@interlink/testbench';
+import { ensureBench, repoRoot, run, runOk, stack } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's run command (`npm run stack` = tools/scripts/stack.sh up) and its examples.
@@ -24,15 +24,7 @@ function pidOf(component: string): number | undefined {
     return undefined;
   }
 }
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = stack.isAlive;
 
 describe('the one-command local stack', () => {
   const pids = new Map<string, number | undefined>();

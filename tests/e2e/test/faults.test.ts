@@ -33,15 +33,7 @@ afterAll(async () => {
   await stackStop();
 }, 300_000);
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = stack.isAlive;
 
 /** SIGKILL, then `stack.sh up`, which starts again exactly what died. */
 async function killAndRestart(component: string): Promise<void> {

@@ -2,7 +2,12 @@ import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
-import { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
+import {
+  PluginError,
+  PodNotFoundError,
+  type CallContext,
+  type PluginBackend,
+} from '@interlink/plugin-server';
 import type { SidecarSettings } from '../config/sidecar-settings';
 import { PodSpecError } from '../pod/annotations';
 import { buildJob } from '../pod/job-plan-builder';
@@ -86,14 +91,18 @@ export class SlurmBackend implements PluginBackend {
     return false;
   }
 
-  async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
-    let built;
+  /** The job for a pod; a pod the sidecar cannot run is the caller's fault (400, saying why). */
+  private build(data: RetrievedPodData): ReturnType<typeof buildJob> {
     try {
-      built = buildJob(data, this.settings, this.processUid);
+      return buildJob(data, this.settings, this.processUid);
     } catch (err) {
       if (err instanceof PodSpecError) throw new PluginError(400, err.message);
       throw err;
     }
+  }
+
+  async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
+    const built = this.build(data);
     const { plan } = built;
     const log = this.log.child({
       sessionId: ctx.sessionId,
@@ -173,14 +182,7 @@ export class SlurmBackend implements PluginBackend {
       const rec = this.store.get(uid);
       if (!rec || rec.phase !== 'submitted' || rec.final)
         throw new PodNotFoundError(`pod ${uid} has no running Slurm job here`);
-      let built;
-      try {
-        built = buildJob(data, this.settings, this.processUid);
-      } catch (err) {
-        if (err instanceof PodSpecError) throw new PluginError(400, err.message);
-        throw err;
-      }
-      const files = await refreshVolumeFiles(built);
+      const files = await refreshVolumeFiles(this.build(data));
       this.log.info('pod volumes refreshed', { sessionId: ctx.sessionId, uid, jobId: rec.jobId, files });
     });
   }
