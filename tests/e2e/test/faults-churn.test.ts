@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1PodList } from '@kubernetes/client-node';
+import { eventually, run, runOk, sleep, stack } from '@interlink/testbench';
+
+const {
+  box,
+  createNamespace,
+  deleteNamespace,
+  dockerContainersOf,
+  kubectl,
+  kubectlJson,
+  slurmJobsOf,
+  stackPid,
+  stackStop,
+  stackUp,
+  virtualPod,
+  waitPhase,
+} = stack;
+type Backend = stack.Backend;
+
+// Pods created and deleted while the sidecar is down: deletes that cannot reach the backend must
+// still remove the remote container/job once it is back, and no pod may run twice.
+
+const PODS = 20;
+
+let ns = '';
+beforeAll(async () => {
+  await stackUp();
+  ns = await createNamespace('e2e-churn');
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await deleteNamespace(ns);
+  await stackStop();
+}, 300_000);
+
+/** Every remote instance a pod ever had: Docker containers by pod-uid label, Slurm jobs (any state) by name. */
+async function remoteInstances(backend: Backend, uid: string): Promise<number> {
+  if (backend === 'docker') return (await dockerContainersOf(uid)).length;
+  const out = await runOk('sacct', [
+    '--noheader',
+    '--allocations',
+    '--parsable2',
+    '--format=JobID',
+    `--name=${uid}`,
+    '--starttime=now-1hour',
+  ]);
+  return out.split('\n').filter(Boolean).length;
+}
+
+/** What still runs or waits remotely for a pod. */
+async function liveRemote(backend: Backend, uid: string): Promise<number> {
+  return (backend === 'docker' ? await dockerContainersOf(uid) : await slurmJobsOf(uid)).length;
+}
+
+async function killSidecar(component: string): Promise<void> {
+  const pid = stackPid(component);
+  expect(pid, `${component} pid`).toBeDefined();
+  process.kill(pid!, 'SIGKILL');
+  await eventually(
+    `${component} gone`,
+    async () => ((await run('kill', ['-0', String(pid)])).code !== 0 ? true : undefined),
+    10_000,
+    100,
+  );
+}
+
+describe.each([
+  ['docker', 'docker-sidecar'],
+  ['slurm', 'slurm-sidecar'],
+] as const)('%s backend: pods created and deleted while %s is killed', (backend, component) => {
+  it(`${PODS} pods: kept ones run exactly once and succeed, deleted ones leave nothing behind`, async () => {
+    const prefix = `churn-${backend}`;
+    const pods = Array.from({ length: PODS }, (_, i) =>
+      virtualPod(backend, `${prefix}-${i}`, { containers: [box('main', 'sleep 3; echo done')] }),
+    );
+    await kubectl(
+      ['apply', '-n', ns, '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
+    );
+    await sleep(1000); // creates are in flight
+    await killSidecar(component);
+    const doomed = pods.filter((_, i) => i % 2 === 1).map((p) => p.metadata!.name!);
+    const kept = pods.filter((_, i) => i % 2 === 0).map((p) => p.metadata!.name!);
+    const before = await kubectlJson<V1PodList>(['get', 'pods', '-n', ns]);
+    const uidOf = new Map(before.items.map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+    await kubectl(['delete', 'pod', '-n', ns, '--wait=false', ...doomed]);
+    await sleep(3000); // the virtual kubelet tries those deletes against a dead backend
+    await runOk('bash', ['tools/scripts/stack.sh', 'up'], {
+      env: { STACK_SKIP_DEPS: '1' },
+      timeoutMs: 600_000,
+    });
+
+    for (const name of kept) await waitPhase(ns, name, ['Succeeded'], 240_000);
+    await eventually(
+      'deleted pods gone from the API',
+      async () => {
+        const left = (await kubectlJson<V1PodList>(['get', 'pods', '-n', ns])).items.filter((p) =>
+          doomed.includes(p.metadata!.name!),
+        );
+        return left.length === 0 ? true : undefined;
+      },
+      180_000,
+      1000,
+    );
+    for (const name of kept)
+      expect(await remoteInstances(backend, uidOf.get(name)!), `${name} remote instances`).toBe(1);
+    await eventually(
+      'no remote container/job left for deleted pods',
+      async () => {
+        for (const name of doomed) if ((await liveRemote(backend, uidOf.get(name)!)) > 0) return undefined;
+        return true;
+      },
+      60_000,
+      1000,
+    );
+    for (const name of doomed)
+      expect(
+        await remoteInstances(backend, uidOf.get(name)!),
+        `${name} remote instances`,
+      ).toBeLessThanOrEqual(1);
+
+    await kubectl(['delete', 'pod', '-n', ns, '--wait=true', '--timeout=120s', ...kept]);
+    await eventually(
+      'no remote container/job left at all',
+      async () => {
+        for (const uid of uidOf.values()) if ((await liveRemote(backend, uid)) > 0) return undefined;
+        return true;
+      },
+      60_000,
+      1000,
+    );
+  }, 600_000);
+});
