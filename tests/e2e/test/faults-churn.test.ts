@@ -18,8 +18,9 @@ const {
 } = stack;
 type Backend = stack.Backend;
 
-// Pods created and deleted while the sidecar is down: deletes that cannot reach the backend must
-// still remove the remote container/job once it is back, and no pod may run twice.
+// Pods created and deleted while a component is down: deletes that cannot reach the backend (or
+// that no virtual kubelet sees) must still remove the remote container/job once it is back, and
+// no pod may run twice.
 
 const PODS = 20;
 
@@ -53,7 +54,7 @@ async function liveRemote(backend: Backend, uid: string): Promise<number> {
   return (backend === 'docker' ? await dockerContainersOf(uid) : await slurmJobsOf(uid)).length;
 }
 
-async function killSidecar(component: string): Promise<void> {
+async function killComponent(component: string): Promise<void> {
   const pid = stackPid(component);
   expect(pid, `${component} pid`).toBeDefined();
   process.kill(pid!, 'SIGKILL');
@@ -68,6 +69,7 @@ async function killSidecar(component: string): Promise<void> {
 describe.each([
   ['docker', 'docker-sidecar'],
   ['slurm', 'slurm-sidecar'],
+  ['slurm', 'vk-slurm'],
 ] as const)('%s backend: pods created and deleted while %s is killed', (backend, component) => {
   it(`${PODS} pods: kept ones run exactly once and succeed, deleted ones leave nothing behind`, async () => {
     const prefix = `churn-${backend}`;
@@ -79,7 +81,7 @@ describe.each([
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
     );
     await sleep(1000); // creates are in flight
-    await killSidecar(component);
+    await killComponent(component);
     const doomed = pods.filter((_, i) => i % 2 === 1).map((p) => p.metadata!.name!);
     const kept = pods.filter((_, i) => i % 2 === 0).map((p) => p.metadata!.name!);
     const before = await kubectlJson<V1PodList>(['get', 'pods', '-n', ns]);
