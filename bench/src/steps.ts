@@ -22,23 +22,14 @@ const tsx = (tsconfig: string, script: string, ...args: string[]) => [
 export function steps(quick: boolean): Step[] {
   return [
     {
-      name: 'relay',
+      name: 'vk-scale',
       cmd: tsx(
-        'tsconfig.base.json',
-        'apps/interlink/bench/relay-bench.ts',
-        ...(quick ? ['--requests', '15000', '--samples', '300'] : []),
+        'apps/virtual-kubelet/tsconfig.json',
+        'apps/virtual-kubelet/bench/vk-bench.ts',
+        'scale',
+        ...(quick ? ['--pods', '50', '--steady', '6'] : ['--pods', '5000', '--steady', '60']),
       ),
-      env: { BENCH_PORT_BASE: '3200' },
-    },
-    {
-      name: 'slurm',
-      cmd: tsx('tsconfig.base.json', 'apps/slurm-sidecar/bench/slurm-bench.ts'),
-      // A burst of short jobs, then as many sleeping ones, so that the polls track live jobs.
-      env: {
-        BENCH_FIRST: quick ? '20' : '200',
-        BENCH_PODS: quick ? '40' : '400',
-        BENCH_PORT_BASE: '3210',
-      },
+      env: { BENCH_PORT_BASE: '3220', BENCH_KUBELET_PORT_BASE: '10410' },
     },
     {
       name: 'vk-docker',
@@ -53,14 +44,23 @@ export function steps(quick: boolean): Step[] {
       env: { BENCH_KUBELET_PORT_BASE: '10400' },
     },
     {
-      name: 'vk-scale',
+      name: 'slurm',
+      cmd: tsx('tsconfig.base.json', 'apps/slurm-sidecar/bench/slurm-bench.ts'),
+      // A burst of short jobs, then as many sleeping ones, so that the polls track live jobs.
+      env: {
+        BENCH_FIRST: quick ? '20' : '200',
+        BENCH_PODS: quick ? '40' : '400',
+        BENCH_PORT_BASE: '3210',
+      },
+    },
+    {
+      name: 'relay',
       cmd: tsx(
-        'apps/virtual-kubelet/tsconfig.json',
-        'apps/virtual-kubelet/bench/vk-bench.ts',
-        'scale',
-        ...(quick ? ['--pods', '50', '--steady', '6'] : ['--pods', '5000', '--steady', '60']),
+        'tsconfig.base.json',
+        'apps/interlink/bench/relay-bench.ts',
+        ...(quick ? ['--requests', '15000', '--samples', '300'] : []),
       ),
-      env: { BENCH_PORT_BASE: '3220', BENCH_KUBELET_PORT_BASE: '10410' },
+      env: { BENCH_PORT_BASE: '3200' },
     },
   ];
 }

@@ -19,7 +19,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, i)] ?? Number.NaN;
 }
 
-export async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -32,36 +36,62 @@ export async function pool<T>(items: T[], concurrency: number, work: (item: T) =
 }
 
 export async function listPods(admin: KubeClient, ns: string): Promise<V1Pod[]> {
-  const list = await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods` });
+  const list = await admin.request<{ items: V1Pod[] }>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns}/pods`,
+  });
   return list.items;
 }
 
 /**
  * Watches the pods of a namespace and calls `onPod` for every event, with the local receive
- * time. Returns a stop function.
+ * time. The API server (or an idle socket) ends watches; the watch resumes from the last
+ * resourceVersion seen, so a long benchmark misses no event. Returns a stop function.
  */
-export async function watchPods(admin: KubeClient, ns: string, onPod: (pod: V1Pod, at: number) => void): Promise<() => void> {
-  const list = await admin.request<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods`, query: { limit: 1 } });
-  const abort = new AbortController();
-  const res = await admin.stream({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods`, query: { watch: true, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 3600 }, signal: abort.signal, timeoutMs: 30_000 });
-  let buffer = '';
-  res.on('data', (chunk: Buffer) => {
-    const at = Date.now();
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (!line.trim()) continue;
-      const ev = JSON.parse(line) as { type: string; object: V1Pod };
-      if (ev.type === 'ADDED' || ev.type === 'MODIFIED') onPod(ev.object, at);
-    }
+export async function watchPods(
+  admin: KubeClient,
+  ns: string,
+  onPod: (pod: V1Pod, at: number) => void,
+): Promise<() => void> {
+  const list = await admin.request<{ metadata: { resourceVersion: string } }>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns}/pods`,
+    query: { limit: 1 },
   });
-  res.on('error', () => undefined);
-  return () => {
-    abort.abort();
-    res.destroy();
+  let resourceVersion = list.metadata.resourceVersion;
+  const abort = new AbortController();
+  const open = async (): Promise<void> => {
+    const res = await admin.stream({
+      method: 'GET',
+      path: `/api/v1/namespaces/${ns}/pods`,
+      query: { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 3600 },
+      signal: abort.signal,
+      timeoutMs: 30_000,
+    });
+    let buffer = '';
+    res.on('data', (chunk: Buffer) => {
+      const at = Date.now();
+      buffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (!line.trim()) continue;
+        const ev = JSON.parse(line) as { type: string; object: V1Pod };
+        resourceVersion = ev.object.metadata?.resourceVersion ?? resourceVersion;
+        if (ev.type === 'ADDED' || ev.type === 'MODIFIED') onPod(ev.object, at);
+      }
+    });
+    res.on('error', () => undefined);
+    res.on('close', () => {
+      if (!abort.signal.aborted) setTimeout(reopen, 100);
+    });
   };
+  const reopen = (): void => {
+    if (!abort.signal.aborted) open().catch(() => setTimeout(reopen, 1000));
+  };
+  await open();
+  return () => abort.abort();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
