@@ -1,6 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type Docker from 'dockerode';
-import { expandKubeVars } from './kube-vars';
 import { buildMounts } from './mount-builder';
 import { dockerContainerName, Labels, type ContainerRole } from './names';
 import { mapResources } from './resource-mapper';
@@ -47,15 +46,14 @@ export function podLabels(sidecar: string, ref: PodRef): Record<string, string> 
 
 /**
  * The Docker create options of one container instance. `command` replaces the image
- * ENTRYPOINT and `args` its CMD, each passed as an argument array (no shell ever sees them);
- * `$(VAR)` references are expanded as the kubelet does. The container joins the sandbox's
+ * ENTRYPOINT and `args` its CMD, each passed as an argument array (no shell ever sees them)
+ * and literally: the node controller already expanded `$(VAR)` references. The container joins the sandbox's
  * network and IPC namespaces, so the pod's containers share localhost.
  */
 export function buildContainerSpec(input: ContainerBuildInput): Docker.ContainerCreateOptions {
   const { container: c, env } = input;
-  const lookup = (name: string): string | undefined => env.get(name);
-  const command = c.command?.length ? c.command.map((a) => expandKubeVars(a, lookup)) : undefined;
-  const args = c.args?.length ? c.args.map((a) => expandKubeVars(a, lookup)) : undefined;
+  const command = c.command?.length ? [...c.command] : undefined;
+  const args = c.args?.length ? [...c.args] : undefined;
   const grace = input.pod.spec?.terminationGracePeriodSeconds ?? 30;
   const spec: Docker.ContainerCreateOptions = {
     name: dockerContainerName(input.ref, c.name, input.attempt),

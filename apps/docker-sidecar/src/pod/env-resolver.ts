@@ -1,5 +1,4 @@
 import type { V1ConfigMap, V1Container, V1EnvVarSource, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { expandKubeVars } from './kube-vars';
 import { cpuToMilli, memoryToBytes, quantityToNumber } from './quantity';
 
 /** A reference the kubelet could not resolve: the container waits with CreateContainerConfigError. */
@@ -25,9 +24,10 @@ const ENV_NAME = /^[\x21-\x3c\x3e-\x7e]+$/;
 
 /**
  * The final environment of a container: envFrom first, then env (which wins), values from the
- * ConfigMaps/Secrets shipped with the pod, the downward API and resource fields, with `$(VAR)`
- * expansion against earlier variables. The node controller usually resolved everything already;
- * this handles what is left.
+ * ConfigMaps/Secrets shipped with the pod, the downward API and resource fields. The node
+ * controller usually resolved everything already; this handles what is left. Plain values are
+ * literal: the node controller already did the `$(VAR)` expansion, and a second one would turn
+ * a user's escaped `$$(X)` into X's value.
  */
 export function resolveEnv(container: V1Container, src: EnvSources): Map<string, string> {
   const env = new Map<string, string>();
@@ -59,10 +59,7 @@ export function resolveEnv(container: V1Container, src: EnvSources): Map<string,
       const value = resolveValueFrom(e.name, e.valueFrom, container, src);
       if (value !== undefined) env.set(e.name, value);
     } else {
-      env.set(
-        e.name,
-        expandKubeVars(e.value ?? '', (n) => env.get(n)),
-      );
+      env.set(e.name, e.value ?? '');
     }
   }
   return env;

@@ -122,7 +122,7 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     expect((await h.logs(argsOnly, 'main')).body).toBe('from args\n');
   });
 
-  it('sets env (literal values, $(VAR) expansion, leftover valueFrom/envFrom from shipped objects) and workingDir', async () => {
+  it('sets env (literal values, no second $(VAR) expansion, leftover valueFrom/envFrom from shipped objects) and workingDir', async () => {
     const data = makePod({
       configMaps: [{ metadata: { name: 'cfg' }, data: { MODE: 'fast', LEVEL: '7' } }],
       secrets: [{ metadata: { name: 'creds' }, data: { PASSWORD: b64('p@ss w0rd$') } }],
@@ -138,7 +138,7 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
           envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'creds' }, prefix: 'S_' }],
           env: [
             { name: 'MODE', value: 'slow' },
-            { name: 'GREETING', value: 'hi $(MODE)' },
+            { name: 'GREETING', value: 'hi $(MODE) $$(MODE)' },
             { name: 'SPACES', value: '  a  b  ' },
             { name: 'PW', valueFrom: { secretKeyRef: { name: 'creds', key: 'PASSWORD' } } },
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -153,7 +153,7 @@ describe('pods on the real Docker engine: create, argv, env, exit codes', () => 
     expect(out).toBe(
       [
         '/tmp',
-        'GREETING=hi slow',
+        'GREETING=hi $(MODE) $$(MODE)',
         'LEVEL=7',
         'MODE=slow',
         `POD_NAME=${data.pod.metadata!.name}`,

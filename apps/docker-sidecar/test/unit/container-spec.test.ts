@@ -38,7 +38,8 @@ describe('buildContainerSpec', () => {
       input({ command: ['/bin/sh', '-c'], args: ['echo "hi $(WHO)" && echo $HOME\nnext'] }),
     );
     expect(both.Entrypoint).toEqual(['/bin/sh', '-c']);
-    expect(both.Cmd).toEqual(['echo "hi world" && echo $HOME\nnext']);
+    // Literal: the node controller expanded $(VAR) already; `$$` must survive for the shell.
+    expect(both.Cmd).toEqual(['echo "hi $(WHO)" && echo $HOME\nnext']);
     const commandOnly = buildContainerSpec(input({ command: ['echo', 'a b'] }));
     expect(commandOnly.Entrypoint).toEqual(['echo', 'a b']);
     expect(commandOnly.Cmd).toEqual([]);

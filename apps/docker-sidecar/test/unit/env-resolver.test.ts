@@ -32,7 +32,7 @@ const sources = (over: Partial<EnvSources> = {}): EnvSources => ({
 });
 
 describe('resolveEnv', () => {
-  it('applies envFrom (with prefix, skipping invalid names) then env, env winning', () => {
+  it('applies envFrom (with prefix, skipping invalid names) then env, env winning; plain values are literal (expanded upstream)', () => {
     const c: V1Container = {
       name: 'main',
       envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'creds' }, prefix: 'S_' }],
@@ -47,7 +47,7 @@ describe('resolveEnv', () => {
       LEVEL: '3',
       S_PASSWORD: 's3cr3t $x',
       S_TOKEN: 't',
-      GREETING: 'mode=slow level=3 keep=$(NOPE) esc=$(MODE)',
+      GREETING: 'mode=$(MODE) level=$(LEVEL) keep=$(NOPE) esc=$$(MODE)',
     });
   });
 
