@@ -14,7 +14,7 @@ const {
   waitPhase,
 } = stack;
 
-// cpu/memory limits as the workload sees them. Docker enforces them through the container's
+// What the workload sees: cpu/memory limits, and its arguments after $(VAR) expansion. Docker enforces them through the container's
 // cgroup (v1 on this bench); Slurm here runs TaskPlugin=task/none, so what reaches the job is
 // the allocation sbatch was given (--cpus-per-task, --mem), visible as SLURM_* variables.
 
@@ -106,5 +106,31 @@ describe('cpu and memory limits on the slurm virtual node', () => {
     );
     await waitPhase(ns, 'sum-slurm', ['Succeeded']);
     expect(await logs(ns, 'sum-slurm', 'a')).toBe('cpus=2 mem=32\n');
+  }, 180_000);
+});
+
+describe.each(['docker', 'slurm'] as const)('$(VAR) expansion on the %s virtual node', (backend) => {
+  it('happens exactly once, as under the kubelet ($$ escapes, undefined references stay)', async () => {
+    const name = `expand-${backend}`;
+    await apply(
+      ns,
+      virtualPod(backend, name, {
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:latest',
+            imagePullPolicy: 'IfNotPresent',
+            command: ['printf', '[%s]\n'],
+            args: ['$$', '$$$$', '$(FOO)', '$$(FOO)', '$(NOPE)', '$(BAR)'],
+            env: [
+              { name: 'FOO', value: 'foo' },
+              { name: 'BAR', value: '$(FOO) $$(FOO)' },
+            ],
+          },
+        ],
+      }),
+    );
+    await waitPhase(ns, name, ['Succeeded']);
+    expect(await logs(ns, name)).toBe('[$]\n[$$]\n[foo]\n[$(FOO)]\n[$(NOPE)]\n[foo $(FOO)]\n');
   }, 180_000);
 });
