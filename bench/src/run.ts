@@ -4,7 +4,9 @@
  *   npm run bench                     full run (about 20 minutes on 2 cores)
  *   npm run bench -- --quick          small counts (under 3 minutes; what CI runs)
  *   ... --out <file>                  write somewhere else than BENCHMARKS.md
- *   ... --only relay,log-follow       a subset of the steps
+ *   ... --only relay,slurm            a subset of the steps
+ *   ... --render                      re-read the raw output in the report and rewrite its table
+ *                                     and notes (after editing src/steps.ts or NOTES.md)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +51,38 @@ function table(rows: FigureRow[]): string {
   return lines.join('\n');
 }
 
+function summarySection(outputs: Map<string, string>, failed: string[]): string {
+  const rows = extract(only ? FIGURES.filter((f) => only.has(f.step)) : FIGURES, outputs);
+  return [
+    '## Summary',
+    '',
+    table(rows),
+    '',
+    failed.length ? `Steps that failed: ${failed.join(', ')}.` : 'Every step finished.',
+    '',
+    '## Reading the figures',
+    '',
+    readFileSync(join(repoRoot, 'bench/NOTES.md'), 'utf8').trim(),
+    '',
+  ].join('\n');
+}
+
+/** --render: the raw output sections of an existing report, summarised again. */
+function render(): void {
+  const doc = readFileSync(out, 'utf8');
+  const outputs = new Map<string, string>();
+  for (const m of doc.matchAll(/^### (\S+) \(\d+ s\)\n\n```\n([\s\S]*?)\n```$/gm))
+    outputs.set(m[1] ?? '', m[2] ?? '');
+  const failed = /^Steps that failed: (.*)\.$/m.exec(doc)?.[1]?.split(', ') ?? [];
+  const start = doc.indexOf('## Summary');
+  const end = doc.indexOf('## Raw output');
+  const section = summarySection(outputs, failed);
+  writeFileSync(out, `${doc.slice(0, start)}${section}\n${doc.slice(end)}`);
+  console.log(section);
+}
+
 async function main(): Promise<void> {
+  if (argv.includes('--render')) return render();
   const started = new Date();
   await ensureBench(['docker', 'slurm', 'k8s']);
   const machine = await machineInfo();
@@ -69,8 +102,7 @@ async function main(): Promise<void> {
     outputs.set(step.name, r.output);
     if (r.code !== 0) failed.push(`${step.name} (exit ${r.code})`);
   }
-  const rows = extract(only ? FIGURES.filter((f) => only.has(f.step)) : FIGURES, outputs);
-  const summary = table(rows);
+  const summary = summarySection(outputs, failed);
   console.log(`\n${summary}`);
   const machineEnd = await machineInfo();
   const doc = [
@@ -83,16 +115,7 @@ async function main(): Promise<void> {
     ...machine.lines.map((l) => `- ${l}`),
     `- load average at the end: ${machineEnd.load}`,
     '',
-    '## Summary',
-    '',
     summary,
-    '',
-    failed.length ? `Steps that failed: ${failed.join(', ')}.` : 'Every step finished.',
-    '',
-    '## Reading the figures',
-    '',
-    readFileSync(join(repoRoot, 'bench/NOTES.md'), 'utf8').trim(),
-    '',
     '## Raw output',
     '',
     ...[...outputs].flatMap(([name, text]) => [
