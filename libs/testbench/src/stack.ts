@@ -177,3 +177,31 @@ export async function slurmJobsOf(uid: string): Promise<string[]> {
   const out = await runOk('squeue', ['--noheader', '--format=%i %T', `--name=${uid}`]);
   return out.split('\n').filter(Boolean);
 }
+
+/** Every remote instance a pod ever had: Docker containers by pod-uid label, Slurm jobs (any state) by name = pod uid. */
+export async function remoteInstances(backend: Backend, uid: string): Promise<number> {
+  if (backend === 'docker') return (await dockerContainersOf(uid)).length;
+  const out = await runOk('sacct', [
+    '--noheader',
+    '--allocations',
+    '--parsable2',
+    '--format=JobID',
+    `--name=${uid}`,
+    '--starttime=now-1hour',
+  ]);
+  return out.split('\n').filter(Boolean).length;
+}
+
+/** What still runs or waits remotely for a pod: Docker containers, or Slurm jobs queued or running. */
+export async function remoteLive(backend: Backend, uid: string): Promise<number> {
+  return (backend === 'docker' ? await dockerContainersOf(uid) : await slurmJobsOf(uid)).length;
+}
+
+/** SIGKILL of a stack component; resolves once the process is gone. */
+export async function killComponent(component: string): Promise<number> {
+  const pid = stackPid(component);
+  if (pid === undefined || !isAlive(pid)) throw new Error(`${component} is not running`);
+  process.kill(pid, 'SIGKILL');
+  await eventually(`${component} gone`, async () => (isAlive(pid) ? undefined : true), 10_000, 100);
+  return pid;
+}

@@ -1,22 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1PodList } from '@kubernetes/client-node';
-import { eventually, run, runOk, sleep, stack } from '@interlink/testbench';
+import { eventually, runOk, sleep, stack } from '@interlink/testbench';
 
 const {
   box,
   createNamespace,
   deleteNamespace,
-  dockerContainersOf,
+  killComponent,
   kubectl,
   kubectlJson,
-  slurmJobsOf,
-  stackPid,
+  remoteInstances,
+  remoteLive,
   stackStop,
   stackUp,
   virtualPod,
   waitPhase,
 } = stack;
-type Backend = stack.Backend;
 
 // Pods created and deleted while a component is down: deletes that cannot reach the backend (or
 // that no virtual kubelet sees) must still remove the remote container/job once it is back, and
@@ -34,37 +33,6 @@ afterAll(async () => {
   await deleteNamespace(ns);
   await stackStop();
 }, 300_000);
-
-/** Every remote instance a pod ever had: Docker containers by pod-uid label, Slurm jobs (any state) by name. */
-async function remoteInstances(backend: Backend, uid: string): Promise<number> {
-  if (backend === 'docker') return (await dockerContainersOf(uid)).length;
-  const out = await runOk('sacct', [
-    '--noheader',
-    '--allocations',
-    '--parsable2',
-    '--format=JobID',
-    `--name=${uid}`,
-    '--starttime=now-1hour',
-  ]);
-  return out.split('\n').filter(Boolean).length;
-}
-
-/** What still runs or waits remotely for a pod. */
-async function liveRemote(backend: Backend, uid: string): Promise<number> {
-  return (backend === 'docker' ? await dockerContainersOf(uid) : await slurmJobsOf(uid)).length;
-}
-
-async function killComponent(component: string): Promise<void> {
-  const pid = stackPid(component);
-  expect(pid, `${component} pid`).toBeDefined();
-  process.kill(pid!, 'SIGKILL');
-  await eventually(
-    `${component} gone`,
-    async () => ((await run('kill', ['-0', String(pid)])).code !== 0 ? true : undefined),
-    10_000,
-    100,
-  );
-}
 
 describe.each([
   ['docker', 'docker-sidecar'],
@@ -110,7 +78,7 @@ describe.each([
     await eventually(
       'no remote container/job left for deleted pods',
       async () => {
-        for (const name of doomed) if ((await liveRemote(backend, uidOf.get(name)!)) > 0) return undefined;
+        for (const name of doomed) if ((await remoteLive(backend, uidOf.get(name)!)) > 0) return undefined;
         return true;
       },
       60_000,
@@ -126,7 +94,7 @@ describe.each([
     await eventually(
       'no remote container/job left at all',
       async () => {
-        for (const uid of uidOf.values()) if ((await liveRemote(backend, uid)) > 0) return undefined;
+        for (const uid of uidOf.values()) if ((await remoteLive(backend, uid)) > 0) return undefined;
         return true;
       },
       60_000,

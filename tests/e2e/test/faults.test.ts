@@ -10,10 +10,12 @@ const {
   createNamespace,
   deleteNamespace,
   dockerContainersOf,
-  slurmJobsOf,
+  killComponent,
   kubectl,
   kubectlJson,
   NODE,
+  remoteInstances,
+  remoteLive,
   stackPid,
   stackStop,
   stackUp,
@@ -37,35 +39,12 @@ const alive = stack.isAlive;
 
 /** SIGKILL, then `stack.sh up`, which starts again exactly what died. */
 async function killAndRestart(component: string): Promise<void> {
-  const pid = stackPid(component);
-  expect(alive(pid), `${component} runs`).toBe(true);
-  process.kill(pid!, 'SIGKILL');
-  await eventually(`${component} gone`, async () => (alive(pid) ? undefined : true), 10_000, 100);
+  const pid = await killComponent(component);
   await runOk('bash', ['tools/scripts/stack.sh', 'up'], {
     env: { STACK_SKIP_DEPS: '1' },
     timeoutMs: 600_000,
   });
   expect(stackPid(component)).not.toBe(pid);
-}
-
-/** Remote instances of a pod: Docker containers by pod-uid label; Slurm jobs (any state) by job name = pod uid. */
-async function remoteCount(backend: Backend, uid: string): Promise<number> {
-  if (backend === 'docker') return (await dockerContainersOf(uid)).length;
-  const out = await runOk('sacct', [
-    '--noheader',
-    '--allocations',
-    '--parsable2',
-    '--format=JobID',
-    `--name=${uid}`,
-    '--starttime=now-1hour',
-  ]);
-  return out.split('\n').filter(Boolean).length;
-}
-
-/** What still holds resources for a pod: Docker containers, or Slurm jobs queued or running. */
-async function remoteLive(backend: Backend, uid: string): Promise<number> {
-  if (backend === 'docker') return (await dockerContainersOf(uid)).length;
-  return (await slurmJobsOf(uid)).length;
 }
 
 const COMPONENTS: Array<[Backend, string]> = [
@@ -96,7 +75,9 @@ describe('kill -9 of each component while pods are created', () => {
       const ours = list.items.filter((p) => p.metadata?.name?.startsWith(`${prefix}-`));
       expect(ours).toHaveLength(8);
       for (const p of ours)
-        expect(await remoteCount(backend, p.metadata!.uid!), `${p.metadata!.name} remote instances`).toBe(1);
+        expect(await remoteInstances(backend, p.metadata!.uid!), `${p.metadata!.name} remote instances`).toBe(
+          1,
+        );
       await kubectl([
         'delete',
         'pod',
