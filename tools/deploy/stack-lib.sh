@@ -170,7 +170,10 @@ wait_healthy() {
 }
 
 stack_start() {
-  local group name
+  local group name any=0
+  for name in "${STACK_ORDER[@]}"; do running "$name" && any=1; done
+  # No component running: whatever an earlier stack left (killed, machine restarted) is stale.
+  ((any)) || stack_sweep "left by an earlier stack that was not stopped" stale-pods
   for group in "docker-sidecar slurm-sidecar" "relay-docker relay-slurm" "vk-docker vk-slurm"; do
     for name in $group; do start_component "$name"; done
     for name in $group; do wait_healthy "$name" 60; done
@@ -243,24 +246,48 @@ stack_stop() {
     kubectl delete node "${STACK_NODES[@]}" --ignore-not-found >/dev/null 2>&1
   fi
   # Safety net: anything the sidecars did not remove (e.g. a sidecar that had crashed).
-  local leftovers
-  leftovers=$(docker ps -aq --filter "label=interlink.sidecar=$STACK_INSTANCE" 2>/dev/null || true)
-  if [[ -n $leftovers ]]; then
-    log "removing $(wc -w <<<"$leftovers") leftover container(s):" \
-      $(docker inspect --format '{{.Name}}' $leftovers 2>/dev/null | tr -d / || true)
-    docker rm -f $leftovers >/dev/null 2>&1
+  stack_sweep "leftover"
+  log "stack stopped"
+}
+
+# Removes the stack's containers and cancels its Slurm jobs; with "stale-pods", first deletes the
+# pods still bound to the stack's nodes (their virtual kubelet is gone, they would run again).
+stack_sweep() {
+  local what=$1 ids jobs live
+  if [[ ${2:-} == stale-pods ]]; then
+    eval "$(bash tools/testbench/testbench.sh env 2>/dev/null)" || true
+    if kubectl version --request-timeout=5s >/dev/null 2>&1; then
+      local node
+      for node in "${STACK_NODES[@]}"; do
+        ids=$(kubectl get pods -A --field-selector "spec.nodeName=$node" -o name 2>/dev/null | wc -l)
+        ((ids == 0)) && continue
+        log "deleting $ids pod(s) on $node $what"
+        kubectl delete pods -A --field-selector "spec.nodeName=$node" --force --grace-period=0 >/dev/null 2>&1 || true
+      done
+    fi
   fi
-  local jobs
+  ids=$(docker ps -aq --filter "label=interlink.sidecar=$STACK_INSTANCE" 2>/dev/null || true)
+  if [[ -n $ids ]]; then
+    log "removing $(wc -w <<<"$ids") container(s) $what:" \
+      $(docker inspect --format '{{.Name}}' $ids 2>/dev/null | tr -d / || true)
+    docker rm -f $ids >/dev/null 2>&1
+  fi
   jobs=$(cat "$STACK_DIR"/data/slurm-jobs/*/JobID.jid 2>/dev/null | tr -s '\n ' ' ' || true)
   if [[ -n ${jobs// /} ]] && command -v squeue >/dev/null; then
-    local live
     live=$(squeue --noheader --format=%i --jobs="${jobs// /,}" 2>/dev/null | tr '\n' ' ' || true)
     if [[ -n ${live// /} ]]; then
-      log "cancelling leftover Slurm job(s): $live"
+      log "cancelling Slurm job(s) $what: $live"
       scancel $live 2>/dev/null || true
     fi
   fi
-  log "stack stopped"
+  # The sidecars' stored pods: a sidecar restarts what it finds there, so a pod deleted while
+  # the stack was down would come back as an orphan on the next start.
+  local dirs
+  dirs=$(find "$STACK_DIR"/data/docker-sidecar "$STACK_DIR"/data/slurm-jobs -mindepth 1 -maxdepth 1 2>/dev/null || true)
+  if [[ -n $dirs ]]; then
+    log "removing $(wc -l <<<"$dirs") stored pod director(y/ies) $what"
+    xargs rm -rf <<<"$dirs"
+  fi
 }
 
 stack_usage() {

@@ -41,6 +41,9 @@ describe('the one-command local stack', () => {
   it(
     '`stack.sh up` starts every component and both virtual nodes become Ready',
     async () => {
+      // A container an earlier, killed stack left behind is swept when the stack starts afresh.
+      const stale = `il-stale-${process.pid}`;
+      await runOk('docker', ['create', '--name', stale, '--label', 'interlink.sidecar=interlink-stack', 'busybox:latest', 'true']);
       const started = Date.now();
       const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
         env: { STACK_SKIP_DEPS: '1' },
@@ -49,6 +52,8 @@ describe('the one-command local stack', () => {
       console.log(`stack up in ${Math.round((Date.now() - started) / 1000)} s`);
       expect(up.stderr).toContain('nodes Ready: vk-docker vk-slurm');
       expect(up.code).toBe(0);
+      expect(up.stderr).toMatch(new RegExp(`removing 1 container\\(s\\) left by an earlier stack that was not stopped: ${stale}`));
+      expect((await run('docker', ['inspect', stale])).code).not.toBe(0);
       expect(up.stdout).toContain('kubectl apply -f examples/hello-world.yaml');
       const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
       expect(status.stdout).toContain('vk-docker       node Ready=True');
