@@ -5,8 +5,25 @@ import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
 
 const ZERO_JOB_CONFIG = {
   SingularityHubProxy: { server: '', master_token: '', cache_validity_seconds: 0 },
-  ApptainerOptions: { executable: '', fakeroot: false, containall: false, fuseMode: '', noInit: false, noHome: false, noPrivs: false, nvidiaSupport: false, cleanenv: false, unsquash: false },
-  Volumes: { scratch_area: '', apptainer_cachedir: '', image_dir: '', additional_directories_in_path: [], fuse_sleep_seconds: 0 },
+  ApptainerOptions: {
+    executable: '',
+    fakeroot: false,
+    containall: false,
+    fuseMode: '',
+    noInit: false,
+    noHome: false,
+    noPrivs: false,
+    nvidiaSupport: false,
+    cleanenv: false,
+    unsquash: false,
+  },
+  Volumes: {
+    scratch_area: '',
+    apptainer_cachedir: '',
+    image_dir: '',
+    additional_directories_in_path: [],
+    fuse_sleep_seconds: 0,
+  },
 };
 
 describe('relay ⇄ plugin contract', () => {
@@ -28,7 +45,12 @@ describe('relay ⇄ plugin contract', () => {
   describe('/create', () => {
     it('reshapes PodCreateRequests into RetrievedPodData per container and passes the CreateStruct back', async () => {
       plugin.answer('/create', 200, { PodUID: UID_B, PodJID: '4817263' });
-      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest(), headers: { 'InterLink-Http-Session': 'CreatePod#48213' } });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest(),
+        headers: { 'InterLink-Http-Session': 'CreatePod#48213' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');
       expect(res.json()).toEqual({ PodUID: UID_B, PodJID: '4817263' });
@@ -45,13 +67,23 @@ describe('relay ⇄ plugin contract', () => {
       expect(sent.container.map((c: { name: string }) => c.name)).toEqual(['stage-input', 'simulate']);
       const [init, main] = sent.container;
       // mounted twice (two volumeMounts), sent once
-      expect(init.configMaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['g4sim-config']);
-      expect(init.projectedvolumemaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['kube-api-access-7xk2p']);
+      expect(init.configMaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual([
+        'g4sim-config',
+      ]);
+      expect(init.projectedvolumemaps.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual([
+        'kube-api-access-7xk2p',
+      ]);
       expect(init.secrets).toEqual([]);
       expect(main.configMaps).toEqual([]);
       expect(main.secrets[0].data).toEqual({ KEY: 'QUtJQQ==' });
       expect(main.projectedvolumemaps[0].data.token).toBe('eyJ...');
-      expect(Object.keys(init).sort()).toEqual(['configMaps', 'emptyDirs', 'name', 'projectedvolumemaps', 'secrets']);
+      expect(Object.keys(init).sort()).toEqual([
+        'configMaps',
+        'emptyDirs',
+        'name',
+        'projectedvolumemaps',
+        'secrets',
+      ]);
     });
 
     it('accepts any method and unwraps a legacy one-element array answer', async () => {
@@ -63,7 +95,12 @@ describe('relay ⇄ plugin contract', () => {
 
     it('passes a plugin failure status through with the plugin text and the session id', async () => {
       plugin.answer('/create', 504, 'sbatch: error: invalid partition specified: gpu', 'text/plain');
-      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest(), headers: { 'InterLink-Http-Session': 'CreatePod#1' } });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest(),
+        headers: { 'InterLink-Http-Session': 'CreatePod#1' },
+      });
       expect(res.status).toBe(504);
       expect(res.json()).toEqual({
         error: 'plugin answered 504 on /create: sbatch: error: invalid partition specified: gpu',
@@ -77,7 +114,9 @@ describe('relay ⇄ plugin contract', () => {
       plugin.answer('/create', 200, '<html>proxy error</html>', 'text/html');
       const garbage = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
       expect(garbage.status).toBe(502);
-      expect((garbage.json() as { error: string }).error).toMatch(/^plugin answered \/create with an unusable body: not JSON/);
+      expect((garbage.json() as { error: string }).error).toMatch(
+        /^plugin answered \/create with an unusable body: not JSON/,
+      );
       plugin.answer('/create', 200, { PodJID: 'x' });
       const partial = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
       expect(partial.status).toBe(502);
@@ -85,7 +124,11 @@ describe('relay ⇄ plugin contract', () => {
     });
 
     it('500 naming the problem when a job script builder is requested but not configured', async () => {
-      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest('http://127.0.0.1:1/build') });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest('http://127.0.0.1:1/build'),
+      });
       expect(res.status).toBe(500);
       expect((res.json() as { error: string }).error).toContain('no JobScriptBuildConfig');
       expect(plugin.calls('/create')).toHaveLength(0);
@@ -94,18 +137,33 @@ describe('relay ⇄ plugin contract', () => {
 
   describe('/status', () => {
     it('GET with a pod list body; only requested pods come back, in request order', async () => {
-      plugin.answer('/status', 200, [podStatus(UID_B), podStatus(UID_A), podStatus('99999999-0000-4000-8000-000000000000')]);
-      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A), pod(UID_B)], headers: { 'InterLink-Http-Session': 'GetStatus#7' } });
+      plugin.answer('/status', 200, [
+        podStatus(UID_B),
+        podStatus(UID_A),
+        podStatus('99999999-0000-4000-8000-000000000000'),
+      ]);
+      const res = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod(UID_A), pod(UID_B)],
+        headers: { 'InterLink-Http-Session': 'GetStatus#7' },
+      });
       expect(res.status).toBe(200);
       expect((res.json() as { UID: string }[]).map((s) => s.UID)).toEqual([UID_A, UID_B]);
       const [call] = plugin.calls('/status');
       expect(call!.method).toBe('GET');
       expect(call!.headers['interlink-http-session']).toBe('GetStatus#7');
-      expect(JSON.parse(call!.body).map((p: { metadata: { uid: string } }) => p.metadata.uid)).toEqual([UID_A, UID_B]);
+      expect(JSON.parse(call!.body).map((p: { metadata: { uid: string } }) => p.metadata.uid)).toEqual([
+        UID_A,
+        UID_B,
+      ]);
     });
 
     it('one plugin call for many pods (batched), also via POST', async () => {
-      const uids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      const uids = Array.from(
+        { length: 50 },
+        (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      );
       plugin.on('/status', (req, res) => {
         const asked = JSON.parse(req.body) as { metadata: { uid: string } }[];
         res.end(JSON.stringify(asked.map((p) => podStatus(p.metadata.uid))));
@@ -117,18 +175,30 @@ describe('relay ⇄ plugin contract', () => {
 
     it('unknown pods are omitted; an empty plugin answer gives []', async () => {
       plugin.answer('/status', 200, null);
-      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod('11111111-0000-4000-8000-000000000000')] });
+      const res = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod('11111111-0000-4000-8000-000000000000')],
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual([]);
     });
 
     it('plugin non-200 passes through; garbage is 502', async () => {
       plugin.answer('/status', 500, 'squeue: error: slurm_load_jobs error', 'text/plain');
-      const failed = await r.client.request({ method: 'GET', path: '/status', json: [pod('22222222-0000-4000-8000-000000000000')] });
+      const failed = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod('22222222-0000-4000-8000-000000000000')],
+      });
       expect(failed.status).toBe(500);
       expect((failed.json() as { error: string }).error).toContain('squeue: error');
       plugin.answer('/status', 200, '{"not":"a list"}');
-      const garbage = await r.client.request({ method: 'GET', path: '/status', json: [pod('33333333-0000-4000-8000-000000000000')] });
+      const garbage = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod('33333333-0000-4000-8000-000000000000')],
+      });
       expect(garbage.status).toBe(502);
       expect((garbage.json() as { error: string }).error).toContain('expected a JSON array of PodStatus');
     });
@@ -138,7 +208,12 @@ describe('relay ⇄ plugin contract', () => {
     it('DELETE with a pod body → plugin POST /delete with the exact original bytes', async () => {
       plugin.answer('/delete', 200, 'All containers for submitted Pods have been deleted', 'text/plain');
       const raw = JSON.stringify({ ...pod(UID_A), extraField: { kept: true } }, null, 1);
-      const res = await r.client.request({ method: 'DELETE', path: '/delete', body: raw, headers: { 'Content-Type': 'application/json' } });
+      const res = await r.client.request({
+        method: 'DELETE',
+        path: '/delete',
+        body: raw,
+        headers: { 'Content-Type': 'application/json' },
+      });
       expect(res.status).toBe(200);
       expect(res.text()).toBe('All containers for submitted Pods have been deleted');
       const [call] = plugin.calls('/delete');
@@ -182,7 +257,11 @@ describe('relay ⇄ plugin contract', () => {
       expect(gone.status).toBe(404);
       expect(gone.json()).toMatchObject({ reason: 'PodNotFound' });
       plugin.answer('/updateVolumes', 404, '404 page not found\n', 'text/plain');
-      const missing = await r.client.request({ method: 'POST', path: '/updateVolumes', json: createRequest() });
+      const missing = await r.client.request({
+        method: 'POST',
+        path: '/updateVolumes',
+        json: createRequest(),
+      });
       expect(missing.status).toBe(404);
       expect((missing.json() as { reason?: string }).reason).toBeUndefined();
     });
@@ -194,11 +273,41 @@ describe('relay ⇄ plugin contract', () => {
     });
   });
 
+  describe('/listPods (extension)', () => {
+    it("forwards as GET /listPods with the caller's session and returns the validated list", async () => {
+      const pods = [{ name: 'p', namespace: 'ns', UID: UID_A, nodeName: 'vk', JID: '7' }];
+      plugin.answer('/listPods', 200, pods);
+      const res = await r.client.request({
+        method: 'GET',
+        path: '/listPods',
+        headers: { 'InterLink-Http-Session': 'sess-list' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual(pods);
+      const [call] = plugin.calls('/listPods');
+      expect(call!.method).toBe('GET');
+      expect(call!.headers['interlink-http-session']).toBe('sess-list');
+    });
+
+    it('a plugin without the route gives 404; a list without UIDs is a 502 naming the problem', async () => {
+      plugin.answer('/listPods', 404, '404 page not found\n', 'text/plain');
+      expect((await r.client.request({ method: 'GET', path: '/listPods' })).status).toBe(404);
+      plugin.answer('/listPods', 200, [{ name: 'p', namespace: 'ns' }]);
+      const bad = await r.client.request({ method: 'GET', path: '/listPods' });
+      expect(bad.status).toBe(502);
+      expect(bad.json()).toMatchObject({ error: expect.stringMatching(/listPods.*UID/) });
+    });
+  });
+
   describe('/pinglink', () => {
     it('POST without body → plugin GET /status with [] and the caller session; answer verbatim', async () => {
       const ping = { status: 'ok', resources: { cpu: '1536', memory: '12000Gi', pods: '1000' }, taints: [] };
       plugin.answer('/status', 200, ping);
-      const res = await r.client.request({ method: 'POST', path: '/pinglink', headers: { 'InterLink-Http-Session': 'PingInterLink#3' } });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/pinglink',
+        headers: { 'InterLink-Http-Session': 'PingInterLink#3' },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual(ping);
       const [call] = plugin.calls('/status');
@@ -221,23 +330,38 @@ describe('relay ⇄ plugin contract', () => {
       plugin.answer('/status', 503, 'maintenance', 'text/plain');
       const res = await r.client.request({ method: 'POST', path: '/pinglink' });
       expect(res.status).toBe(503);
-      expect((res.json() as { error: string }).error).toBe('plugin answered 503 on /status (ping): maintenance');
+      expect((res.json() as { error: string }).error).toBe(
+        'plugin answered 503 on /status (ping): maintenance',
+      );
     });
   });
 
   describe('service endpoints', () => {
     it('/openapi.json, /healthz, /readyz and /metrics', async () => {
-      const doc = (await r.client.request({ method: 'GET', path: '/openapi.json' })).json() as { info: { version: string }; paths: Record<string, unknown> };
+      const doc = (await r.client.request({ method: 'GET', path: '/openapi.json' })).json() as {
+        info: { version: string };
+        paths: Record<string, unknown>;
+      };
       expect(doc.info.version).toBe('test-version');
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/create', '/status', '/delete', '/getLogs', '/pinglink']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/create', '/status', '/delete', '/getLogs', '/pinglink']),
+      );
       expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
       plugin.answer('/status', 200, { status: 'ok' });
       expect((await r.client.request({ method: 'GET', path: '/readyz' })).status).toBe(200);
       const metrics = (await r.client.request({ method: 'GET', path: '/metrics' })).text();
-      for (const name of ['http_requests_total', 'http_request_duration_seconds', 'interlink_plugin_errors_total', 'interlink_log_streams_in_flight', 'interlink_status_cache_entries']) {
+      for (const name of [
+        'http_requests_total',
+        'http_request_duration_seconds',
+        'interlink_plugin_errors_total',
+        'interlink_log_streams_in_flight',
+        'interlink_status_cache_entries',
+      ]) {
         expect(metrics).toContain(name);
       }
-      expect(metrics).toMatch(/interlink_plugin_errors_total\{endpoint="create",kind="status",service="interlink"\} [1-9]/);
+      expect(metrics).toMatch(
+        /interlink_plugin_errors_total\{endpoint="create",kind="status",service="interlink"\} [1-9]/,
+      );
     });
 
     it('generates a session id when absent, forwards it and logs one line per request with the pod uid', async () => {
@@ -249,7 +373,13 @@ describe('relay ⇄ plugin contract', () => {
       expect(plugin.calls('/status')[0]!.headers['interlink-http-session']).toBe(session);
       const lines = r.logs.lines.filter((l) => l['sessionId'] === session && l['msg'] === 'request');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ method: 'GET', path: '/status', status: 200, uid, namespace: 'default' });
+      expect(lines[0]).toMatchObject({
+        method: 'GET',
+        path: '/status',
+        status: 200,
+        uid,
+        namespace: 'default',
+      });
     });
   });
 });

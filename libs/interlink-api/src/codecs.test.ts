@@ -8,6 +8,7 @@ import {
   PodCodec,
   PodCreateRequestsCodec,
   PodListCodec,
+  RemotePodListCodec,
   PodStatusListCodec,
   RetrievedPodDataCodec,
 } from './index';
@@ -78,10 +79,15 @@ describe('Go tolerance', () => {
 
   it('reads missing arrays inside nested entries as empty (container[] of hop-2 create)', () => {
     const data = RetrievedPodDataCodec.decode({
-      pod: { metadata: { name: 'p', namespace: 'd', uid: 'u-1' }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      pod: {
+        metadata: { name: 'p', namespace: 'd', uid: 'u-1' },
+        spec: { containers: [{ name: 'c', image: 'i' }] },
+      },
       container: [{ name: 'c' }],
     });
-    expect(data.container).toEqual([{ name: 'c', configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] }]);
+    expect(data.container).toEqual([
+      { name: 'c', configMaps: [], projectedvolumemaps: [], secrets: [], emptyDirs: [] },
+    ]);
     const [status] = PodStatusListCodec.decode([{ name: 'n', UID: 'u' }]);
     expect(status).toMatchObject({ namespace: '', containers: [], initContainers: [] });
   });
@@ -247,5 +253,19 @@ describe('rejections name the offending field', () => {
   it('reports invalid JSON and empty bodies', () => {
     expect(() => PodCodec.parse('{"metadata":')).toThrow(ContractError);
     expect(() => PodCodec.parse('')).toThrow(/empty body/);
+  });
+});
+
+describe('RemotePodListCodec (/listPods extension)', () => {
+  it('keeps nodeName and JID, and rejects an entry without a UID', () => {
+    const list = RemotePodListCodec.decode([
+      { name: 'p', namespace: 'ns', UID: 'u-1', nodeName: 'vk', JID: '42' },
+      { name: 'q', namespace: 'ns', UID: 'u-2' },
+    ]);
+    expect(list).toEqual([
+      { name: 'p', namespace: 'ns', UID: 'u-1', nodeName: 'vk', JID: '42' },
+      { name: 'q', namespace: 'ns', UID: 'u-2' },
+    ]);
+    expect(() => RemotePodListCodec.decode([{ name: 'p', namespace: 'ns' }])).toThrow(/UID/);
   });
 });

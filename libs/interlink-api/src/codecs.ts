@@ -8,12 +8,14 @@ import {
   PodListSchema,
   PodStatusListSchema,
   PodStatusSchema,
+  RemotePodListSchema,
   RetrievedPodDataSchema,
   type CreateStruct,
   type LogStruct,
   type PingResponse,
   type PodCreateRequests,
   type PodStatus,
+  type RemotePod,
   type RetrievedPodData,
 } from './schemas/messages';
 import type { V1ConfigMap, V1ContainerStatus, V1Pod, V1Secret } from '@kubernetes/client-node';
@@ -33,3 +35,4 @@ export const PingResponseCodec = new Codec<PingResponse>('PingResponse', PingRes
 export const ConfigMapCodec = new Codec<V1ConfigMap>('ConfigMap', ConfigMapSchema);
 export const SecretCodec = new Codec<V1Secret>('Secret', SecretSchema);
 export const ContainerStatusCodec = new Codec<V1ContainerStatus>('ContainerStatus', ContainerStatusSchema);
+export const RemotePodListCodec = new Codec<RemotePod[]>('RemotePod list', RemotePodListSchema);

@@ -21,6 +21,8 @@ export const RelayPaths = {
   updateCache: '/updateCache',
   /** Extension (not upstream): refreshed volume content of a running pod, e.g. rotated tokens. */
   updateVolumes: '/updateVolumes',
+  /** Extension (not upstream): the pods the plugin runs, for orphan collection. */
+  listPods: '/listPods',
 } as const;
 export const PluginPaths = {
   create: '/create',
@@ -29,6 +31,8 @@ export const PluginPaths = {
   logs: '/getLogs',
   /** Extension (not upstream): refreshed volume content of a running pod, e.g. rotated tokens. */
   updateVolumes: '/updateVolumes',
+  /** Extension (not upstream): the pods the plugin runs, for orphan collection. */
+  listPods: '/listPods',
 } as const;
 
 /**

@@ -13,6 +13,7 @@ export type {
   PingResponse,
   PodCreateRequests,
   PodStatus,
+  RemotePod,
   ResourcesResponse,
   RetrievedContainer,
   RetrievedPodData,

@@ -54,6 +54,15 @@ describe('generated OpenAPI documents', () => {
     expect(doc.components.schemas.RetrievedPodData.properties).toHaveProperty('container');
     expect(doc.components.schemas.RetrievedPodData.properties).toHaveProperty('jobConfig');
   });
+
+  it('documents the /listPods extension on both hops with the RemotePod list the codec validates', () => {
+    for (const file of ['relay-openapi.json', 'plugin-openapi.json']) {
+      const doc = openApiFiles[file]!() as unknown as Doc;
+      const ok = doc.paths['/listPods']!.get.responses['200'].content['application/json'].schema;
+      expect(ok.$ref).toBe('#/components/schemas/RemotePodList');
+      expect(doc.components.schemas.RemotePod.required).toEqual(['name', 'namespace', 'UID']);
+    }
+  });
 });
 
 describe('OpenAPI 3.1 conformance', () => {
@@ -71,6 +80,9 @@ describe('OpenAPI 3.1 conformance', () => {
 
 it('the OpenAPI validator rejects a broken document (guards the conformance check)', async () => {
   const { Validator } = await import('@seriousme/openapi-schema-validator');
-  const broken = { ...openApiFiles['relay-openapi.json']!(), paths: { '/x': { get: { responses: 'nope' } } } };
+  const broken = {
+    ...openApiFiles['relay-openapi.json']!(),
+    paths: { '/x': { get: { responses: 'nope' } } },
+  };
   expect((await new Validator().validate(broken)).valid).toBe(false);
 });

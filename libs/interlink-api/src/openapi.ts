@@ -7,6 +7,7 @@ import {
   PodCreateRequestsSchema,
   PodListSchema,
   PodStatusListSchema,
+  RemotePodListSchema,
   RetrievedPodDataSchema,
 } from './schemas/messages';
 import { SESSION_HEADER } from './constants';
@@ -197,7 +198,25 @@ export function relayOpenApi(version: string): Json {
       responses: {
         '200': { description: 'The files were rewritten in place' },
         ...errors({
-          '404': 'JSON error with reason PodNotFound: the plugin does not run this pod; any other 404 means the relay or plugin lacks the extension',
+          '404':
+            'JSON error with reason PodNotFound: the plugin does not run this pod; any other 404 means the relay or plugin lacks the extension',
+          '502': 'Plugin failed',
+          '503': 'Plugin unreachable',
+        }),
+      },
+    }),
+    '/listPods': sameOperationForMethods(['get'], {
+      operationId: 'listPods',
+      summary:
+        'Extension (not upstream): every pod the plugin runs (name, namespace, UID, nodeName), so that a node controller can remove remote pods whose API object is gone',
+      parameters: [sessionHeader],
+      responses: {
+        '200': {
+          description: "The plugin's pods",
+          content: { 'application/json': { schema: c.ref(RemotePodListSchema) } },
+        },
+        ...errors({
+          '404': 'The relay or plugin lacks the extension',
           '502': 'Plugin failed',
           '503': 'Plugin unreachable',
         }),
@@ -281,6 +300,18 @@ export function pluginOpenApi(version: string): Json {
       responses: {
         '200': { description: 'The files were rewritten' },
         ...errors({ '404': 'JSON error with reason PodNotFound: no such pod here' }),
+      },
+    }),
+    '/listPods': sameOperationForMethods(['get'], {
+      operationId: 'listPods',
+      summary: 'Extension (not upstream): every pod this plugin runs, for orphan collection',
+      parameters: [sessionHeader],
+      responses: {
+        '200': {
+          description: 'The pods, with the node each was created for',
+          content: { 'application/json': { schema: c.ref(RemotePodListSchema) } },
+        },
+        ...errors(),
       },
     }),
     '/getLogs': sameOperationForMethods(['get', 'post'], {

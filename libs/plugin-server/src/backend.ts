@@ -1,6 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type {
+  CreateStruct,
+  LogStruct,
+  PingResponse,
+  PodStatus,
+  RemotePod,
+  RetrievedPodData,
+} from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 
 /** What every call into a backend carries. */
@@ -35,6 +42,12 @@ export interface PluginBackend {
    * PodNotFoundError for a pod the backend does not run. Without it the route answers 404.
    */
   updateVolumes?(data: RetrievedPodData, ctx: CallContext): Promise<void>;
+  /**
+   * Optional extension: every pod the backend runs or keeps (finished ones too, until deleted),
+   * with the node it was created for. Lets a node controller delete pods whose API object went
+   * away while it was down. Without it the route answers 404.
+   */
+  listPods?(ctx: CallContext): Promise<RemotePod[]>;
 }
 
 /** A failure with the HTTP status the plugin server should answer. */

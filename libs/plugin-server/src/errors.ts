@@ -10,7 +10,8 @@ import { PluginError, PodNotFoundError } from './backend';
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ContractError) return new HttpError(400, err.message, { issues: err.issues });
-  if (err instanceof PodNotFoundError) return new HttpError(404, err.message, { reason: POD_NOT_FOUND_REASON });
+  if (err instanceof PodNotFoundError)
+    return new HttpError(404, err.message, { reason: POD_NOT_FOUND_REASON });
   if (err instanceof PluginError) return new HttpError(err.status, err.message);
   const message = err instanceof Error ? err.message : String(err);
   return new HttpError(500, `backend failure: ${message}`);

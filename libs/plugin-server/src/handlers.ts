@@ -167,3 +167,12 @@ export async function handleUpdateVolumes(ctx: RequestContext, deps: HandlerDeps
   ctx.logger.info('pod volumes updated', podFields(data.pod));
   ctx.sendJson(200, {});
 }
+
+/** `/listPods` (extension): the backend's pods; any request body is ignored. */
+export async function handleListPods(ctx: RequestContext, deps: HandlerDeps): Promise<void> {
+  const list = deps.backend.listPods?.bind(deps.backend);
+  if (!list) throw new HttpError(404, 'this plugin does not support /listPods');
+  const pods = await list(callContext(ctx));
+  ctx.logFields['pods'] = pods.length;
+  ctx.sendJson(200, pods);
+}

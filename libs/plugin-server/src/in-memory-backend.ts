@@ -6,12 +6,13 @@ import {
   type LogStruct,
   type PingResponse,
   type PodStatus,
+  type RemotePod,
   type RetrievedPodData,
 } from '@interlink/api';
 import { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from './backend';
 import { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from './log-options';
 
-type Operation = 'create' | 'delete' | 'status' | 'logs' | 'ping' | 'updateVolumes';
+type Operation = 'create' | 'delete' | 'status' | 'logs' | 'ping' | 'updateVolumes' | 'listPods';
 
 interface ContainerRecord {
   name: string;
@@ -46,7 +47,15 @@ export interface InMemoryBackendOptions {
  * benchmarks of everything above the backend (plugin server, relay, node controller).
  */
 export class InMemoryBackend implements PluginBackend {
-  readonly calls: Record<Operation, number> = { create: 0, delete: 0, status: 0, logs: 0, ping: 0, updateVolumes: 0 };
+  readonly calls: Record<Operation, number> = {
+    create: 0,
+    delete: 0,
+    status: 0,
+    logs: 0,
+    ping: 0,
+    updateVolumes: 0,
+    listPods: 0,
+  };
   private readonly pods = new Map<string, PodRecord>();
   private readonly failures = new Map<Operation, Error>();
   private pingAnswer: PingResponse;
@@ -93,6 +102,17 @@ export class InMemoryBackend implements PluginBackend {
     const record = this.pods.get(uid);
     if (!record) throw new PodNotFoundError(`pod ${uid} is not known to this plugin`);
     record.data = { ...record.data, container: data.container };
+  }
+
+  async listPods(_ctx: CallContext): Promise<RemotePod[]> {
+    await this.enter('listPods');
+    return [...this.pods.values()].map(({ data, jobId }) => ({
+      name: data.pod.metadata?.name ?? '',
+      namespace: data.pod.metadata?.namespace ?? '',
+      UID: data.pod.metadata?.uid ?? '',
+      ...(data.pod.spec?.nodeName ? { nodeName: data.pod.spec.nodeName } : {}),
+      JID: jobId,
+    }));
   }
 
   async delete(pod: V1Pod, _ctx: CallContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-export type PluginOperation = 'create' | 'delete' | 'status' | 'ping' | 'logs' | 'updateVolumes';
+export type PluginOperation = 'create' | 'delete' | 'status' | 'ping' | 'logs' | 'updateVolumes' | 'listPods';
 
 /** Contract-level metrics on top of http-kit's per-route request metrics. */
 export class PluginMetrics {

@@ -16,6 +16,7 @@ import {
   handleLogs,
   handleStatus,
   handleUpdateVolumes,
+  handleListPods,
   type HandlerDeps,
 } from './handlers';
 import { PluginMetrics, type PluginOperation } from './metrics';
@@ -93,6 +94,7 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     .route(PluginPaths.delete, wrap('delete', handleDelete))
     .route(PluginPaths.logs, wrap('logs', handleLogs))
     .route(PluginPaths.updateVolumes, wrap('updateVolumes', handleUpdateVolumes))
+    .route(PluginPaths.listPods, wrap('listPods', handleListPods))
     .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'), { auth: false });
 
   return {

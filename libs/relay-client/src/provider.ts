@@ -1,6 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { CreateStruct, LogStruct, PingResponse, PodCreateRequests, PodStatus } from '@interlink/api';
+import type {
+  CreateStruct,
+  LogStruct,
+  PingResponse,
+  PodCreateRequests,
+  PodStatus,
+  RemotePod,
+} from '@interlink/api';
 
 export interface CallOptions {
   /** Cancels the call (and, for logs, the stream). */
@@ -40,4 +47,9 @@ export interface Provider {
   updateVolumes(request: PodCreateRequests, options?: CallOptions): Promise<VolumeUpdateResult>;
   /** Health of the relay and plugin, with resources and taints when the plugin reports them. */
   ping(options?: CallOptions): Promise<PingResult>;
+  /**
+   * Every pod the remote side runs or keeps, or `unsupported` when the relay or plugin lacks the
+   * extension (upstream). Optional: a provider without it never collects orphans.
+   */
+  listPods?(options?: CallOptions): Promise<RemotePod[] | 'unsupported'>;
 }

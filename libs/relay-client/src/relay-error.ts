@@ -1,4 +1,12 @@
-export type RelayOp = 'CreatePod' | 'DeletePod' | 'GetStatus' | 'PingInterLink' | 'GetLogs' | 'UpdateCache' | 'UpdateVolumes';
+export type RelayOp =
+  | 'CreatePod'
+  | 'DeletePod'
+  | 'GetStatus'
+  | 'PingInterLink'
+  | 'GetLogs'
+  | 'UpdateCache'
+  | 'UpdateVolumes'
+  | 'ListPods';
 
 /**
  * - `unreachable`: no connection to the relay (refused, socket missing, DNS, connect timeout)
@@ -9,7 +17,8 @@ export type RelayOp = 'CreatePod' | 'DeletePod' | 'GetStatus' | 'PingInterLink' 
  * - `aborted`: the caller cancelled
  * - `transport`: the connection broke mid-request
  */
-export type RelayErrorKind = 'unreachable' | 'timeout' | 'http' | 'protocol' | 'token' | 'aborted' | 'transport';
+export type RelayErrorKind =
+  'unreachable' | 'timeout' | 'http' | 'protocol' | 'token' | 'aborted' | 'transport';
 
 export class RelayError extends Error {
   override readonly name = 'RelayError';

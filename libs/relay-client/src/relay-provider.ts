@@ -7,14 +7,21 @@ import {
   PingResponseCodec,
   PodStatusCodec,
   POD_NOT_FOUND_REASON,
+  RemotePodListCodec,
   RelayPaths,
   SESSION_HEADER,
   type CreateStruct,
   type LogStruct,
   type PodCreateRequests,
   type PodStatus,
+  type RemotePod,
 } from '@interlink/api';
-import { HttpClient, HttpClientError, type ClientTlsOptions, type StreamedResponse } from '@interlink/http-kit';
+import {
+  HttpClient,
+  HttpClientError,
+  type ClientTlsOptions,
+  type StreamedResponse,
+} from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
 import type { CallOptions, PingResult, Provider, VolumeUpdateResult } from './provider';
 import { RelayError, type RelayOp } from './relay-error';
@@ -50,6 +57,7 @@ const DEFAULT_TIMEOUTS: Record<RelayOp, number> = {
   GetLogs: 120_000,
   UpdateCache: 30_000,
   UpdateVolumes: 60_000,
+  ListPods: 60_000,
 };
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -91,6 +99,20 @@ export class RelayProvider implements Provider {
     }
   }
 
+  async listPods(options: CallOptions = {}): Promise<RemotePod[] | 'unsupported'> {
+    const sessionId = options.sessionId ?? relaySessionId('ListPods');
+    let body: string;
+    try {
+      body = await this.call('ListPods', 'GET', RelayPaths.listPods, undefined, { ...options, sessionId });
+    } catch (err) {
+      if (!(err instanceof RelayError) || err.kind !== 'http') throw err;
+      // Upstream relays answer unknown paths 404 (or 405); ours relays a plugin's 404.
+      if (err.status === 404 || err.status === 405 || err.status === 501) return 'unsupported';
+      throw err;
+    }
+    return this.decode('ListPods', body, { ...options, sessionId }, (text) => RemotePodListCodec.parse(text));
+  }
+
   async delete(pod: V1Pod, options: CallOptions = {}): Promise<void> {
     await this.call('DeletePod', 'DELETE', RelayPaths.delete, withoutManagedFields(pod), options);
   }
@@ -99,7 +121,8 @@ export class RelayProvider implements Provider {
     if (pods.length === 0) return [];
     const size = Math.max(1, this.options.statusChunkSize ?? 500);
     const chunks: V1Pod[][] = [];
-    for (let i = 0; i < pods.length; i += size) chunks.push(pods.slice(i, i + size).map(withoutManagedFields));
+    for (let i = 0; i < pods.length; i += size)
+      chunks.push(pods.slice(i, i + size).map(withoutManagedFields));
     const results: PodStatus[][] = new Array(chunks.length);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -116,7 +139,14 @@ export class RelayProvider implements Provider {
   async logs(request: LogStruct, options: CallOptions = {}): Promise<Readable> {
     const sessionId = options.sessionId ?? relaySessionId('GetLogs');
     const started = process.hrtime.bigint();
-    const res = await this.send('GetLogs', 'GET', RelayPaths.logs, request, { ...options, sessionId }, started);
+    const res = await this.send(
+      'GetLogs',
+      'GET',
+      RelayPaths.logs,
+      request,
+      { ...options, sessionId },
+      started,
+    );
     if (res.status !== 200) throw await this.httpError('GetLogs', res, sessionId, started);
     this.record('GetLogs', started, 'ok');
     return res.stream;
@@ -124,14 +154,21 @@ export class RelayProvider implements Provider {
 
   async ping(options: CallOptions = {}): Promise<PingResult> {
     const sessionId = options.sessionId ?? relaySessionId('PingInterLink');
-    const body = await this.call('PingInterLink', 'POST', RelayPaths.ping, undefined, { ...options, sessionId });
+    const body = await this.call('PingInterLink', 'POST', RelayPaths.ping, undefined, {
+      ...options,
+      sessionId,
+    });
     const result: PingResult = { body, sessionId };
     try {
       const parsed: unknown = JSON.parse(body);
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         const decoded = PingResponseCodec.safeDecode(parsed);
         if (decoded.ok) result.response = decoded.value;
-        else this.options.logger?.warn('ping answer is not a valid PingResponse; resources and taints ignored', { sessionId, problem: decoded.error.message });
+        else
+          this.options.logger?.warn('ping answer is not a valid PingResponse; resources and taints ignored', {
+            sessionId,
+            problem: decoded.error.message,
+          });
       }
     } catch {
       // Legacy plugins answer text; a 200 is still a successful ping.
@@ -142,7 +179,9 @@ export class RelayProvider implements Provider {
   private async statusChunk(pods: V1Pod[], options: CallOptions): Promise<PodStatus[]> {
     const sessionId = options.sessionId ?? relaySessionId('GetStatus');
     const body = await this.call('GetStatus', 'GET', RelayPaths.status, pods, { ...options, sessionId });
-    return this.decode('GetStatus', body, { ...options, sessionId }, (text) => this.decodeStatuses(text, sessionId));
+    return this.decode('GetStatus', body, { ...options, sessionId }, (text) =>
+      this.decodeStatuses(text, sessionId),
+    );
   }
 
   /** Element by element, so that one malformed entry does not hide every other pod's status. */
@@ -151,15 +190,23 @@ export class RelayProvider implements Provider {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new ContractError('PodStatus list', [`(body): not valid JSON: ${text.length === 0 ? 'empty body' : (err as Error).message}`]);
+      throw new ContractError('PodStatus list', [
+        `(body): not valid JSON: ${text.length === 0 ? 'empty body' : (err as Error).message}`,
+      ]);
     }
     if (parsed === null) return [];
-    if (!Array.isArray(parsed)) throw new ContractError('PodStatus list', ['(body): must be an array or null']);
+    if (!Array.isArray(parsed))
+      throw new ContractError('PodStatus list', ['(body): must be an array or null']);
     const out: PodStatus[] = [];
     for (const [i, item] of parsed.entries()) {
       const decoded = PodStatusCodec.safeDecode(item);
       if (decoded.ok) out.push(decoded.value);
-      else this.options.logger?.warn('ignoring malformed PodStatus in /status answer', { sessionId, index: i, problem: decoded.error.message });
+      else
+        this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
+          sessionId,
+          index: i,
+          problem: decoded.error.message,
+        });
     }
     return out;
   }
@@ -170,12 +217,26 @@ export class RelayProvider implements Provider {
     } catch (err) {
       const sessionId = options.sessionId ?? '';
       const message = err instanceof Error ? err.message : String(err);
-      throw new RelayError(op, 'protocol', `${op}: relay answered 200 with a body that is not valid: ${message}`, sessionId, 200, body.slice(0, 2000), { cause: err });
+      throw new RelayError(
+        op,
+        'protocol',
+        `${op}: relay answered 200 with a body that is not valid: ${message}`,
+        sessionId,
+        200,
+        body.slice(0, 2000),
+        { cause: err },
+      );
     }
   }
 
   /** One buffered call; resolves with the body text of a 200 answer. */
-  private async call(op: RelayOp, method: string, path: string, json: unknown, options: CallOptions): Promise<string> {
+  private async call(
+    op: RelayOp,
+    method: string,
+    path: string,
+    json: unknown,
+    options: CallOptions,
+  ): Promise<string> {
     const sessionId = options.sessionId ?? relaySessionId(op);
     const started = process.hrtime.bigint();
     const res = await this.send(op, method, path, json, { ...options, sessionId }, started);
@@ -192,11 +253,19 @@ export class RelayProvider implements Provider {
     return text;
   }
 
-  private async send(op: RelayOp, method: string, path: string, json: unknown, options: CallOptions & { sessionId: string }, started: bigint): Promise<StreamedResponse> {
+  private async send(
+    op: RelayOp,
+    method: string,
+    path: string,
+    json: unknown,
+    options: CallOptions & { sessionId: string },
+    started: bigint,
+  ): Promise<StreamedResponse> {
     const headers: Record<string, string> = { [SESSION_HEADER]: options.sessionId };
     try {
       const token = await this.readToken(op, options.sessionId);
-      if (token !== undefined && (token !== '' || op === 'PingInterLink')) headers['Authorization'] = `Bearer ${token}`;
+      if (token !== undefined && (token !== '' || op === 'PingInterLink'))
+        headers['Authorization'] = `Bearer ${token}`;
       return await this.http.stream({
         method,
         path,
@@ -220,24 +289,60 @@ export class RelayProvider implements Provider {
       return (await readFile(file, 'utf8')).trim();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new RelayError(op, 'token', `VKTokenFile ${file}: cannot read the bearer token (${code ?? (err as Error).message})`, sessionId, undefined, undefined, { cause: err });
+      throw new RelayError(
+        op,
+        'token',
+        `VKTokenFile ${file}: cannot read the bearer token (${code ?? (err as Error).message})`,
+        sessionId,
+        undefined,
+        undefined,
+        { cause: err },
+      );
     }
   }
 
-  private async httpError(op: RelayOp, res: StreamedResponse, sessionId: string, started: bigint): Promise<RelayError> {
+  private async httpError(
+    op: RelayOp,
+    res: StreamedResponse,
+    sessionId: string,
+    started: bigint,
+  ): Promise<RelayError> {
     // The status code is what matters; a truncated body is still worth showing.
     const body = await readSome(res.stream, MAX_ERROR_BODY);
     this.record(op, started, 'http');
     const detail = body.trim() === '' ? '(empty body)' : body.trim();
-    return new RelayError(op, 'http', `relay answered HTTP ${res.status} to ${op}: ${detail}`, sessionId, res.status, body);
+    return new RelayError(
+      op,
+      'http',
+      `relay answered HTTP ${res.status} to ${op}: ${detail}`,
+      sessionId,
+      res.status,
+      body,
+    );
   }
 
   private fromClientError(op: RelayOp, err: unknown, sessionId: string): RelayError {
     if (err instanceof HttpClientError) {
       const kind = err.kind === 'bad-response' ? 'protocol' : err.kind;
-      return new RelayError(op, kind, `${op} via ${this.baseUrl}: ${err.message}`, sessionId, undefined, undefined, { cause: err });
+      return new RelayError(
+        op,
+        kind,
+        `${op} via ${this.baseUrl}: ${err.message}`,
+        sessionId,
+        undefined,
+        undefined,
+        { cause: err },
+      );
     }
-    return new RelayError(op, 'transport', `${op} via ${this.baseUrl}: ${(err as Error).message}`, sessionId, undefined, undefined, { cause: err });
+    return new RelayError(
+      op,
+      'transport',
+      `${op} via ${this.baseUrl}: ${(err as Error).message}`,
+      sessionId,
+      undefined,
+      undefined,
+      { cause: err },
+    );
   }
 
   private record(op: RelayOp, started: bigint, outcome: 'ok' | RelayError['kind']): void {
@@ -259,7 +364,8 @@ function readAll(stream: Readable): Promise<string> {
     stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     stream.once('error', reject);
     stream.once('close', () => {
-      if (!(stream as { complete?: boolean }).complete) reject(new HttpClientError('transport', 'connection closed before the response body was complete'));
+      if (!(stream as { complete?: boolean }).complete)
+        reject(new HttpClientError('transport', 'connection closed before the response body was complete'));
     });
   });
 }

@@ -5,7 +5,8 @@
 export function relayBaseUrl(interlinkUrl: string, interlinkPort: string | number | undefined): string {
   const url = interlinkUrl.trim().replace(/\/+$/, '');
   if (url.startsWith('unix://')) {
-    if (!url.startsWith('unix:///')) throw new Error(`InterlinkURL "${interlinkUrl}": a unix socket needs an absolute path (unix:///path)`);
+    if (!url.startsWith('unix:///'))
+      throw new Error(`InterlinkURL "${interlinkUrl}": a unix socket needs an absolute path (unix:///path)`);
     return url;
   }
   let parsed: URL;
@@ -23,7 +24,9 @@ export function relayBaseUrl(interlinkUrl: string, interlinkPort: string | numbe
     throw new Error(`InterlinkPort "${port}": must be a TCP port number (1-65535)`);
   }
   if (parsed.port !== '') {
-    throw new Error(`InterlinkURL "${interlinkUrl}" already has a port and InterlinkPort is ${port}: give the port only in InterlinkPort`);
+    throw new Error(
+      `InterlinkURL "${interlinkUrl}" already has a port and InterlinkPort is ${port}: give the port only in InterlinkPort`,
+    );
   }
   return `${parsed.protocol}//${parsed.host}:${port}${parsed.pathname === '/' ? '' : parsed.pathname}`;
 }

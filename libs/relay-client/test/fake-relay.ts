@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -9,7 +14,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Handler = (req: RecordedRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>;
+export type Handler = (
+  req: RecordedRequest,
+  res: ServerResponse,
+  raw: IncomingMessage,
+) => void | Promise<void>;
 
 /** A real HTTP(S) server on a TCP port or unix socket that records every request it receives. */
 export class FakeRelay {
@@ -26,7 +35,12 @@ export class FakeRelay {
       const chunks: Buffer[] = [];
       raw.on('data', (c: Buffer) => chunks.push(c));
       raw.on('end', () => {
-        const rec = { method: raw.method ?? '', path: raw.url ?? '', headers: raw.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const rec = {
+          method: raw.method ?? '',
+          path: raw.url ?? '',
+          headers: raw.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(rec);
         void Promise.resolve(this.handler(rec, res, raw)).catch((err: Error) => {
           res.writeHead(599);
@@ -39,7 +53,9 @@ export class FakeRelay {
   }
 
   async listen(socketPath?: string): Promise<string> {
-    await new Promise<void>((resolve) => (socketPath ? this.server.listen(socketPath, resolve) : this.server.listen(0, '127.0.0.1', resolve)));
+    await new Promise<void>((resolve) =>
+      socketPath ? this.server.listen(socketPath, resolve) : this.server.listen(0, '127.0.0.1', resolve),
+    );
     return socketPath ? `unix://${socketPath}` : String((this.server.address() as AddressInfo).port);
   }
 

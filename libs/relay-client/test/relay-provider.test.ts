@@ -13,7 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'relay-client-'));
 let relays: FakeRelay[] = [];
 let clients: RelayProvider[] = [];
 
-async function start(tls?: ConstructorParameters<typeof FakeRelay>[0]): Promise<{ relay: FakeRelay; port: string }> {
+async function start(
+  tls?: ConstructorParameters<typeof FakeRelay>[0],
+): Promise<{ relay: FakeRelay; port: string }> {
   const relay = new FakeRelay(tls);
   relays.push(relay);
   const port = await relay.listen();
@@ -32,11 +34,22 @@ afterEach(async () => {
 });
 
 const pod = (n: number): V1Pod => ({
-  metadata: { name: `p${n}`, namespace: 'default', uid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, managedFields: [{ manager: 'kubectl' }] },
+  metadata: {
+    name: `p${n}`,
+    namespace: 'default',
+    uid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    managedFields: [{ manager: 'kubectl' }],
+  },
   spec: { containers: [{ name: 'c', image: 'busybox' }] },
   status: { phase: 'Running' },
 });
-const createRequest: PodCreateRequests = { pod: pod(1), configmaps: [], secrets: [], projectedvolumesmaps: [], jobscriptURL: '' };
+const createRequest: PodCreateRequests = {
+  pod: pod(1),
+  configmaps: [],
+  secrets: [],
+  projectedvolumesmaps: [],
+  jobscriptURL: '',
+};
 
 describe('relayBaseUrl', () => {
   it.each([
@@ -71,7 +84,11 @@ describe('RelayProvider over HTTP', () => {
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.headers['authorization']).toBe('Bearer secret-token');
     expect(req.headers['interlink-http-session']).toMatch(/^CreatePod#\d{1,5}$/);
-    expect(JSON.parse(req.body)).toMatchObject({ pod: { metadata: { name: 'p1' } }, jobscriptURL: '', projectedvolumesmaps: [] });
+    expect(JSON.parse(req.body)).toMatchObject({
+      pod: { metadata: { name: 'p1' } },
+      jobscriptURL: '',
+      projectedvolumesmaps: [],
+    });
   });
 
   it('re-reads the token file on every request', async () => {
@@ -98,7 +115,11 @@ describe('RelayProvider over HTTP', () => {
 
   it('reports an unreadable token file on the request instead of exiting', async () => {
     const { relay, port } = await start();
-    const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port, tokenFile: join(dir, 'missing') });
+    const c = client({
+      interlinkUrl: 'http://127.0.0.1',
+      interlinkPort: port,
+      tokenFile: join(dir, 'missing'),
+    });
     const err = await c.create(createRequest).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayError);
     expect(err).toMatchObject({ kind: 'token', op: 'CreatePod' });
@@ -111,7 +132,16 @@ describe('RelayProvider over HTTP', () => {
     relay.handler = (req, res) => {
       const pods = JSON.parse(req.body) as V1Pod[];
       res.writeHead(200);
-      res.end(JSON.stringify(pods.map((p) => ({ name: p.metadata!.name, UID: p.metadata!.uid, namespace: 'default', containers: null }))));
+      res.end(
+        JSON.stringify(
+          pods.map((p) => ({
+            name: p.metadata!.name,
+            UID: p.metadata!.uid,
+            namespace: 'default',
+            containers: null,
+          })),
+        ),
+      );
     };
     const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
     const statuses = await c.status([pod(1), pod(2), pod(3)]);
@@ -136,7 +166,9 @@ describe('RelayProvider over HTTP', () => {
     const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port, statusChunkSize: 500 });
     const pods = Array.from({ length: 1201 }, (_, i) => pod(i));
     const statuses = await c.status(pods);
-    expect(relay.requests.map((r) => (JSON.parse(r.body) as unknown[]).length).sort((a, b) => a - b)).toEqual([201, 500, 500]);
+    expect(relay.requests.map((r) => (JSON.parse(r.body) as unknown[]).length).sort((a, b) => a - b)).toEqual(
+      [201, 500, 500],
+    );
     expect(statuses.map((s) => s.name)).toEqual(pods.map((p) => p.metadata!.name));
   });
 
@@ -146,7 +178,12 @@ describe('RelayProvider over HTTP', () => {
     expect(await c.status([pod(1)])).toEqual([]);
     relay.handler = (_req, res) => {
       res.writeHead(200);
-      res.end(JSON.stringify([{ name: '', UID: 'x' }, { name: 'p2', uid: 'u2' }]));
+      res.end(
+        JSON.stringify([
+          { name: '', UID: 'x' },
+          { name: 'p2', uid: 'u2' },
+        ]),
+      );
     };
     const statuses = await c.status([pod(1)]);
     expect(statuses).toHaveLength(1);
@@ -201,9 +238,36 @@ describe('RelayProvider over HTTP', () => {
     await expect(c.updateVolumes(createRequest)).rejects.toMatchObject({ kind: 'http', status: 500 });
   });
 
+  it('lists remote pods with GET /listPods; a relay without the extension is unsupported', async () => {
+    const { relay, port } = await start();
+    const pods = [{ name: 'p', namespace: 'ns', UID: 'u-1', nodeName: 'vk', JID: '9' }];
+    const answers: Array<[number, string]> = [
+      [200, JSON.stringify(pods)],
+      [404, '404 page not found'],
+      [200, JSON.stringify([{ name: 'p' }])],
+      [503, JSON.stringify({ error: 'plugin unreachable' })],
+    ];
+    relay.handler = (_req, res) => {
+      const [status, body] = answers.shift()!;
+      res.writeHead(status);
+      res.end(body);
+    };
+    const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
+    expect(await c.listPods()).toEqual(pods);
+    expect(relay.requests[0]).toMatchObject({ method: 'GET', path: '/listPods' });
+    expect(relay.requests[0]!.headers['interlink-http-session']).toMatch(/^ListPods#/);
+    expect(await c.listPods()).toBe('unsupported');
+    await expect(c.listPods()).rejects.toMatchObject({ kind: 'protocol' });
+    await expect(c.listPods()).rejects.toMatchObject({ kind: 'http', status: 503 });
+  });
+
   it('pings with POST /pinglink, no body and no content type, and decodes a PingResponse', async () => {
     const { relay, port } = await start();
-    const answer = { status: 'ok', resources: { cpu: '64', accelerators: [{ resourceType: 'nvidia.com/gpu', available: '4' }] }, taints: [] };
+    const answer = {
+      status: 'ok',
+      resources: { cpu: '64', accelerators: [{ resourceType: 'nvidia.com/gpu', available: '4' }] },
+      taints: [],
+    };
     relay.handler = (_req, res) => {
       res.writeHead(200);
       res.end(JSON.stringify(answer));
@@ -235,7 +299,9 @@ describe('RelayProvider over HTTP', () => {
     const { relay, port } = await start();
     relay.handler = (_req, res) => {
       res.writeHead(504);
-      res.end('HTTP InterLink session CreatePod#1:  call exit status: 500. Body: sbatch: error: invalid partition');
+      res.end(
+        'HTTP InterLink session CreatePod#1:  call exit status: 500. Body: sbatch: error: invalid partition',
+      );
     };
     const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
     const err = (await c.create(createRequest).catch((e: unknown) => e)) as RelayError;
@@ -263,7 +329,11 @@ describe('RelayProvider over HTTP', () => {
   it('times out when the relay sends no headers', async () => {
     const { relay, port } = await start();
     relay.handler = () => undefined;
-    const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port, timeouts: { PingInterLink: 200 } });
+    const c = client({
+      interlinkUrl: 'http://127.0.0.1',
+      interlinkPort: port,
+      timeouts: { PingInterLink: 200 },
+    });
     await expect(c.ping()).rejects.toMatchObject({ kind: 'timeout' });
   });
 
@@ -289,13 +359,35 @@ describe('RelayProvider over HTTP', () => {
     };
     const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
     const abort = new AbortController();
-    const req = makeLogStruct({ Namespace: 'default', PodUID: pod(1).metadata!.uid!, PodName: 'p1', ContainerName: 'c', Opts: { Follow: true, Tail: 10 } });
+    const req = makeLogStruct({
+      Namespace: 'default',
+      PodUID: pod(1).metadata!.uid!,
+      PodName: 'p1',
+      ContainerName: 'c',
+      Opts: { Follow: true, Tail: 10 },
+    });
     const stream = await c.logs(req, { signal: abort.signal });
-    const first = await new Promise<string>((resolve) => stream.once('data', (d: Buffer) => resolve(d.toString())));
+    const first = await new Promise<string>((resolve) =>
+      stream.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     expect(first).toContain('line 1');
     const sent = relay.requests[0]!;
     expect(sent).toMatchObject({ method: 'GET', path: '/getLogs' });
-    expect(JSON.parse(sent.body)).toEqual({ Namespace: 'default', PodUID: req.PodUID, PodName: 'p1', ContainerName: 'c', Opts: { Tail: 10, Bytes: 0, Timestamps: false, Follow: true, Previous: false, SinceSeconds: 0, SinceTime: '0001-01-01T00:00:00Z' } });
+    expect(JSON.parse(sent.body)).toEqual({
+      Namespace: 'default',
+      PodUID: req.PodUID,
+      PodName: 'p1',
+      ContainerName: 'c',
+      Opts: {
+        Tail: 10,
+        Bytes: 0,
+        Timestamps: false,
+        Follow: true,
+        Previous: false,
+        SinceSeconds: 0,
+        SinceTime: '0001-01-01T00:00:00Z',
+      },
+    });
     stream.on('error', () => undefined);
     abort.abort();
     await expect.poll(() => relayRequestClosed, { timeout: 2000 }).toBe(true);
@@ -308,7 +400,9 @@ describe('RelayProvider over HTTP', () => {
       res.end('invalid pod UID: must be a valid UUID');
     };
     const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port });
-    const err = (await c.logs(makeLogStruct({ Namespace: 'd', PodUID: 'x', PodName: 'p', ContainerName: 'c' })).catch((e: unknown) => e)) as RelayError;
+    const err = (await c
+      .logs(makeLogStruct({ Namespace: 'd', PodUID: 'x', PodName: 'p', ContainerName: 'c' }))
+      .catch((e: unknown) => e)) as RelayError;
     expect(err).toMatchObject({ kind: 'http', status: 400, op: 'GetLogs' });
     expect(err.message).toContain('invalid pod UID');
   });
@@ -330,8 +424,15 @@ describe('RelayProvider transports', () => {
   });
 
   it('verifies the relay with a PEM or a DER CA file', async () => {
-    const { relay, port } = await start({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) });
-    const pem = client({ interlinkUrl: 'https://127.0.0.1', interlinkPort: port, tls: { caFile: pki.caCert } });
+    const { relay, port } = await start({
+      cert: readFileSync(pki.serverCert),
+      key: readFileSync(pki.serverKey),
+    });
+    const pem = client({
+      interlinkUrl: 'https://127.0.0.1',
+      interlinkPort: port,
+      tls: { caFile: pki.caCert },
+    });
     await pem.ping();
     const derFile = join(dir, 'ca.der');
     writeFileSync(derFile, new X509Certificate(readFileSync(pki.caCert)).raw);
@@ -340,7 +441,11 @@ describe('RelayProvider transports', () => {
     expect(relay.requests).toHaveLength(2);
     const untrusted = client({ interlinkUrl: 'https://127.0.0.1', interlinkPort: port });
     await expect(untrusted.ping()).rejects.toBeInstanceOf(RelayError);
-    const insecure = client({ interlinkUrl: 'https://127.0.0.1', interlinkPort: port, tls: { insecureSkipVerify: true } });
+    const insecure = client({
+      interlinkUrl: 'https://127.0.0.1',
+      interlinkPort: port,
+      tls: { insecureSkipVerify: true },
+    });
     await insecure.ping();
   });
 
@@ -352,10 +457,18 @@ describe('RelayProvider transports', () => {
       requestCert: true,
       rejectUnauthorized: true,
     });
-    const withCert = client({ interlinkUrl: 'https://127.0.0.1', interlinkPort: port, tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } });
+    const withCert = client({
+      interlinkUrl: 'https://127.0.0.1',
+      interlinkPort: port,
+      tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey },
+    });
     await withCert.ping();
     expect(relay.requests).toHaveLength(1);
-    const withoutCert = client({ interlinkUrl: 'https://127.0.0.1', interlinkPort: port, tls: { caFile: pki.caCert } });
+    const withoutCert = client({
+      interlinkUrl: 'https://127.0.0.1',
+      interlinkPort: port,
+      tls: { caFile: pki.caCert },
+    });
     await expect(withoutCert.ping()).rejects.toBeInstanceOf(RelayError);
     expect(relay.requests).toHaveLength(1);
   });
@@ -363,7 +476,11 @@ describe('RelayProvider transports', () => {
   it('records every call for metrics', async () => {
     const { port } = await start();
     const calls: string[] = [];
-    const c = client({ interlinkUrl: 'http://127.0.0.1', interlinkPort: port, onCall: (op, seconds, outcome) => calls.push(`${op}:${outcome}:${seconds >= 0}`) });
+    const c = client({
+      interlinkUrl: 'http://127.0.0.1',
+      interlinkPort: port,
+      onCall: (op, seconds, outcome) => calls.push(`${op}:${outcome}:${seconds >= 0}`),
+    });
     await c.ping();
     await c.status([pod(1)]);
     expect(calls).toEqual(['PingInterLink:ok:true', 'GetStatus:ok:true']);

@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { HttpClient, type BufferedResponse, type ClientTlsOptions, type StreamedResponse } from '@interlink/http-kit';
+import {
+  HttpClient,
+  type BufferedResponse,
+  type ClientTlsOptions,
+  type StreamedResponse,
+} from '@interlink/http-kit';
 import { PluginPaths, SESSION_HEADER, type LogStruct, type RetrievedPodData } from '@interlink/api';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PluginTimeouts } from '../config/RelaySettings';
@@ -44,7 +49,18 @@ export class PluginClient {
   }
 
   updateVolumes(body: RetrievedPodData, call: CallOptions): Promise<BufferedResponse> {
-    return this.send('POST', PluginPaths.updateVolumes, JSON.stringify(body), this.options.timeouts.createMs, call);
+    return this.send(
+      'POST',
+      PluginPaths.updateVolumes,
+      JSON.stringify(body),
+      this.options.timeouts.createMs,
+      call,
+    );
+  }
+
+  /** Extension: the plugin's pods (an upstream plugin answers 404). */
+  listPods(call: CallOptions): Promise<BufferedResponse> {
+    return this.send('GET', PluginPaths.listPods, '', this.options.timeouts.statusMs, call);
   }
 
   status(pods: V1Pod[], call: CallOptions): Promise<BufferedResponse> {
@@ -79,7 +95,13 @@ export class PluginClient {
     this.http.close();
   }
 
-  private async send(method: string, path: string, body: string | Buffer, timeoutMs: number, call: CallOptions): Promise<BufferedResponse> {
+  private async send(
+    method: string,
+    path: string,
+    body: string | Buffer,
+    timeoutMs: number,
+    call: CallOptions,
+  ): Promise<BufferedResponse> {
     try {
       return await this.http.request({
         method,
@@ -95,11 +117,20 @@ export class PluginClient {
   }
 
   private async headers(sessionId: string): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', [SESSION_HEADER]: sessionId };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      [SESSION_HEADER]: sessionId,
+    };
     if (this.options.tokenFile) {
-      const token = (await readFile(this.options.tokenFile, 'utf8').catch((err: Error) => {
-        throw pluginFailure(new Error(`cannot read SidecarTokenFile ${this.options.tokenFile}: ${err.message}`), 'token', this.options.url);
-      })).trim();
+      const token = (
+        await readFile(this.options.tokenFile, 'utf8').catch((err: Error) => {
+          throw pluginFailure(
+            new Error(`cannot read SidecarTokenFile ${this.options.tokenFile}: ${err.message}`),
+            'token',
+            this.options.url,
+          );
+        })
+      ).trim();
       if (token) headers['Authorization'] = `Bearer ${token}`;
     }
     return headers;

@@ -114,6 +114,25 @@ export const PodStatusListSchema = NullableArray(PodStatusSchema, {
   description: '`null` means no status available',
 });
 
+/**
+ * Extension (not upstream): one pod a plugin runs, as `/listPods` answers it. `nodeName` is the
+ * virtual node the pod was created for; a node controller only collects orphans of its own node.
+ */
+export const RemotePodSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    namespace: Type.String({ minLength: 1 }),
+    UID: Type.String({ minLength: 1 }),
+    nodeName: Type.Optional(
+      Type.String({ description: 'spec.nodeName of the pod at creation; absent when unknown' }),
+    ),
+    JID: Type.Optional(Type.String()),
+  },
+  { title: 'RemotePod' },
+);
+export type RemotePod = Static<typeof RemotePodSchema>;
+export const RemotePodListSchema = Type.Array(RemotePodSchema, { title: 'RemotePodList' });
+
 /** Log options. The byte limit travels as `Bytes` (Go field LimitBytes). */
 export const ContainerLogOptsSchema = Type.Object(
   {

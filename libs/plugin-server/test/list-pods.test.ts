@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RetrievedPodData } from '@interlink/api';
+import { createPluginServer, InMemoryBackend, type CallContext, type PluginServer } from '../src';
+import { podData, quietLogger, send } from './helpers';
+
+describe('/listPods (extension)', () => {
+  const backend = new InMemoryBackend();
+  let server: PluginServer;
+  let bare: PluginServer;
+
+  beforeAll(async () => {
+    server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
+    const without = new InMemoryBackend();
+    const minimal = {
+      create: (d: RetrievedPodData, c: CallContext) => without.create(d, c),
+      delete: without.delete.bind(without),
+      status: without.status.bind(without),
+      logs: without.logs.bind(without),
+      ping: without.ping.bind(without),
+    };
+    bare = createPluginServer({ backend: minimal, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
+    await server.start();
+    await bare.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await bare.stop();
+  });
+
+  it('lists every pod the backend keeps, with the node it was created for, until it is deleted', async () => {
+    const a = podData('a');
+    a.pod.spec!.nodeName = 'vk-1';
+    const b = podData('b');
+    for (const d of [a, b])
+      expect((await send(server, 'POST', '/create', JSON.stringify(d))).status).toBe(200);
+    const res = await send(server, 'GET', '/listPods', '');
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'a',
+          namespace: 'default',
+          UID: a.pod.metadata!.uid,
+          nodeName: 'vk-1',
+          JID: expect.any(String),
+        },
+        { name: 'b', namespace: 'default', UID: b.pod.metadata!.uid, JID: expect.any(String) },
+      ]),
+    );
+    expect((await send(server, 'POST', '/delete', JSON.stringify(a.pod))).status).toBe(200);
+    const after = (await send(server, 'GET', '/listPods', '[]')).json() as Array<{ UID: string }>;
+    expect(after.map((p) => p.UID)).toEqual([b.pod.metadata!.uid]);
+  });
+
+  it('answers a plain 404 when the backend lacks the extension', async () => {
+    const res = await send(bare, 'GET', '/listPods', '');
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ error: expect.stringMatching(/does not support \/listPods/) });
+  });
+});
