@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createLogger, type Logger } from '@interlink/logging';
 import type { RetrievedPodData } from '@interlink/api';
+import { InMemoryBackend, type CallContext, type PluginBackend } from '../src';
 
 export interface RawResponse {
   status: number;
@@ -93,4 +94,16 @@ export function podData(
     })),
     jobConfig: undefined,
   } as unknown as RetrievedPodData;
+}
+
+/** A backend with only the five required methods, as a third-party backend would be. */
+export function backendWithoutExtensions(): PluginBackend {
+  const b = new InMemoryBackend();
+  return {
+    create: (d: RetrievedPodData, c: CallContext) => b.create(d, c),
+    delete: b.delete.bind(b),
+    status: b.status.bind(b),
+    logs: b.logs.bind(b),
+    ping: b.ping.bind(b),
+  };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetrievedPodData } from '@interlink/api';
-import { createPluginServer, InMemoryBackend, type CallContext, type PluginServer } from '../src';
-import { podData, quietLogger, send } from './helpers';
+import { createPluginServer, InMemoryBackend, type PluginServer } from '../src';
+import { backendWithoutExtensions, podData, quietLogger, send } from './helpers';
 
 describe('/listPods (extension)', () => {
   const backend = new InMemoryBackend();
@@ -10,15 +9,7 @@ describe('/listPods (extension)', () => {
 
   beforeAll(async () => {
     server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
-    const without = new InMemoryBackend();
-    const minimal = {
-      create: (d: RetrievedPodData, c: CallContext) => without.create(d, c),
-      delete: without.delete.bind(without),
-      status: without.status.bind(without),
-      logs: without.logs.bind(without),
-      ping: without.ping.bind(without),
-    };
-    bare = createPluginServer({ backend: minimal, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
+    bare = createPluginServer({ backend: backendWithoutExtensions(), listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
     await server.start();
     await bare.start();
   });
