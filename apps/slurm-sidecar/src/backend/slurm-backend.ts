@@ -1,6 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type {
+  CreateStruct,
+  LogStruct,
+  PingResponse,
+  PodStatus,
+  RemotePod,
+  RetrievedPodData,
+} from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import {
   PluginError,
@@ -142,6 +149,7 @@ export class SlurmBackend implements PluginBackend {
         uid: plan.uid,
         namespace: plan.namespace,
         name: plan.podName,
+        ...(data.pod.spec?.nodeName ? { nodeName: data.pod.spec.nodeName } : {}),
         phase: 'submitting',
         runtime: plan.containers[0]?.runtime ?? this.settings.defaultRuntime,
         // With a custom job script the record keeps the pod's own names: they are what
@@ -185,6 +193,17 @@ export class SlurmBackend implements PluginBackend {
       const files = await refreshVolumeFiles(this.build(data));
       this.log.info('pod volumes refreshed', { sessionId: ctx.sessionId, uid, jobId: rec.jobId, files });
     });
+  }
+
+  /** Every job record, finished ones too: they stay until the pod is deleted. */
+  async listPods(_ctx: CallContext): Promise<RemotePod[]> {
+    return this.store.all().map((rec) => ({
+      name: rec.name,
+      namespace: rec.namespace,
+      UID: rec.uid,
+      ...(rec.nodeName ? { nodeName: rec.nodeName } : {}),
+      ...(rec.jobId ? { JID: rec.jobId } : {}),
+    }));
   }
 
   async delete(pod: V1Pod, ctx: CallContext): Promise<void> {

@@ -153,6 +153,7 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
       const [reason, message] = finishedReason(r.exitCode);
       return status(c.name, c.image, terminated(r, r.exitCode, reason, message));
     }
+    if (ended && failedInit && !r.startedAt) return status(c.name, c.image, neverLeftInit(failedInit));
     if (ended) {
       if (r.startedAt)
         return status(
@@ -186,14 +187,7 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
       return status(c.name, c.image, terminated(r, r.exitCode, reason, message));
     }
     if (ended) {
-      if (failedInit) {
-        const msg = `init container "${failedInit.name}" failed with exit code ${failedInit.code}; container never started`;
-        return status(
-          c.name,
-          c.image,
-          terminated(r, failedInit.code, 'InitContainerFailed', msg, info?.endTime),
-        );
-      }
+      if (failedInit) return status(c.name, c.image, neverLeftInit(failedInit));
       const msg = r.startedAt ? end.message : `${end.message}; container never started`;
       return status(c.name, c.image, terminated(r, end.defaultExit, end.reason, msg, info?.endTime));
     }
@@ -214,4 +208,10 @@ export function mapPodStatus(pod: PodIdentity, job: JobView, runs: Map<string, C
     initContainers: initStatuses,
     containers: containerStatuses,
   };
+}
+
+/** As the kubelet shows a container after a failed init container: it never left PodInitializing. */
+function neverLeftInit(failed: { name: string; code: number }): V1ContainerState {
+  const message = `init container "${failed.name}" failed with exit code ${failed.code}; container never started`;
+  return { waiting: { reason: 'PodInitializing', message } };
 }

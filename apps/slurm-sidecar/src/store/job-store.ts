@@ -24,6 +24,8 @@ export interface JobRecord {
   uid: string;
   namespace: string;
   name: string;
+  /** spec.nodeName at creation: the virtual node that owns the pod (answered by /listPods) */
+  nodeName?: string;
   /** `submitting` between writing the directory and sbatch answering; `deleting` once delete began */
   phase: 'submitting' | 'submitted' | 'deleting';
   jobId?: string;

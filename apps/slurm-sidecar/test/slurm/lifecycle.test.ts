@@ -83,14 +83,23 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
       containers: [sh('app', 'echo never')],
     });
     const { PodJID } = await sc.backend.create(makeCreate(pod), ctx());
-    const s = await waitTerminated(sc.backend, pod);
+    // Only the failed init container terminates; the rest stay waiting, so wait for the job itself.
+    await waitFor('job FAILED', () => scontrolJob(PodJID).get('JobState') === 'FAILED', {
+      timeoutMs: 150_000,
+    });
+    const s = await statusOf(sc.backend, pod);
     expect(s.initContainers[0]?.state?.terminated).toMatchObject({ exitCode: 5, reason: 'Error' });
-    expect(s.initContainers[1]?.state?.terminated?.message).toMatch(/never started/);
-    expect(s.containers[0]?.state?.terminated).toMatchObject({ exitCode: 5, reason: 'InitContainerFailed' });
+    expect(s.initContainers[1]?.state?.waiting).toMatchObject({
+      reason: 'PodInitializing',
+      message: /never started/,
+    });
+    expect(s.containers[0]?.state?.waiting).toMatchObject({
+      reason: 'PodInitializing',
+      message: /exit code 5/,
+    });
     const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
     expect(existsSync(containerFiles(dir, 'init', 'second').started)).toBe(false);
     expect(existsSync(containerFiles(dir, 'run', 'app').started)).toBe(false);
-    await waitFor('job exit code 5', () => scontrolJob(PodJID).get('JobState') === 'FAILED');
     expect(scontrolJob(PodJID).get('ExitCode')).toBe('5:0');
   });
 

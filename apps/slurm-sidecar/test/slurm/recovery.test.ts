@@ -36,6 +36,7 @@ describe('restart recovery and robustness (real Slurm)', () => {
     const running = makePod({
       name: 'survivor',
       containers: [sh('main', 'echo before; sleep 3; echo after')],
+      spec: { nodeName: 'vk-slurm-test' },
     });
     const done = makePod({ name: 'finished', containers: [sh('main', 'exit 9')] });
     const a = await sc.backend.create(makeCreate(running), ctx());
@@ -45,6 +46,20 @@ describe('restart recovery and robustness (real Slurm)', () => {
 
     const restarted = await sc.restart();
     expect(restarted.store.size).toBe(2);
+    // /listPods answers from disk too: the node controller finds its orphans after a restart.
+    const listed = await restarted.listPods(ctx());
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'survivor',
+          namespace: 'default',
+          UID: running.metadata!.uid,
+          nodeName: 'vk-slurm-test',
+          JID: a.PodJID,
+        },
+        { name: 'finished', namespace: 'default', UID: done.metadata!.uid, JID: expect.any(String) },
+      ]),
+    );
     expect(await restarted.create(makeCreate(running), ctx())).toEqual(a);
     expect((await statusOf(restarted, done)).containers[0]?.state?.terminated?.exitCode).toBe(9);
     const s = await waitTerminated(restarted, running);

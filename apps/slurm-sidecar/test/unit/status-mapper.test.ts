@@ -79,22 +79,16 @@ describe('SlurmStatusMapper', () => {
     });
   });
 
-  it('a failed init container: real exit code, app containers report it as the reason', () => {
+  it('a failed init container: real exit code; the containers after it stay PodInitializing, saying why', () => {
     const s = mapPodStatus(
       pod,
       slurm('FAILED', { exitCode: 7, endTime: t(9) }),
       runs({ 'init:i1': { startedAt: t(1), finishedAt: t(2), exitCode: 7 } }),
     );
     expect(s.initContainers[0]?.state?.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
-    expect(s.initContainers[1]?.state?.terminated).toMatchObject({
-      reason: 'Error',
-      message: expect.stringMatching(/never started/),
-    });
-    expect(s.containers[0]?.state?.terminated).toMatchObject({
-      exitCode: 7,
-      reason: 'InitContainerFailed',
-      message: 'init container "i1" failed with exit code 7; container never started',
-    });
+    const why = 'init container "i1" failed with exit code 7; container never started';
+    expect(s.initContainers[1]?.state).toEqual({ waiting: { reason: 'PodInitializing', message: why } });
+    expect(s.containers[0]?.state).toEqual({ waiting: { reason: 'PodInitializing', message: why } });
   });
 
   it.each([
