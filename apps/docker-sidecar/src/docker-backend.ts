@@ -1,7 +1,14 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { CreateStruct, LogStruct, PingResponse, PodStatus, RetrievedPodData } from '@interlink/api';
+import type {
+  CreateStruct,
+  LogStruct,
+  PingResponse,
+  PodStatus,
+  RemotePod,
+  RetrievedPodData,
+} from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import { PodNotFoundError, type CallContext, type PluginBackend } from '@interlink/plugin-server';
 import type { DockerBackendSettings } from './backend-settings';
@@ -276,6 +283,19 @@ export class DockerBackend implements PluginBackend {
     } catch (err) {
       throw toPluginError(err, 'status');
     }
+  }
+
+  /** Every pod this sidecar runs or keeps; one found in Docker without its stored request has no nodeName. */
+  async listPods(_ctx: CallContext): Promise<RemotePod[]> {
+    return [...this.runtimes.values()].map((rt) => {
+      const nodeName = rt.data?.pod.spec?.nodeName;
+      return {
+        name: rt.ref.podName,
+        namespace: rt.ref.namespace,
+        UID: rt.ref.uid,
+        ...(nodeName ? { nodeName } : {}),
+      };
+    });
   }
 
   async logs(req: LogStruct, ctx: CallContext): Promise<Readable> {

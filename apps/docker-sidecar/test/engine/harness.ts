@@ -213,6 +213,7 @@ export interface PodSpecInput {
   securityContext?: V1PodSecurityContext;
   annotations?: Record<string, string>;
   shareProcessNamespace?: boolean;
+  nodeName?: string;
 }
 
 const withDefaults = (c: ContainerSpec): V1Container => ({
@@ -241,6 +242,7 @@ export function makePod(p: PodSpecInput): RetrievedPodData {
         terminationGracePeriodSeconds: p.grace ?? 5,
         ...(p.securityContext ? { securityContext: p.securityContext } : {}),
         ...(p.shareProcessNamespace ? { shareProcessNamespace: true } : {}),
+        ...(p.nodeName ? { nodeName: p.nodeName } : {}),
       },
       status: { phase: 'Pending' },
     },

@@ -10,6 +10,7 @@ import {
   makePod,
   purge,
   running,
+  send,
   startHarness,
   terminated,
   waitForStatus,
@@ -28,6 +29,7 @@ describe('restart recovery: a new sidecar process picks up everything from Docke
   it('status, logs, init sequences, restarts, idempotent create and delete keep working', async () => {
     const first = await startHarness({ instance, dataRoot });
     const longRunning = makePod({
+      nodeName: 'vk-recovery',
       secrets: [{ metadata: { name: 's' }, data: { k: b64('v') } }],
       volumes: [{ name: 's', secret: { secretName: 's' } }],
       containers: [
@@ -67,6 +69,22 @@ describe('restart recovery: a new sidecar process picks up everything from Docke
     expect(containerOf(s, 'main').state!.running).toBeDefined();
     expect((await h.logs(longRunning, 'main')).body).toBe('hello\nv\n');
     expect(await h.createOk(longRunning)).toBe(jid);
+
+    // The node controller's orphan sweep lists what the restarted sidecar holds.
+    const listed = await send(h.url, 'GET', '/listPods');
+    expect(listed.status).toBe(200);
+    const meta = (d: typeof longRunning) => ({
+      name: d.pod.metadata!.name,
+      namespace: 'default',
+      UID: d.pod.metadata!.uid,
+    });
+    expect(JSON.parse(listed.body)).toEqual(
+      expect.arrayContaining([
+        { ...meta(longRunning), nodeName: 'vk-recovery' },
+        meta(midInit),
+        meta(crashing),
+      ]),
+    );
 
     const done = await waitForStatus(
       h,

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetrievedPodData } from '@interlink/api';
 import { makePod, purge, running, send, startHarness, waitForStatus, type Harness } from './harness';
 
-function withContent(data: RetrievedPodData, token: string, config: Record<string, string>): RetrievedPodData {
+function withContent(
+  data: RetrievedPodData,
+  token: string,
+  config: Record<string, string>,
+): RetrievedPodData {
   return {
     ...data,
     container: (data.container ?? []).map((c) => ({
