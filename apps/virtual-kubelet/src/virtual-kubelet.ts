@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@interlink/logging';
 import { RelayProvider, type Provider } from '@interlink/relay-client';
 import type { VkConfig } from './config/vk-config';
@@ -12,12 +12,13 @@ import type { ServingCertSource } from './kubelet-api/certs/serving-cert';
 import { KubeletApiServer } from './kubelet-api/kubelet-api-server';
 import { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-api/kubelet-auth';
 import type { ApiAccess } from './kube/api-access';
-import { KubeClient } from './kube/kube-client';
+import { KubeClient, isNotFound } from './kube/kube-client';
 import { VkMetrics } from './metrics/vk-metrics';
 import { NodeController } from './node/node-controller';
 import { NodeRegistrar } from './node/node-registrar';
 import { VirtualNodeState } from './node/virtual-node-state';
-import { ApiObjectSource } from './pods/api-object-source';
+import { ApiObjectSource, enc } from './pods/api-object-source';
+import { OrphanCollector } from './pods/orphan-collector';
 import { EnvResolver } from './pods/env/env-resolver';
 import { PodController } from './pods/pod-controller';
 import { PodCreateAssembler } from './pods/pod-create-assembler';
@@ -52,6 +53,7 @@ export class VirtualKubelet {
   watcher!: PodWatcher;
   poller!: StatusPoller;
   refresher: VolumeRefresher | undefined;
+  orphans!: OrphanCollector;
   kubeletApi!: KubeletApiServer;
   certs!: ServingCertSource;
   events!: EventRecorder;
@@ -71,40 +73,93 @@ export class VirtualKubelet {
       onRequest: (verb, resource, status) => this.metrics.apiRequest(verb, resource, status),
     });
     this.provider = this.deps.provider ?? this.relayProvider();
-    this.events = new EventRecorder(this.kube, { component: 'interlink-virtual-kubelet', host: settings.nodeName }, log);
+    this.events = new EventRecorder(
+      this.kube,
+      { component: 'interlink-virtual-kubelet', host: settings.nodeName },
+      log,
+    );
 
-    const state = new VirtualNodeState({ nodeName: settings.nodeName, podIP: settings.podIP, kubeletPort: settings.kubeletPort, version: settings.version }, cfg);
-    this.node = new NodeController(this.kube, this.provider, state, new NodeRegistrar(this.kube, settings.nodeName), this.events, log.child({ component: 'node' }), {
-      pingIntervalMs: cfg.PingIntervalSeconds * 1000,
-      pingTimeoutMs: cfg.PingTimeoutSeconds * 1000,
-      statusMaxIntervalMs: cfg.NodeStatusMaxIntervalSeconds * 1000,
-      leaseDurationSeconds: cfg.LeaseDurationSeconds,
-      leaseRenewIntervalMs: cfg.LeaseRenewIntervalSeconds * 1000,
-    }, {
-      ping: (ok) => this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' }),
-      nodeReady: (ready) => this.metrics.nodeReady.set(ready ? 1 : 0),
-    });
+    const state = new VirtualNodeState(
+      {
+        nodeName: settings.nodeName,
+        podIP: settings.podIP,
+        kubeletPort: settings.kubeletPort,
+        version: settings.version,
+      },
+      cfg,
+    );
+    this.node = new NodeController(
+      this.kube,
+      this.provider,
+      state,
+      new NodeRegistrar(this.kube, settings.nodeName),
+      this.events,
+      log.child({ component: 'node' }),
+      {
+        pingIntervalMs: cfg.PingIntervalSeconds * 1000,
+        pingTimeoutMs: cfg.PingTimeoutSeconds * 1000,
+        statusMaxIntervalMs: cfg.NodeStatusMaxIntervalSeconds * 1000,
+        leaseDurationSeconds: cfg.LeaseDurationSeconds,
+        leaseRenewIntervalMs: cfg.LeaseRenewIntervalSeconds * 1000,
+      },
+      {
+        ping: (ok) => this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' }),
+        nodeReady: (ready) => this.metrics.nodeReady.set(ready ? 1 : 0),
+      },
+    );
     await this.node.start();
 
     const objects = new ApiObjectSource(this.kube);
     const allocatable = (): Record<string, string> => state.allocatable();
-    const apiOverride = cfg.KubernetesApiAddr && cfg.KubernetesApiPort ? { host: cfg.KubernetesApiAddr, port: cfg.KubernetesApiPort } : undefined;
-    const env = new EnvResolver(objects, { nodeAllocatable: allocatable, ...(apiOverride ? { apiOverride } : {}) });
-    const tokens = new ServiceAccountTokenIssuer(this.kube, { refreshFraction: cfg.TokenRefreshFraction });
-    const projected = new ProjectedVolumeResolver(objects, tokens, { nodeAllocatable: allocatable, ...(cfg.KubernetesApiCaCrt ? { apiCaOverride: cfg.KubernetesApiCaCrt } : {}) });
-    const assembler = new PodCreateAssembler(objects, env, projected, { disableProjectedVolumes: cfg.DisableProjectedVolumes, jobScriptBuilderURL: cfg.JobScriptBuilderURL });
-    const podLog = log.child({ component: 'pods' });
-    const writer = new PodStatusWriter(this.kube, this.events, podLog, { hostIP: settings.podIP }, { statusWritten: (s) => s !== undefined && this.metrics.statusSync.observe(s) });
-    const creator = new PodCreator(this.provider, assembler, this.events, podLog, { hostIP: settings.podIP, retryMaxMs: cfg.CreateRetryMaxSeconds * 1000 }, () => objects.invalidate(), {
-      create: (outcome) => this.metrics.creates.inc({ outcome }),
+    const apiOverride =
+      cfg.KubernetesApiAddr && cfg.KubernetesApiPort
+        ? { host: cfg.KubernetesApiAddr, port: cfg.KubernetesApiPort }
+        : undefined;
+    const env = new EnvResolver(objects, {
+      nodeAllocatable: allocatable,
+      ...(apiOverride ? { apiOverride } : {}),
     });
-    const deleter = new PodDeleter(this.provider, this.kube, this.events, podLog, { maxWaitMs: cfg.DeleteMaxWaitSeconds * 1000 });
+    const tokens = new ServiceAccountTokenIssuer(this.kube, { refreshFraction: cfg.TokenRefreshFraction });
+    const projected = new ProjectedVolumeResolver(objects, tokens, {
+      nodeAllocatable: allocatable,
+      ...(cfg.KubernetesApiCaCrt ? { apiCaOverride: cfg.KubernetesApiCaCrt } : {}),
+    });
+    const assembler = new PodCreateAssembler(objects, env, projected, {
+      disableProjectedVolumes: cfg.DisableProjectedVolumes,
+      jobScriptBuilderURL: cfg.JobScriptBuilderURL,
+    });
+    const podLog = log.child({ component: 'pods' });
+    const writer = new PodStatusWriter(
+      this.kube,
+      this.events,
+      podLog,
+      { hostIP: settings.podIP },
+      { statusWritten: (s) => s !== undefined && this.metrics.statusSync.observe(s) },
+    );
+    const creator = new PodCreator(
+      this.provider,
+      assembler,
+      this.events,
+      podLog,
+      { hostIP: settings.podIP, retryMaxMs: cfg.CreateRetryMaxSeconds * 1000 },
+      () => objects.invalidate(),
+      {
+        create: (outcome) => this.metrics.creates.inc({ outcome }),
+      },
+    );
+    const deleter = new PodDeleter(this.provider, this.kube, this.events, podLog, {
+      maxWaitMs: cfg.DeleteMaxWaitSeconds * 1000,
+    });
     const registry = { controller: undefined as PodController | undefined };
     this.poller = new StatusPoller(
       this.provider,
       () => registry.controller?.pods.values() ?? [],
       (t) => registry.controller?.dirty(t),
-      { intervalMs: cfg.StatusIntervalSeconds * 1000, fastMs: cfg.StatusFastIntervalSeconds * 1000, lostGraceMs: cfg.RemoteJobLostGraceSeconds * 1000 },
+      {
+        intervalMs: cfg.StatusIntervalSeconds * 1000,
+        fastMs: cfg.StatusFastIntervalSeconds * 1000,
+        lostGraceMs: cfg.RemoteJobLostGraceSeconds * 1000,
+      },
       podLog,
       {
         poll: (n, ok) => {
@@ -113,21 +168,54 @@ export class VirtualKubelet {
         },
       },
     );
-    const controller = new PodController(this.provider, creator, deleter, writer, this.poller, this.events, podLog, {
-      nodeName: settings.nodeName,
-      workers: cfg.PodSyncWorkers,
-      skipDaemonSetPods: cfg.SkipDaemonSetPods,
-    });
+    const controller = new PodController(
+      this.provider,
+      creator,
+      deleter,
+      writer,
+      this.poller,
+      this.events,
+      podLog,
+      {
+        nodeName: settings.nodeName,
+        workers: cfg.PodSyncWorkers,
+        skipDaemonSetPods: cfg.SkipDaemonSetPods,
+      },
+    );
     registry.controller = controller;
     this.pods = controller;
     this.watcher = new PodWatcher(this.deps.kubeConfig, this.kube, settings.nodeName, controller, podLog);
     await this.watcher.start();
     this.poller.start();
-    const refresherOptions = { checkIntervalMs: cfg.TokenRotationCheckSeconds * 1000, contentIntervalMs: cfg.VolumeRefreshSeconds * 1000, rotateTokens: !cfg.DisableProjectedVolumes, hostIP: settings.podIP };
-    this.refresher = new VolumeRefresher(this.provider, assembler, tokens, () => controller.pods.values(), refresherOptions, podLog, {
-      refresh: (outcome) => this.metrics.volumeRefreshes.inc({ outcome }),
-    });
+    const refresherOptions = {
+      checkIntervalMs: cfg.TokenRotationCheckSeconds * 1000,
+      contentIntervalMs: cfg.VolumeRefreshSeconds * 1000,
+      rotateTokens: !cfg.DisableProjectedVolumes,
+      hostIP: settings.podIP,
+    };
+    this.refresher = new VolumeRefresher(
+      this.provider,
+      assembler,
+      tokens,
+      () => controller.pods.values(),
+      refresherOptions,
+      podLog,
+      {
+        refresh: (outcome) => this.metrics.volumeRefreshes.inc({ outcome }),
+      },
+    );
     this.refresher.start();
+    this.orphans = new OrphanCollector(
+      {
+        provider: this.provider,
+        isTracked: (uid) => controller.pods.has(uid),
+        apiUid: (namespace, name) => this.apiPodUid(namespace, name),
+        log: podLog,
+        onCollected: (outcome) => this.metrics.orphans.inc({ outcome }),
+      },
+      { nodeName: settings.nodeName, intervalMs: cfg.OrphanSweepSeconds * 1000 },
+    );
+    this.orphans.start();
     this.phaseTimer = setInterval(() => this.countPhases(), 5_000);
     this.phaseTimer.unref?.();
 
@@ -139,13 +227,23 @@ export class VirtualKubelet {
       nodeName: settings.nodeName,
       ...(clientCa ? { clientCa } : {}),
       certs: this.certs,
-      authn: new KubeletAuthenticator(this.kube, { anonymous: cfg.KubeletAuthentication.Anonymous, webhook: cfg.KubeletAuthentication.Webhook }),
-      authz: new KubeletAuthorizer(this.kube, settings.nodeName, cfg.KubeletAuthorization.Mode === 'AlwaysAllow'),
+      authn: new KubeletAuthenticator(this.kube, {
+        anonymous: cfg.KubeletAuthentication.Anonymous,
+        webhook: cfg.KubeletAuthentication.Webhook,
+      }),
+      authz: new KubeletAuthorizer(
+        this.kube,
+        settings.nodeName,
+        cfg.KubeletAuthorization.Mode === 'AlwaysAllow',
+      ),
       provider: this.provider,
       pods: {
         list: () => this.watcher.list(),
         find: (ns, name) => this.watcher.find(ns, name),
-        running: () => [...controller.pods.values()].filter((t) => t.local.kind === 'submitted' && !isTerminalPhase(t.pod.status?.phase)).map((t) => t.pod),
+        running: () =>
+          [...controller.pods.values()]
+            .filter((t) => t.local.kind === 'submitted' && !isTerminalPhase(t.pod.status?.phase))
+            .map((t) => t.pod),
       },
       registry: this.metrics.registry,
       log: log.child({ component: 'kubelet-api' }),
@@ -158,6 +256,7 @@ export class VirtualKubelet {
     clearInterval(this.phaseTimer);
     this.poller?.stop();
     this.refresher?.stop();
+    this.orphans?.stop();
     this.watcher?.stop();
     this.pods?.stop();
     this.node?.stop();
@@ -165,6 +264,19 @@ export class VirtualKubelet {
     await this.events?.flush();
     if (this.provider instanceof RelayProvider) this.provider.close();
     this.kube?.close();
+  }
+
+  private async apiPodUid(namespace: string, name: string): Promise<string | undefined> {
+    try {
+      const pod = await this.kube.request<V1Pod>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`,
+      });
+      return pod.metadata?.uid;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   private relayProvider(): RelayProvider {
@@ -188,13 +300,24 @@ export class VirtualKubelet {
   private servingCerts(): ServingCertSource {
     const { cfg, settings, log } = this.deps;
     const certLog = log.child({ component: 'serving-cert' });
-    if (cfg.KubeletCertFile && cfg.KubeletKeyFile) return new FileCertSource(cfg.KubeletCertFile, cfg.KubeletKeyFile, certLog);
+    if (cfg.KubeletCertFile && cfg.KubeletKeyFile)
+      return new FileCertSource(cfg.KubeletCertFile, cfg.KubeletKeyFile, certLog);
     if (cfg.DisableCSR) return new SelfSignedCertSource(settings.nodeName, settings.podIP, certLog);
     return new CsrCertSource(
       this.kube,
-      { nodeName: settings.nodeName, ip: settings.podIP, signerName: cfg.KubeletCSRSignerName, certDir: cfg.KubeletCertDir },
+      {
+        nodeName: settings.nodeName,
+        ip: settings.podIP,
+        signerName: cfg.KubeletCSRSignerName,
+        certDir: cfg.KubeletCertDir,
+      },
       this.events,
-      () => ({ kind: 'Node', apiVersion: 'v1', name: settings.nodeName, uid: this.node.nodeUid ?? settings.nodeName }),
+      () => ({
+        kind: 'Node',
+        apiVersion: 'v1',
+        name: settings.nodeName,
+        uid: this.node.nodeUid ?? settings.nodeName,
+      }),
       certLog,
     );
   }
@@ -202,7 +325,8 @@ export class VirtualKubelet {
   /** Client CA: the configured file, else the cluster CA of the kubeconfig. */
   private clientCa(): string | undefined {
     const { cfg, kubeConfig } = this.deps;
-    if (cfg.KubeletAuthentication.ClientCAFile) return readFileSync(cfg.KubeletAuthentication.ClientCAFile, 'utf8');
+    if (cfg.KubeletAuthentication.ClientCAFile)
+      return readFileSync(cfg.KubeletAuthentication.ClientCAFile, 'utf8');
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
     if (cluster?.caFile) return readFileSync(cluster.caFile, 'utf8');
@@ -211,8 +335,8 @@ export class VirtualKubelet {
 
   private countPhases(): void {
     const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
-    for (const p of this.watcher?.list() ?? []) counts[p.status?.phase ?? 'Pending'] = (counts[p.status?.phase ?? 'Pending'] ?? 0) + 1;
+    for (const p of this.watcher?.list() ?? [])
+      counts[p.status?.phase ?? 'Pending'] = (counts[p.status?.phase ?? 'Pending'] ?? 0) + 1;
     for (const [phase, n] of Object.entries(counts)) this.metrics.podsByPhase.set({ phase }, n);
   }
 }
-
