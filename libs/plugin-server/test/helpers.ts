@@ -2,7 +2,14 @@ import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createLogger, type Logger } from '@interlink/logging';
 import type { RetrievedPodData } from '@interlink/api';
-import { InMemoryBackend, type CallContext, type PluginBackend } from '../src';
+import { beforeAll, afterAll } from 'vitest';
+import {
+  createPluginServer,
+  InMemoryBackend,
+  type CallContext,
+  type PluginBackend,
+  type PluginServer,
+} from '../src';
 
 export interface RawResponse {
   status: number;
@@ -97,7 +104,7 @@ export function podData(
 }
 
 /** A backend with only the five required methods, as a third-party backend would be. */
-export function backendWithoutExtensions(): PluginBackend {
+function backendWithoutExtensions(): PluginBackend {
   const b = new InMemoryBackend();
   return {
     create: (d: RetrievedPodData, c: CallContext) => b.create(d, c),
@@ -105,5 +112,35 @@ export function backendWithoutExtensions(): PluginBackend {
     status: b.status.bind(b),
     logs: b.logs.bind(b),
     ping: b.ping.bind(b),
+  };
+}
+
+/**
+ * Registers hooks that serve `backend` and, next to it, a backend without the optional
+ * extension methods; both are reachable once the suite's beforeAll ran.
+ */
+export function useExtensionServers(backend: PluginBackend): { server: Target; bare: Target } {
+  const servers: PluginServer[] = [];
+  beforeAll(async () => {
+    for (const b of [backend, backendWithoutExtensions()]) {
+      const s = createPluginServer({ backend: b, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
+      await s.start();
+      servers.push(s);
+    }
+  });
+  afterAll(async () => {
+    for (const s of servers.splice(0)) await s.stop();
+  });
+  return {
+    server: {
+      get url() {
+        return servers[0]!.url;
+      },
+    },
+    bare: {
+      get url() {
+        return servers[1]!.url;
+      },
+    },
   };
 }

@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPluginServer, InMemoryBackend, type PluginServer } from '../src';
-import { backendWithoutExtensions, podData, quietLogger, send } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { InMemoryBackend } from '../src';
+import { podData, send, useExtensionServers } from './helpers';
 
 describe('/listPods (extension)', () => {
   const backend = new InMemoryBackend();
-  let server: PluginServer;
-  let bare: PluginServer;
-
-  beforeAll(async () => {
-    server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
-    bare = createPluginServer({ backend: backendWithoutExtensions(), listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
-    await server.start();
-    await bare.start();
-  });
-  afterAll(async () => {
-    await server.stop();
-    await bare.stop();
-  });
+  const { server, bare } = useExtensionServers(backend);
 
   it('lists every pod the backend keeps, with the node it was created for, until it is deleted', async () => {
     const a = podData('a');

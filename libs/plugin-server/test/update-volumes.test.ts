@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RetrievedPodData } from '@interlink/api';
-import { createPluginServer, InMemoryBackend, type PluginServer } from '../src';
-import { backendWithoutExtensions, podData, quietLogger, send } from './helpers';
+import { InMemoryBackend } from '../src';
+import { podData, send, useExtensionServers } from './helpers';
 
 function withToken(data: RetrievedPodData, token: string): RetrievedPodData {
   return {
@@ -15,19 +15,7 @@ function withToken(data: RetrievedPodData, token: string): RetrievedPodData {
 
 describe('/updateVolumes (extension)', () => {
   const backend = new InMemoryBackend();
-  let server: PluginServer;
-  let bare: PluginServer;
-
-  beforeAll(async () => {
-    server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
-    bare = createPluginServer({ backend: backendWithoutExtensions(), listen: 'http://127.0.0.1:0', logger: quietLogger([]) });
-    await server.start();
-    await bare.start();
-  });
-  afterAll(async () => {
-    await server.stop();
-    await bare.stop();
-  });
+  const { server, bare } = useExtensionServers(backend);
 
   it('rewrites the volume content of a running pod', async () => {
     const data = withToken(podData('rotating'), 'old-token');
