@@ -3,28 +3,15 @@ import { RecordingPlugin } from './RecordingPlugin';
 import { relayConfig, startRelay, type RunningRelay } from './harness';
 import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
 
-const ZERO_JOB_CONFIG = {
-  SingularityHubProxy: { server: '', master_token: '', cache_validity_seconds: 0 },
-  ApptainerOptions: {
-    executable: '',
-    fakeroot: false,
-    containall: false,
-    fuseMode: '',
-    noInit: false,
-    noHome: false,
-    noPrivs: false,
-    nvidiaSupport: false,
-    cleanenv: false,
-    unsquash: false,
-  },
-  Volumes: {
-    scratch_area: '',
-    apptainer_cachedir: '',
-    image_dir: '',
-    additional_directories_in_path: [],
-    fuse_sleep_seconds: 0,
-  },
-};
+// What Go's zero ScriptBuildConfig marshals to (with the nil slice sent as []), kept as wire text
+// so the expectation does not come from the code under test.
+const ZERO_JOB_CONFIG: unknown = JSON.parse(
+  '{"SingularityHubProxy":{"server":"","master_token":"","cache_validity_seconds":0},' +
+    '"ApptainerOptions":{"executable":"","fakeroot":false,"containall":false,"fuseMode":"","noInit":false,' +
+    '"noHome":false,"noPrivs":false,"nvidiaSupport":false,"cleanenv":false,"unsquash":false},' +
+    '"Volumes":{"scratch_area":"","apptainer_cachedir":"","image_dir":"","additional_directories_in_path":[],' +
+    '"fuse_sleep_seconds":0}}',
+);
 
 describe('relay ⇄ plugin contract', () => {
   const plugin = new RecordingPlugin();
