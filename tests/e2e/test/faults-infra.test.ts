@@ -1,20 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { eventually, run, runOk, sleep, stack } from '@interlink/testbench';
+import { useStackNamespace } from './support/stack-namespace';
 
 const {
   apply,
   box,
   containerStatus,
-  createNamespace,
-  deleteNamespace,
   getPod,
   kubectl,
   logs,
   remoteInstances,
   remoteLive,
-  stackStop,
-  stackUp,
   virtualPod,
   waitPhase,
 } = stack;
@@ -23,15 +20,9 @@ type Backend = stack.Backend;
 // The backends' own daemons restarted under running pods, as an operator's upgrade or a crash does.
 
 let ns = '';
-beforeAll(async () => {
-  await stackUp();
-  ns = await createNamespace('e2e-infra');
-}, 45 * 60_000);
-
-afterAll(async () => {
-  await deleteNamespace(ns);
-  await stackStop();
-}, 300_000);
+useStackNamespace('e2e-infra', (created) => {
+  ns = created;
+});
 
 async function pidsOf(name: string): Promise<number[]> {
   const r = await run('pgrep', ['-x', name]);

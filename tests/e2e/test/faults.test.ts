@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { V1Node, V1PodList } from '@kubernetes/client-node';
 import { eventually, runOk, sleep, stack } from '@interlink/testbench';
+import { useStackNamespace } from './support/stack-namespace';
 
 const {
   apply,
   box,
-  createNamespace,
-  deleteNamespace,
   getPod,
   kubectl,
   kubectlJson,
@@ -16,22 +15,14 @@ const {
   remoteInstances,
   remoteLive,
   stackPid,
-  stackStop,
-  stackUp,
   virtualPod,
   waitPhase,
 } = stack;
 
 let ns = '';
-beforeAll(async () => {
-  await stackUp();
-  ns = await createNamespace('e2e-faults');
-}, 45 * 60_000);
-
-afterAll(async () => {
-  await deleteNamespace(ns);
-  await stackStop();
-}, 300_000);
+useStackNamespace('e2e-faults', (created) => {
+  ns = created;
+});
 
 const alive = stack.isAlive;
 

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, stack } from '@interlink/testbench';
+import { describe, expect, it } from 'vitest';
+import { stack } from '@interlink/testbench';
+import { useStackNamespace } from './support/stack-namespace';
 
-const {
-  apply,
-  box,
-  containerStatus,
-  createNamespace,
-  deleteNamespace,
-  logs,
-  stackStop,
-  stackUp,
-  virtualPod,
-  waitPhase,
-} = stack;
+const { apply, box, containerStatus, logs, virtualPod, waitPhase } = stack;
 
 // What the workload sees: cpu/memory limits, and its arguments after $(VAR) expansion. Docker enforces them through the container's
 // cgroup (v1 on this bench); Slurm here runs TaskPlugin=task/none, so what reaches the job is
@@ -21,18 +11,9 @@ const {
 const LIMITS = { cpu: '500m', memory: '48Mi' };
 
 let ns = '';
-let stopStackAfter = true;
-beforeAll(async () => {
-  // Leave the stack as we found it: another file (or a person) may be using a running one.
-  stopStackAfter = (await run('bash', ['tools/scripts/stack.sh', 'status'])).code !== 0;
-  await stackUp();
-  ns = await createNamespace('e2e-resources');
-}, 45 * 60_000);
-
-afterAll(async () => {
-  await deleteNamespace(ns);
-  if (stopStackAfter) await stackStop();
-}, 300_000);
+useStackNamespace('e2e-resources', (created) => {
+  ns = created;
+});
 
 describe('cpu and memory limits on the docker virtual node', () => {
   it('appear as the container cgroup quota (500m = 50000/100000 µs) and memory limit (48Mi)', async () => {

@@ -1,31 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { V1Deployment, V1Job, V1Node, V1PodList } from '@kubernetes/client-node';
 import { eventually, runOk, stack } from '@interlink/testbench';
+import { useStackNamespace } from './support/stack-namespace';
 
-const {
-  apply,
-  box,
-  createNamespace,
-  deleteNamespace,
-  kubectl,
-  kubectlJson,
-  logs,
-  NODE,
-  stackStop,
-  stackUp,
-  virtualPod,
-} = stack;
+const { apply, box, kubectl, kubectlJson, logs, NODE, virtualPod } = stack;
 
 let ns = '';
-beforeAll(async () => {
-  await stackUp();
-  ns = await createNamespace('e2e-workloads');
-}, 45 * 60_000);
-
-afterAll(async () => {
-  await deleteNamespace(ns);
-  await stackStop();
-}, 300_000);
+useStackNamespace('e2e-workloads', (created) => {
+  ns = created;
+});
 
 function condition(n: V1Node, type: string) {
   return n.status?.conditions?.find((c) => c.type === type);
