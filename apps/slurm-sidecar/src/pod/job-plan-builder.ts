@@ -16,7 +16,7 @@ import { splitShellWords } from '../shell/shell-words';
 import { JobFiles, jobDirName, type ContainerKind } from '../store/job-files';
 import { Annotations, PodSpecError } from './annotations';
 import { parseFlagList } from './annotation-flags';
-import { checkLiteral, checkPodIdentity, isDnsLabel } from './names';
+import { checkId, checkLiteral, checkPodIdentity, isDnsLabel } from './names';
 import { assembleSbatchFlags, selectFlavor } from './resource-flags';
 import { planVolumes, type VolumePlan } from './volume-plan';
 
@@ -67,7 +67,9 @@ export function buildJob(
   } catch (err) {
     throw new PodSpecError((err as Error).message);
   }
-  const jobUid = pod.spec?.securityContext?.runAsUser ?? flavor?.uid ?? settings.raw.DefaultUID;
+  const podRunAsUser = checkId(pod.spec?.securityContext?.runAsUser, 'spec.securityContext.runAsUser');
+  const podRunAsGroup = checkId(pod.spec?.securityContext?.runAsGroup, 'spec.securityContext.runAsGroup');
+  const jobUid = podRunAsUser ?? flavor?.uid ?? settings.raw.DefaultUID;
   let sbatchFlags;
   try {
     sbatchFlags = assembleSbatchFlags({
@@ -96,8 +98,8 @@ export function buildJob(
     const args = (c.args ?? []).map((w, i) => literal(w, `${where} args[${i}]`));
     if (command[0] === '') throw new PodSpecError(`${where}: command[0] is empty`);
     const sc = c.securityContext;
-    const runAsUser = sc?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
-    const runAsGroup = sc?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup;
+    const runAsUser = checkId(sc?.runAsUser, `${where} securityContext.runAsUser`) ?? podRunAsUser;
+    const runAsGroup = checkId(sc?.runAsGroup, `${where} securityContext.runAsGroup`) ?? podRunAsGroup;
     const image = literal(c.image ?? '', `${where} image`);
     if (image.trim() === '' && runtime !== 'none') throw new PodSpecError(`${where}: image is empty`);
     const gpus = (r: string) => Number(c.resources?.limits?.[r] ?? c.resources?.requests?.[r] ?? 0) || 0;

@@ -19,7 +19,7 @@ export function renderSbatchScript(plan: JobPlan): string {
   const out: string[] = [];
   out.push(`#!${plan.bashPath}`);
   out.push(
-    `# interLink Slurm sidecar job for pod ${plan.namespace}/${plan.podName} (uid ${plan.uid}). Generated; do not edit.`,
+    `# interLink Slurm sidecar job for pod ${commentText(`${plan.namespace}/${plan.podName}`)} (uid ${commentText(plan.uid)}). Generated; do not edit.`,
   );
   out.push(`JOB_DIR=${q(plan.jobDir)}`);
   out.push('cd -- "$JOB_DIR" || exit 1');
@@ -87,6 +87,15 @@ export function scriptSupportFiles(plan: JobPlan): PreparedFile[] {
 /** Problems that make the plan unrunnable (reported to the caller as a 400). */
 export function planProblems(plan: JobPlan): string[] {
   return [...plan.initContainers, ...plan.containers].flatMap((c) => runtimeFor(c.runtime).problems(c));
+}
+
+/**
+ * Text for a `#` comment: printable ASCII stays, everything else (line breaks above all,
+ * which would end the comment and start a command or an `#SBATCH` line) becomes a `\uXXXX`
+ * escape. The names are validated before a plan exists; this keeps comments safe regardless.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[^\x20-\x7e]|\\/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function fnName(c: ContainerPlan): string {

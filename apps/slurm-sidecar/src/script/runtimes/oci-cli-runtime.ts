@@ -30,6 +30,13 @@ abstract class OciCliRuntime implements ContainerRuntime {
       if (/[\r\n]/.test(m.source + m.target))
         out.push(`container "${c.name}": mount path with a line break cannot be expressed for ${this.name}`);
     }
+    for (const [field, id] of [
+      ['runAsUser', c.runAsUser],
+      ['runAsGroup', c.runAsGroup],
+    ] as const) {
+      if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0))
+        out.push(`container "${c.name}": securityContext.${field} must be a non-negative integer`);
+    }
     if (image(c).startsWith('-')) out.push(`container "${c.name}": image must not start with "-"`);
     return out;
   }
@@ -69,7 +76,7 @@ abstract class OciCliRuntime implements ContainerRuntime {
     if (c.runAsUser !== undefined)
       words.push(
         '--user',
-        c.runAsGroup !== undefined ? `${c.runAsUser}:${c.runAsGroup}` : String(c.runAsUser),
+        q(c.runAsGroup !== undefined ? `${c.runAsUser}:${c.runAsGroup}` : `${c.runAsUser}`),
       );
     if (c.nvidiaGpus > 0) words.push('--gpus', String(c.nvidiaGpus));
     if (c.amdGpus > 0) words.push('--device', '/dev/kfd', '--device', '/dev/dri');
