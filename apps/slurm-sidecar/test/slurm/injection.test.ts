@@ -1,21 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PluginError } from '@interlink/plugin-server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { V1Container } from '@kubernetes/client-node';
 import { containerFiles } from '../../src/store/job-files';
 import { envFromNul, envList, expectedEnv, podText, splitNul } from '../arbitraries';
 import { makeCreate, makePod } from '../fixtures';
+import { stubCalls, writeArgvStub } from '../script-run';
+import { shellJoin } from '../../src/shell/shell-quote';
 import { ctx, requireSlurm, startSidecar, waitTerminated, type TestSidecar } from './harness';
 
 // Real Slurm on a shared 2-core machine: allow for a busy scheduler.
 vi.setConfig({ testTimeout: 180_000 });
 
 let sc: TestSidecar;
+// An mpiexec that prints its argv, and a place for working directories with hostile names.
+const scratch = mkdtempSync(join(tmpdir(), 'slurm-inject-'));
+chmodSync(scratch, 0o755);
+const mpiexec = writeArgvStub(join(scratch, 'bin'), 'mpiexec');
+const canary = join(scratch, 'CANARY');
 beforeAll(async () => {
   await requireSlurm(true);
-  sc = await startSidecar({ LogTimestamps: false });
+  sc = await startSidecar({ LogTimestamps: false, MpiexecPath: mpiexec });
 });
-afterAll(async () => sc?.cleanup());
+afterAll(async () => {
+  await sc?.cleanup();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /**
  * Arbitrary strings (quotes, $(…), backticks, newlines, ;, Unicode) in args, env names and
@@ -71,4 +84,59 @@ describe('shell safety through sbatch (real Slurm)', () => {
     // goes through -e, which the property covers as well.
     await runSamples('docker', fc.sample(sample, { numRuns: 12, seed: seed + 10 }));
   }, 300_000);
+});
+
+describe('pod text outside argv and env, through sbatch (real Slurm)', () => {
+  it('pod names that could break the script are refused with 400 before anything is written or submitted', async () => {
+    for (const name of ['x\n#SBATCH --uid=0', `x\ntouch ${canary}`, 'Upper', 'a_b', '$(id)']) {
+      const pod = makePod({ name, containers: [{ name: 'c', image: 'none', command: ['/bin/true'] }] });
+      const err = await sc.backend.create(makeCreate(pod), ctx()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PluginError);
+      expect((err as PluginError).status).toBe(400);
+      expect((err as PluginError).message).toMatch(/metadata\.name .* is not a valid DNS-1123 subdomain/s);
+      expect(readdirSync(sc.root).filter((d) => d.includes(pod.metadata!.uid!))).toEqual([]);
+    }
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('workingDir, mpi-flags and ConfigMap keys with shell syntax reach the job literally', async () => {
+    const hostile = [`$(touch ${canary})`, `\`touch ${canary}\``, `x; touch ${canary}`, `a'b"c`, 'l1\nl2'];
+    const wd = join(scratch, `wd ${hostile.join(' ').replaceAll('/', '_')}`);
+    mkdirSync(wd);
+    const key = `k ${hostile.join('').replaceAll('/', '_')}`;
+    const pod = makePod({
+      name: 'inject-text',
+      annotations: {
+        'slurm-job.vk.io/container-runtime': 'none',
+        'slurm-job.vk.io/mpi-flags': shellJoin(['--bind-to', ...hostile]),
+        'slurm-job.vk.io/image-root': `$(touch ${canary})/`,
+      },
+      volumes: [{ name: 'cfg', configMap: { name: 'cm' } }],
+      containers: [
+        {
+          name: 'main',
+          image: hostile[0],
+          command: ['/usr/bin/printf', ...hostile],
+          args: hostile,
+          workingDir: wd,
+          volumeMounts: [{ name: 'cfg', mountPath: '/cfg', subPath: key }],
+        },
+      ],
+    });
+    const create = makeCreate(pod, { configMaps: [{ metadata: { name: 'cm' }, data: { [key]: 'value' } }] });
+    await sc.backend.create(create, ctx());
+    const st = await waitTerminated(sc.backend, pod, 180_000);
+    const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
+    const out = readFileSync(containerFiles(dir, 'run', 'main').out);
+    expect(st.containers[0]?.state?.terminated?.exitCode, out.toString()).toBe(0);
+    expect(stubCalls(out)).toEqual([
+      {
+        cwd: wd,
+        argv: ['-np', '1', '--bind-to', ...hostile, '/usr/bin/printf', ...hostile, ...hostile],
+      },
+    ]);
+    expect(readFileSync(join(dir, 'configMaps', 'cfg', key), 'utf8')).toBe('value');
+    expect(readFileSync(join(dir, 'job.out'), 'utf8')).toContain('for pod default/inject-text on');
+    expect(existsSync(canary)).toBe(false);
+  });
 });

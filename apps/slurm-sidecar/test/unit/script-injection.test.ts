@@ -1,14 +1,19 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { RuntimeName } from '../../src/config/sidecar-config';
+import { PodSpecError } from '../../src/pod/annotations';
 import { buildJob } from '../../src/pod/job-plan-builder';
+import { renderSbatchScript } from '../../src/script/sbatch-script';
+import { shellJoin } from '../../src/shell/shell-quote';
 import { readContainerLog } from '../../src/logs/log-reader';
-import { containerFiles } from '../../src/store/job-files';
+import { containerFiles, JobFiles } from '../../src/store/job-files';
 import { envFromNul, envList, expectedEnv, podText, splitNul } from '../arbitraries';
 import { makeCreate, makePod, testSettings } from '../fixtures';
-import { rawOutput, runScriptDirectly } from '../script-run';
+import { rawOutput, runScriptDirectly, stubCalls, writeArgvStub, type StubCall } from '../script-run';
 
 const root = mkdtempSync(join(tmpdir(), 'inject-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,5 +93,424 @@ describe('job script shell safety (bash, none runtime)', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+/** Every command the hostile values try to run creates this file. */
+const canary = join(root, 'CANARY');
+const HOSTILE = [
+  `$(touch ${canary})`,
+  `\`touch ${canary}\``,
+  `x; touch ${canary}`,
+  `x\ntouch ${canary}`,
+  `x\r\ntouch ${canary}`,
+  `'; touch ${canary}; '`,
+  `"; touch ${canary}; "`,
+  `"$(touch ${canary})"`,
+  `$'\\n'touch ${canary}`,
+  `a && touch ${canary} || touch ${canary}`,
+  `<(touch ${canary})`,
+  `\n#SBATCH --uid=0\n`,
+  `x' "$HOME" '\\`,
+  '$HOME',
+  '*',
+  '\\',
+  ' ',
+  '',
+];
+const hostile = (max = 30) => fc.oneof(fc.constantFrom(...HOSTILE), podText(max));
+const nonEmpty = (max = 30) => hostile(max).filter((s) => s !== '');
+/** A file name a ConfigMap/Secret key can be (one path segment). */
+const keyName = (forbidden: RegExp) =>
+  hostile(20)
+    .map((s) => s.replaceAll('/', ''))
+    .filter((s) => s !== '' && s !== '.' && s !== '..' && !forbidden.test(s));
+
+/** Characters each runtime's bind syntax cannot express (refused by the plan, tested elsewhere). */
+const MOUNT_FORBIDDEN: Record<string, RegExp> = {
+  apptainer: /[:,]/,
+  singularity: /[:,]/,
+  enroot: /[:\s]/,
+  docker: /[\r\n]/,
+  podman: /[\r\n]/,
+  none: /(?!)/,
+};
+
+const stubDir = join(root, 'stub-bin');
+const stub = writeArgvStub(stubDir);
+const stubSettings = () =>
+  testSettings({
+    DataRootFolder: root,
+    LogTimestamps: false,
+    ImagePrefix: 'docker://',
+    SingularityPath: stub,
+    ApptainerPath: stub,
+    EnrootPath: stub,
+    DockerPath: stub,
+    PodmanPath: stub,
+    MpiexecPath: stub,
+    SingularityDefaultOptions: [],
+    EnrootDefaultOptions: [],
+    DockerDefaultOptions: [],
+    PodmanDefaultOptions: [],
+  });
+/** The environment of the script: no Slurm variables, so mpiexec gets `-np 1`. */
+const scriptEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env['SLURM_NTASKS'];
+  return env;
+};
+
+interface Sample {
+  image: string;
+  imageRoot: string;
+  command: string[];
+  args: string[];
+  workingDir: string;
+  options: string[];
+  mounts: string[];
+  cmKey: string;
+  secretKey: string;
+  mpi: string[];
+  uid: number;
+  gid: number;
+}
+
+const sampleFor = (runtime: RuntimeName): fc.Arbitrary<Sample> =>
+  fc.record({
+    image: nonEmpty().filter((s) => s.trim() !== '' && !s.startsWith('-')),
+    imageRoot: hostile().filter((s) => !s.startsWith('-')),
+    command: fc.tuple(nonEmpty(), fc.array(hostile(), { maxLength: 3 })).map(([a, b]) => [a, ...b]),
+    args: fc.array(hostile(), { maxLength: 4 }),
+    workingDir: nonEmpty(),
+    options: fc.array(hostile(), { maxLength: 4 }),
+    mounts: fc.array(hostile(), { maxLength: 3 }),
+    cmKey: keyName(MOUNT_FORBIDDEN[runtime] as RegExp),
+    secretKey: keyName(MOUNT_FORBIDDEN[runtime] as RegExp),
+    mpi: fc.array(hostile(), { maxLength: 4 }),
+    uid: fc.nat(2_147_483_647),
+    gid: fc.nat(2_147_483_647),
+  });
+
+/** One container "main" carrying every pod-supplied value of the sample. */
+function hostilePod(runtime: RuntimeName, s: Sample, withMpi: boolean) {
+  const annotations: Record<string, string> = {
+    'slurm-job.vk.io/container-runtime': runtime,
+    'slurm-job.vk.io/image-root': s.imageRoot,
+    // words the pod meant literally arrive in the annotation shell-quoted
+    'slurm-job.vk.io/singularity-options': shellJoin(s.options),
+    'slurm-job.vk.io/singularity-mounts': shellJoin(s.mounts),
+    'slurm-job.vk.io/enroot-options': shellJoin(s.options),
+    'slurm-job.vk.io/enroot-mounts': shellJoin(s.mounts),
+    // refused by the sidecar's flag parser, or passed to sbatch as argv: never in the script
+    'slurm-job.vk.io/flags': shellJoin(['--comment', `$(touch ${canary}); \`touch ${canary}\``]),
+  };
+  if (withMpi) annotations['slurm-job.vk.io/mpi-flags'] = shellJoin(['--bind-to', ...s.mpi]);
+  const pod = makePod({
+    annotations,
+    volumes: [
+      { name: 'cfg', configMap: { name: 'cm' } },
+      { name: 'sec', secret: { secretName: 'sec' } },
+    ],
+    containers: [
+      {
+        name: 'main',
+        image: s.image,
+        command: runtime === 'none' ? [stub, ...s.command] : s.command,
+        args: s.args,
+        ...(runtime === 'enroot' ? {} : { workingDir: s.workingDir }),
+        securityContext: { runAsUser: s.uid, runAsGroup: s.gid },
+        volumeMounts: [
+          { name: 'cfg', mountPath: '/mnt/cfg', subPath: s.cmKey },
+          { name: 'sec', mountPath: '/mnt/sec', subPath: s.secretKey },
+        ],
+      },
+    ],
+  });
+  return makeCreate(pod, {
+    configMaps: [{ metadata: { name: 'cm' }, data: { [s.cmKey]: 'config' } }],
+    secrets: [
+      { metadata: { name: 'sec' }, data: { [s.secretKey]: Buffer.from('secret').toString('base64') } },
+    ],
+  });
+}
+
+/** docker/podman `--mount` value: CSV fields, `""` inside a quoted field is one quote. */
+function csvFields(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * The comment lines sbatch reads for `#SBATCH` directives: those after the shebang up to the
+ * first line that is neither blank nor a comment (sbatch stops there).
+ */
+function sbatchHeader(script: string): string[] {
+  const out: string[] = [];
+  for (const line of script.split('\n').slice(1)) {
+    if (line.trim() === '') continue;
+    if (!line.startsWith('#')) break;
+    out.push(line);
+  }
+  return out;
+}
+const SCRIPT_COMMENT = expect.stringMatching(
+  /^# interLink Slurm sidecar job for pod [ -~]* \(uid [0-9a-f-]+\)\. Generated; do not edit\.$/,
+);
+
+/** Runs the sample's pod with every runtime binary pointing at the argv stub. */
+function runSample(runtime: RuntimeName, s: Sample, withMpi: boolean) {
+  const built = buildJob(hostilePod(runtime, s, withMpi), stubSettings(), 0);
+  const { plan } = built;
+  const main = plan.containers[0]!;
+  // `none` runs on the host, so its working directory must exist: a hostile name under the job dir
+  if (runtime === 'none') main.workingDir = join(plan.jobDir, 'wd', s.workingDir.replaceAll('/', '_'));
+  const script = renderSbatchScript(plan);
+  expect(sbatchHeader(script)).toEqual([SCRIPT_COMMENT]);
+  expect(script, 'flags annotation goes to sbatch argv, not the script').not.toContain('--comment');
+  let calls: StubCall[];
+  try {
+    runScriptDirectly(built, scriptEnv(), runtime === 'none' ? [main.workingDir!] : []);
+    calls = stubCalls(rawOutput(plan.jobDir, 'main'));
+  } finally {
+    expect(existsSync(canary), 'a hostile value ran a command').toBe(false);
+  }
+  const src = (vol: string, key: string) => join(plan.jobDir, vol, key);
+  return {
+    plan,
+    main,
+    calls,
+    cm: src('configMaps/cfg', s.cmKey),
+    sec: src('secrets/sec', s.secretKey),
+  };
+}
+
+describe('pod-supplied words through stub runtimes (bash, argv-printing binaries)', () => {
+  afterEach(() => rmSync(canary, { force: true }));
+  const seed = Number(process.env['FC_SEED'] ?? Date.now() % 1_000_000);
+  const runs = { numRuns: 40, seed };
+
+  for (const runtime of ['apptainer', 'singularity'] as const) {
+    it(`${runtime}: image, image-root, workingDir, options/mounts annotations, keys, command and args`, () => {
+      fc.assert(
+        fc.property(sampleFor(runtime), (s) => {
+          const { main, calls, cm, sec } = runSample(runtime, s, false);
+          expect(calls).toHaveLength(1);
+          expect(calls[0]!.argv).toEqual([
+            'exec',
+            ...s.options,
+            ...s.mounts,
+            '--bind',
+            `${cm}:/mnt/cfg:ro`,
+            '--bind',
+            `${sec}:/mnt/sec:ro`,
+            '--pwd',
+            s.workingDir,
+            main.image,
+            ...s.command,
+            ...s.args,
+          ]);
+          if (!s.image.startsWith('/') && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(s.image))
+            expect(main.image).toBe((s.imageRoot || 'docker://') + s.image);
+        }),
+        runs,
+      );
+    });
+  }
+
+  it('enroot: image, options/mounts annotations, keys, command and args', () => {
+    fc.assert(
+      fc.property(sampleFor('enroot'), (s) => {
+        const { plan, main, calls, cm, sec } = runSample('enroot', s, false);
+        const name = `il-${plan.uid}-run-main`;
+        const sqsh = join(plan.jobDir, 'images', 'run-main.sqsh');
+        expect(calls.map((c) => c.argv)).toEqual([
+          ['import', '--output', sqsh, main.image],
+          ['create', '--force', '--name', name, sqsh],
+          [
+            'start',
+            ...s.options,
+            ...s.mounts,
+            '--mount',
+            `${cm}:/mnt/cfg:ro`,
+            '--mount',
+            `${sec}:/mnt/sec:ro`,
+            name,
+            ...s.command,
+            ...s.args,
+          ],
+        ]);
+      }),
+      runs,
+    );
+  });
+
+  for (const runtime of ['docker', 'podman'] as const) {
+    it(`${runtime}: image, workingDir, securityContext, keys, command and args`, () => {
+      fc.assert(
+        fc.property(sampleFor(runtime), (s) => {
+          const { plan, calls, cm, sec } = runSample(runtime, s, false);
+          expect(calls).toHaveLength(1);
+          const argv = calls[0]!.argv;
+          const [entry, ...rest] = s.command;
+          expect(argv).toEqual([
+            'run',
+            '--rm',
+            '--init',
+            '--name',
+            `il-${plan.uid}-run-main`,
+            '--mount',
+            argv[6],
+            '--mount',
+            argv[8],
+            '-w',
+            s.workingDir,
+            '--user',
+            `${s.uid}:${s.gid}`,
+            '--entrypoint',
+            entry,
+            s.image.replace(/^docker:\/\//, ''),
+            ...rest,
+            ...s.args,
+          ]);
+          expect(csvFields(argv[6]!)).toEqual(['type=bind', `source=${cm}`, 'target=/mnt/cfg', 'readonly']);
+          expect(csvFields(argv[8]!)).toEqual(['type=bind', `source=${sec}`, 'target=/mnt/sec', 'readonly']);
+        }),
+        runs,
+      );
+    });
+  }
+
+  it('none: workingDir, command and args', () => {
+    fc.assert(
+      fc.property(sampleFor('none'), (s) => {
+        const { main, calls } = runSample('none', s, false);
+        expect(calls).toEqual([{ cwd: main.workingDir, argv: [...s.command, ...s.args] }]);
+      }),
+      runs,
+    );
+  });
+
+  for (const runtime of ['apptainer', 'enroot', 'none'] as const) {
+    it(`${runtime}: mpi-flags words reach mpiexec literally, followed by the runtime command`, () => {
+      fc.assert(
+        fc.property(sampleFor(runtime), (s) => {
+          const { main, calls } = runSample(runtime, s, true);
+          const mpi = calls.at(-1)!.argv;
+          expect(mpi.slice(0, 3 + s.mpi.length)).toEqual(['-np', '1', '--bind-to', ...s.mpi]);
+          const launched = mpi.slice(3 + s.mpi.length);
+          const tail = [...main.command, ...s.args];
+          if (runtime === 'none') expect(launched).toEqual(tail);
+          else {
+            expect(launched[0]).toBe(stub);
+            expect(launched.slice(launched.length - tail.length)).toEqual(tail);
+          }
+        }),
+        { ...runs, numRuns: 20 },
+      );
+    });
+  }
+
+  it('hostile pod names are refused before a plan exists', () => {
+    fc.assert(
+      fc.property(hostile(), (name) => {
+        fc.pre(
+          name !== '' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name),
+        );
+        const pod = makePod({ name, containers: [{ name: 'c', image: 'x', command: ['true'] }] });
+        expect(() => buildJob(makeCreate(pod), stubSettings(), 0)).toThrow(PodSpecError);
+        expect(() => buildJob(makeCreate(pod), stubSettings(), 0)).toThrow(
+          /metadata\.name .* is not a valid DNS-1123 subdomain/s,
+        );
+      }),
+      { numRuns: 200, seed },
+    );
+  });
+
+  it('a hostile pod name that reaches the renderer anyway stays inside its comment and quotes', () => {
+    for (const name of HOSTILE.filter((h) => h !== '')) {
+      const pod = makePod({
+        annotations: { 'slurm-job.vk.io/container-runtime': 'none' },
+        containers: [{ name: 'c', image: 'x', command: [stub, 'ok'] }],
+      });
+      const built = buildJob(makeCreate(pod), stubSettings(), 0);
+      built.plan.podName = name; // bypasses validation on purpose
+      const script = renderSbatchScript(built.plan);
+      const lines = script.split('\n');
+      expect(lines[2]).toMatch(/^JOB_DIR=/);
+      expect(sbatchHeader(script)).toEqual([SCRIPT_COMMENT]);
+      const stdout = runScriptDirectly(built, scriptEnv()).toString('utf8');
+      expect(stdout).toContain(`for pod default/${name} on`);
+      expect(existsSync(canary), `pod name ${JSON.stringify(name)} ran a command`).toBe(false);
+      expect(stubCalls(rawOutput(built.plan.jobDir, 'c'))).toEqual([
+        { cwd: built.plan.jobDir, argv: ['ok'] },
+      ]);
+      expect(readFileSync(JobFiles.script(built.plan.jobDir), 'utf8')).toBe(script);
+    }
+  });
+
+  it('securityContext ids must be non-negative integers and reach --user as one word', () => {
+    const pod = (sc: Record<string, unknown>, level: 'pod' | 'container'): V1Pod =>
+      makePod({
+        annotations: { 'slurm-job.vk.io/container-runtime': 'docker' },
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            command: ['id'],
+            ...(level === 'container' ? { securityContext: sc as never } : {}),
+          },
+        ],
+        ...(level === 'pod' ? { spec: { securityContext: sc as never } } : {}),
+      });
+    for (const level of ['pod', 'container'] as const) {
+      for (const bad of [`0; touch ${canary}`, '1000', -1, 1.5, Number.NaN, 2 ** 31, `$(touch ${canary})`]) {
+        for (const field of ['runAsUser', 'runAsGroup']) {
+          expect(() => buildJob(makeCreate(pod({ [field]: bad }, level)), stubSettings(), 0)).toThrow(
+            new RegExp(`securityContext\\.${field} .* must be an integer from 0 to 2147483647`),
+          );
+        }
+      }
+    }
+    // even a plan built around the validation does not get an unquoted --user word
+    const built = buildJob(makeCreate(pod({ runAsUser: 1000 }, 'container')), stubSettings(), 0);
+    built.plan.containers[0]!.runAsUser = `0 $(touch ${canary})` as unknown as number;
+    expect(renderSbatchScript(built.plan)).toContain(`--user '0 $(touch ${canary})'`);
+    runScriptDirectly(built, scriptEnv());
+    expect(existsSync(canary)).toBe(false);
+    expect(stubCalls(rawOutput(built.plan.jobDir, 'c'))[0]!.argv).toContain(`0 $(touch ${canary})`);
+  });
+
+  it('annotation text that is not a plain word list is refused, never run', () => {
+    for (const key of [
+      'slurm-job.vk.io/singularity-options',
+      'slurm-job.vk.io/singularity-mounts',
+      'slurm-job.vk.io/mpi-flags',
+    ]) {
+      const pod = makePod({
+        annotations: { 'slurm-job.vk.io/container-runtime': 'apptainer', [key]: `--x; touch ${canary}` },
+        containers: [{ name: 'c', image: 'busybox', command: ['true'] }],
+      });
+      expect(() => buildJob(makeCreate(pod), stubSettings(), 0)).toThrow(
+        new RegExp(`${key}: shell operator ';'`),
+      );
+    }
   });
 });
