@@ -20,6 +20,8 @@ export class RecordingPlugin {
   private readonly responders = new Map<string, Responder>();
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** TCP/unix connections accepted so far (to check that the relay reuses them). */
+  connections = 0;
   url = '';
 
   on(path: string, responder: Responder): this {
@@ -61,6 +63,7 @@ export class RecordingPlugin {
       });
     });
     this.server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

@@ -46,3 +46,23 @@ export async function startRelay(config: RelayConfig, clientOptions: Partial<Htt
     },
   };
 }
+
+/**
+ * The value of one Prometheus sample: the line of metric `name` whose labels include every pair
+ * in `labels` (other labels, e.g. `service`, may be present). 0 when no such line exists yet.
+ */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = new Map(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!] as const),
+    );
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
+  }
+  return 0;
+}
+
+export async function scrape(client: HttpClient): Promise<string> {
+  return (await client.request({ method: 'GET', path: '/metrics' })).text();
+}

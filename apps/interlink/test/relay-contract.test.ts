@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingPlugin } from './RecordingPlugin';
-import { relayConfig, startRelay, type RunningRelay } from './harness';
-import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
+import { relayConfig, sample, scrape, startRelay, type RunningRelay } from './harness';
+import { createRequest, logStruct, pod, podStatus, UID_A, UID_B } from './fixtures';
 
 // What Go's zero ScriptBuildConfig marshals to (with the nil slice sent as []), kept as wire text
 // so the expectation does not come from the code under test.
@@ -120,6 +120,76 @@ describe('relay ⇄ plugin contract', () => {
       expect((res.json() as { error: string }).error).toContain('no JobScriptBuildConfig');
       expect(plugin.calls('/create')).toHaveLength(0);
     });
+    it('several init and app containers: init first, each in spec order, each with only the objects it mounts', async () => {
+      plugin.answer('/create', 200, { PodUID: UID_A, PodJID: 'multi' });
+      const req = {
+        pod: {
+          metadata: { name: 'multi', namespace: 'ns', uid: UID_A },
+          spec: {
+            volumes: [
+              { name: 'cm-a', configMap: { name: 'conf-a' } },
+              { name: 'cm-b', configMap: { name: 'conf-b' } },
+              { name: 'creds', secret: { secretName: 'creds-x' } },
+              { name: 'sa-token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+              { name: 'host', hostPath: { path: '/data' } },
+            ],
+            // deliberately not alphabetical, so spec order is distinguishable from sorting
+            initContainers: [
+              { name: 'zz-init', image: 'busybox', volumeMounts: [{ name: 'creds', mountPath: '/creds' }] },
+              { name: 'aa-init', image: 'busybox', volumeMounts: [{ name: 'host', mountPath: '/data' }] },
+            ],
+            containers: [
+              { name: 'worker', image: 'busybox', volumeMounts: [{ name: 'cm-b', mountPath: '/b' }] },
+              {
+                name: 'app',
+                image: 'busybox',
+                volumeMounts: [
+                  { name: 'cm-a', mountPath: '/a' },
+                  { name: 'creds', mountPath: '/creds' },
+                  { name: 'sa-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+                ],
+              },
+            ],
+          },
+        },
+        configmaps: [
+          { metadata: { name: 'conf-a', namespace: 'ns' }, data: { a: '1' } },
+          { metadata: { name: 'conf-b', namespace: 'ns' }, data: { b: '2' } },
+          { metadata: { name: 'not-mounted-cm', namespace: 'ns' }, data: { leak: 'cm' } },
+        ],
+        secrets: [
+          { metadata: { name: 'creds-x', namespace: 'ns' }, data: { k: 'eA==' }, type: 'Opaque' },
+          { metadata: { name: 'not-mounted-secret', namespace: 'ns' }, data: { leak: 'cw==' }, type: 'Opaque' },
+        ],
+        projectedvolumesmaps: [
+          { metadata: { name: 'sa-token' }, data: { token: 'tok' } },
+          { metadata: { name: 'not-mounted-projection' }, data: { leak: 'p' } },
+        ],
+        jobscriptURL: '',
+      };
+      const res = await r.client.request({ method: 'POST', path: '/create', json: req });
+      expect(res.status).toBe(200);
+      const sent = JSON.parse(plugin.calls('/create')[0]!.body) as {
+        container: Record<string, { metadata: { name: string } }[] | string | null>[];
+      };
+      const names = (list: unknown): string[] =>
+        ((list ?? []) as { metadata: { name: string } }[]).map((o) => o.metadata.name);
+      expect(
+        sent.container.map((c) => ({
+          name: c['name'],
+          configMaps: names(c['configMaps']),
+          secrets: names(c['secrets']),
+          projected: names(c['projectedvolumemaps']),
+        })),
+      ).toEqual([
+        { name: 'zz-init', configMaps: [], secrets: ['creds-x'], projected: [] },
+        { name: 'aa-init', configMaps: [], secrets: [], projected: [] },
+        { name: 'worker', configMaps: ['conf-b'], secrets: [], projected: [] },
+        { name: 'app', configMaps: ['conf-a'], secrets: ['creds-x'], projected: ['sa-token'] },
+      ]);
+      expect(plugin.calls('/create')[0]!.body).not.toContain('not-mounted');
+      expect(plugin.calls('/create')[0]!.body).not.toContain('leak');
+    });
   });
 
   describe('/status', () => {
@@ -208,10 +278,34 @@ describe('relay ⇄ plugin contract', () => {
       expect(call!.body).toBe(raw);
     });
 
-    it('plugin delete failure passes its code through', async () => {
+    it('POST /delete is accepted too and forwarded the same way, with the caller session', async () => {
+      plugin.answer('/delete', 200, 'deleted', 'text/plain');
+      const raw = JSON.stringify(pod(UID_B));
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/delete',
+        body: raw,
+        headers: { 'Content-Type': 'application/json', 'InterLink-Http-Session': 'DeletePod#5' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.text()).toBe('deleted');
+      const [call] = plugin.calls('/delete');
+      expect(call!.method).toBe('POST');
+      expect(call!.body).toBe(raw);
+      expect(call!.headers['interlink-http-session']).toBe('DeletePod#5');
+      expect(call!.headers['content-type']).toBe('application/json');
+    });
+
+    it('plugin delete failure passes its code and a readable error through', async () => {
       plugin.answer('/delete', 404, 'no such job', 'text/plain');
       const res = await r.client.request({ method: 'DELETE', path: '/delete', json: pod(UID_A) });
       expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.json()).toMatchObject({
+        error: 'plugin answered 404 on /delete: no such job',
+        origin: 'plugin',
+        pluginStatus: 404,
+      });
     });
 
     it('/updateCache drops the cached status and answers 200 "Updated cache"', async () => {
@@ -349,6 +443,66 @@ describe('relay ⇄ plugin contract', () => {
       expect(metrics).toMatch(
         /interlink_plugin_errors_total\{endpoint="create",kind="status",service="interlink"\} [1-9]/,
       );
+    });
+
+    it('metrics: requests by route, method and code; latency histogram per route; plugin errors by endpoint', async () => {
+      const before = await scrape(r.client);
+      plugin.answer('/status', 200, [podStatus(UID_A)]);
+      plugin.answer('/create', 500, 'boom', 'text/plain');
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+      expect((await r.client.request({ method: 'GET', path: '/status', body: '42' })).status).toBe(400);
+      expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status).toBe(500);
+      const after = await scrape(r.client);
+      const delta = (name: string, labels: Record<string, string>): number =>
+        sample(after, name, labels) - sample(before, name, labels);
+      expect(delta('http_requests_total', { route: '/status', method: 'GET', code: '200' })).toBe(1);
+      expect(delta('http_requests_total', { route: '/status', method: 'GET', code: '400' })).toBe(1);
+      expect(delta('http_requests_total', { route: '/create', method: 'POST', code: '500' })).toBe(1);
+      expect(delta('http_request_duration_seconds_count', { route: '/status', method: 'GET' })).toBe(2);
+      expect(delta('http_request_duration_seconds_bucket', { route: '/status', method: 'GET', le: '+Inf' })).toBe(2);
+      expect(delta('http_request_duration_seconds_count', { route: '/create', method: 'POST' })).toBe(1);
+      expect(delta('interlink_plugin_errors_total', { endpoint: 'create', kind: 'status' })).toBe(1);
+      expect(delta('interlink_plugin_errors_total', { endpoint: 'status', kind: 'status' })).toBe(0);
+    });
+
+    it('one log line per request with session id, pod uid, status and duration (create, delete, getLogs, failures)', async () => {
+      plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'j9' });
+      plugin.answer('/delete', 200, 'ok', 'text/plain');
+      plugin.answer('/getLogs', 200, 'log line\n', 'text/plain');
+      const calls = [
+        { session: 'Log#create', method: 'POST', path: '/create', json: createRequest(), uid: UID_B, status: 200 },
+        { session: 'Log#delete', method: 'DELETE', path: '/delete', json: pod(UID_A), uid: UID_A, status: 200 },
+        { session: 'Log#logs', method: 'GET', path: '/getLogs', json: logStruct(), uid: UID_B, status: 200 },
+      ];
+      for (const c of calls) {
+        const res = await r.client.request({
+          method: c.method,
+          path: c.path,
+          json: c.json,
+          headers: { 'InterLink-Http-Session': c.session },
+        });
+        expect(res.status).toBe(c.status);
+        expect(res.headers['interlink-http-session']).toBe(c.session);
+        expect(plugin.calls(c.path).at(-1)!.headers['interlink-http-session']).toBe(c.session);
+      }
+      plugin.answer('/delete', 409, 'job still running', 'text/plain');
+      await r.client.request({
+        method: 'DELETE',
+        path: '/delete',
+        json: pod(UID_A),
+        headers: { 'InterLink-Http-Session': 'Log#failed' },
+      });
+      calls.push({ session: 'Log#failed', method: 'DELETE', path: '/delete', json: pod(UID_A), uid: UID_A, status: 409 });
+      for (const c of calls) {
+        const lines = r.logs.lines.filter((l) => l['sessionId'] === c.session && l['msg'] === 'request');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatchObject({ method: c.method, path: c.path, status: c.status, uid: c.uid });
+        expect(typeof lines[0]!['durationMs']).toBe('number');
+        expect(lines[0]!['durationMs'] as number).toBeGreaterThanOrEqual(0);
+        expect(lines[0]).toMatchObject({ service: 'interlink', level: 'info', time: expect.any(String) });
+      }
+      const failed = r.logs.lines.find((l) => l['sessionId'] === 'Log#failed' && l['msg'] === 'request')!;
+      expect(failed['pluginError']).toBe('plugin answered 409 on /delete: job still running');
     });
 
     it('generates a session id when absent, forwards it and logs one line per request with the pod uid', async () => {
