@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { RecordingPlugin } from './RecordingPlugin';
-import { relayConfig, startRelay, type RunningRelay } from './harness';
+import { relayConfig, sample, scrape, startRelay, type RunningRelay } from './harness';
 import { logStruct } from './fixtures';
 
 function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -42,6 +42,53 @@ describe('/getLogs streaming', () => {
     const call = plugin.calls('/getLogs').at(-1)!;
     expect(call.method).toBe('GET');
     expect(JSON.parse(call.body)).toEqual(logStruct({ Tail: 5, Bytes: 100 }));
+  });
+
+  it('POST /getLogs is accepted too; the plugin still gets GET with the caller session', async () => {
+    plugin.answer('/getLogs', 200, 'via post\n', 'text/plain');
+    const res = await r.client.request({
+      method: 'POST',
+      path: '/getLogs',
+      json: logStruct({ Timestamps: true }),
+      headers: { 'InterLink-Http-Session': 'GetLogs#2' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.text()).toBe('via post\n');
+    const call = plugin.calls('/getLogs').at(-1)!;
+    expect(call.method).toBe('GET');
+    expect(call.headers['interlink-http-session']).toBe('GetLogs#2');
+    expect(call.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(call.body)).toEqual(logStruct({ Timestamps: true }));
+  });
+
+  it('interlink_log_streams_in_flight counts open follow streams and drops when the caller leaves', async () => {
+    let pluginSideClosed = false;
+    plugin.on('/getLogs', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('tick\n');
+      res.on('close', () => (pluginSideClosed = true));
+    });
+    const gauge = async (): Promise<number> => sample(await scrape(r.client), 'interlink_log_streams_in_flight');
+    expect(await gauge()).toBe(0);
+    const controllers = [new AbortController(), new AbortController()];
+    for (const controller of controllers) {
+      const res = await r.client.stream({
+        method: 'GET',
+        path: '/getLogs',
+        json: logStruct({ Follow: true }),
+        signal: controller.signal,
+      });
+      res.stream.on('error', () => undefined);
+      await new Promise((resolve) => res.stream.once('data', resolve));
+    }
+    expect(await gauge()).toBe(2);
+    controllers[0]!.abort();
+    await waitUntil(() => pluginSideClosed);
+    for (let i = 0; i < 100 && (await gauge()) !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await gauge()).toBe(1);
+    controllers[1]!.abort();
+    for (let i = 0; i < 100 && (await gauge()) !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await gauge()).toBe(0);
   });
 
   it('Follow: the first chunk arrives before the plugin has finished', async () => {
