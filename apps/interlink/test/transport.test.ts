@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpService, createTestPki, HttpClient } from '@interlink/http-kit';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { toRelaySettings } from '../src/config/RelaySettings';
+import { createRelay } from '../src/Relay';
 import { captureLogs } from './harness';
 import { RecordingPlugin } from './RecordingPlugin';
-import { relayConfig, startRelay } from './harness';
-import { createRequest, pod, podStatus, UID_A, UID_B } from './fixtures';
+import { relayConfig, sample, scrape, startRelay } from './harness';
+import { createRequest, logStruct, pod, podStatus, UID_A, UID_B } from './fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'relay-transport-'));
 
@@ -19,6 +21,11 @@ async function freePort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+function createRelayFor(pluginUrl: string, socketPath: string) {
+  const config = relayConfig({ SidecarURL: pluginUrl, InterlinkAddress: `unix://${socketPath}`, InterlinkPort: '0' });
+  return createRelay(toRelaySettings(config), captureLogs().logger, 'test');
 }
 
 describe('transport', () => {
@@ -50,6 +57,7 @@ describe('transport', () => {
         ['GET', '/status', [pod(UID_A)]],
         ['POST', '/create', createRequest()],
         ['DELETE', '/delete', pod(UID_A)],
+        ['GET', '/getLogs', logStruct()],
       ] as const) {
         const res = await r.client.request({ method, path, ...(json ? { json } : {}) });
         expect(res.status).toBe(503);
@@ -78,6 +86,115 @@ describe('transport', () => {
       expect(Date.now() - started).toBeLessThan(2000);
       expect((ping.json() as { error: string }).error).toContain('no response headers within 200 ms');
       expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(504);
+    } finally {
+      await r.stop();
+      await plugin.stop();
+    }
+  });
+
+  it('create cannot hang: a plugin that never answers /create → 504 after SidecarTimeouts.CreateSeconds', async () => {
+    const plugin = await new RecordingPlugin().start();
+    plugin.on('/create', () => undefined); // accepts the request, never answers
+    const r = await startRelay(relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { CreateSeconds: 0.3 } }));
+    try {
+      const started = Date.now();
+      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
+      const elapsed = Date.now() - started;
+      expect(res.status).toBe(504);
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(3000);
+      const body = res.json() as { error: string; origin: string };
+      expect(body.error).toMatch(/^plugin did not answer \/create in time: .*300 ms/);
+      expect(body.origin).toBe('relay');
+      expect(plugin.calls('/create')).toHaveLength(1);
+      const metrics = await scrape(r.client);
+      expect(sample(metrics, 'interlink_plugin_errors_total', { endpoint: 'create', kind: 'timeout' })).toBe(1);
+      // the relay stays usable after the timeout
+      plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'late' });
+      expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status).toBe(200);
+    } finally {
+      await r.stop();
+      await plugin.stop();
+    }
+  });
+
+  it('keep-alive pool: sequential plugin calls reuse one connection; a burst opens at most one per request', async () => {
+    const plugin = await new RecordingPlugin().start();
+    plugin.on('/status', (req, res) => {
+      const asked = JSON.parse(req.body) as { metadata: { uid: string } }[];
+      setTimeout(() => res.end(JSON.stringify(asked.map((p) => podStatus(p.metadata.uid)))), 20);
+    });
+    const r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 0 }));
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
+        expect(res.status).toBe(200);
+      }
+      expect(plugin.calls('/status')).toHaveLength(20);
+      expect(plugin.connections).toBe(1);
+      // 8 concurrent requests for different pods need 8 plugin calls at once
+      const uids = Array.from({ length: 8 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      await Promise.all(uids.map((u) => r.client.request({ method: 'GET', path: '/status', json: [pod(u)] })));
+      const afterBurst = plugin.connections;
+      expect(afterBurst).toBeGreaterThan(1);
+      expect(afterBurst).toBeLessThanOrEqual(9);
+      for (let i = 0; i < 10; i++) await r.client.request({ method: 'POST', path: '/pinglink' });
+      expect(plugin.connections).toBe(afterBurst); // pooled sockets are reused, none are opened
+    } finally {
+      await r.stop();
+      await plugin.stop();
+    }
+  });
+
+  it('unix socket path: a live listener is never taken over, a non-socket file is never deleted', async () => {
+    const plugin = await new RecordingPlugin().start();
+    const live = join(dir, 'live.sock');
+    const other = createServer((_req, res) => res.end('other service'));
+    await new Promise<void>((resolve) => other.listen(live, resolve));
+    try {
+      const r = createRelayFor(plugin.url, live);
+      await expect(r.start()).rejects.toThrow(/another process is listening on it/);
+      await r.stop().catch(() => undefined);
+      const stillThere = new HttpClient({ baseUrl: `unix://${live}` });
+      expect((await stillThere.request({ method: 'GET', path: '/' })).text()).toBe('other service');
+      stillThere.close();
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+    const regular = join(dir, 'not-a-socket');
+    writeFileSync(regular, 'precious');
+    const r2 = createRelayFor(plugin.url, regular);
+    await expect(r2.start()).rejects.toThrow(/exists and is not a socket/);
+    await r2.stop().catch(() => undefined);
+    expect(readFileSync(regular, 'utf8')).toBe('precious');
+    await plugin.stop();
+  });
+
+  it('https:// listener without client certificates (TLS.Enabled, no CACertFile)', async () => {
+    const pki = createTestPki();
+    const plugin = await new RecordingPlugin().start();
+    plugin.answer('/status', 200, [podStatus(UID_A)]);
+    const r = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        InterlinkAddress: 'https://127.0.0.1',
+        TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey },
+      }),
+      { tls: { caFile: pki.caCert } },
+    );
+    try {
+      expect(r.relay.service.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
+      expect(res.status).toBe(200);
+      expect((res.json() as { UID: string }[])[0]!.UID).toBe(UID_A);
+      // plain HTTP on the TLS port is not served
+      const plain = new HttpClient({ baseUrl: r.relay.service.url.replace('https:', 'http:') });
+      const answer = await plain
+        .request({ method: 'GET', path: '/healthz', timeoutMs: 2000 })
+        .then((x) => x.status)
+        .catch(() => 'refused');
+      expect(answer === 'refused' || answer === 400).toBe(true);
+      plain.close();
     } finally {
       await r.stop();
       await plugin.stop();
