@@ -4,13 +4,25 @@ import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 // The example configs must document each app's whole schema: read the schemas themselves.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
-import { RelayConfigSchema } from '../../../apps/interlink/src/config/RelayConfigSchema';
+import {
+  CONFIG_PATH_ENV as RELAY_CONFIG_PATH_ENV,
+  RELAY_ENV_VARS,
+  RelayConfigSchema,
+} from '../../../apps/interlink/src/config/RelayConfigSchema';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
-import { SidecarConfigSchema } from '../../../apps/docker-sidecar/src/config/sidecar-config';
+import {
+  SIDECAR_ENV_VARS,
+  SidecarConfigSchema,
+} from '../../../apps/docker-sidecar/src/config/sidecar-config';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
-import { SlurmSidecarConfigSchema } from '../../../apps/slurm-sidecar/src/config/sidecar-config';
+import {
+  CONFIG_ENV_VARS as SLURM_ENV_VARS,
+  CONFIG_PATH_ENV as SLURM_CONFIG_PATH_ENV,
+  SlurmSidecarConfigSchema,
+} from '../../../apps/slurm-sidecar/src/config/sidecar-config';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- documentation check of an app's config schema
-import { VkConfigSchema } from '../../../apps/virtual-kubelet/src/config/vk-config';
+import { VK_ENV, VkConfigSchema } from '../../../apps/virtual-kubelet/src/config/vk-config';
+import { envReads } from './support/env-reads';
 import { repoRoot, run } from '@interlink/testbench';
 
 /** Every key path of a TypeBox object schema (`A.B.C`; `*` for the entries of a record). */
@@ -51,6 +63,22 @@ function isDocumented(path: string[], keys: Array<{ key: string; line: number }>
   return true;
 }
 
+/** Libraries the apps run (the test helpers in libs/testbench are not part of any app). */
+const appLibs = [
+  'config',
+  'http-kit',
+  'interlink-api',
+  'kube-quantity',
+  'logging',
+  'plugin-server',
+  'relay-client',
+].map((l) => join(repoRoot, 'libs', l, 'src'));
+/** Every environment variable an app reads: literal reads in its code and its libraries, plus its name tables. */
+const envOf = (app: string, tables: string[]): string[] =>
+  [...new Set([...envReads([join(repoRoot, 'apps', app, 'src'), ...appLibs]), ...tables])]
+    .filter((name) => name !== 'PATH')
+    .sort();
+
 const examples = [
   { app: 'interlink', file: 'config/interlink/InterLinkConfig.yaml', schema: RelayConfigSchema },
   { app: 'docker-sidecar', file: 'config/docker-sidecar/InterLinkConfig.yaml', schema: SidecarConfigSchema },
@@ -82,6 +110,55 @@ describe('example configs in config/', () => {
       .filter((p) => !isDocumented(p, keys))
       .map((p) => p.join('.'));
     expect(missing).toEqual([]);
+  });
+
+  it.each([
+    {
+      app: 'interlink',
+      file: 'config/interlink/InterLinkConfig.yaml',
+      tables: [...Object.keys(RELAY_ENV_VARS), RELAY_CONFIG_PATH_ENV],
+    },
+    {
+      app: 'docker-sidecar',
+      file: 'config/docker-sidecar/InterLinkConfig.yaml',
+      tables: Object.keys(SIDECAR_ENV_VARS),
+    },
+    {
+      app: 'slurm-sidecar',
+      file: 'config/slurm-sidecar/SlurmConfig.yaml',
+      tables: [...Object.keys(SLURM_ENV_VARS), SLURM_CONFIG_PATH_ENV],
+    },
+    {
+      app: 'virtual-kubelet',
+      file: 'config/virtual-kubelet/InterLinkConfig.yaml',
+      tables: Object.keys(VK_ENV),
+    },
+  ])('$file names every environment variable $app reads', ({ app, file, tables }) => {
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    const vars = envOf(app, tables);
+    // Every app reads LOG_LEVEL (libs/logging) and the variables of its own tables.
+    expect(vars).toEqual(expect.arrayContaining(['LOG_LEVEL', ...tables]));
+    expect(vars.filter((name) => !new RegExp(`\\b${name}\\b`).test(text))).toEqual([]);
+  });
+
+  it('the environment scan finds literal reads in code only, not in comments', () => {
+    const relay = envOf('interlink', []);
+    expect(relay).toEqual(expect.arrayContaining(['ENABLE_PPROF', 'ENABLE_TRACING', 'LOG_LEVEL']));
+    expect(envOf('virtual-kubelet', [])).toEqual(
+      expect.arrayContaining([
+        'NODENAME',
+        'KUBECONFIG',
+        'KUBELET_PORT',
+        'KUBELET_URL',
+        'POD_IP',
+        'CONFIGPATH',
+      ]),
+    );
+    expect(envOf('docker-sidecar', [])).toEqual(
+      expect.arrayContaining(['DOCKER_HOST', 'INTERLINKCONFIGPATH']),
+    );
+    // libs/config mentions process.env.INTERLINKCONFIGPATH in a doc comment only.
+    expect(envOf('virtual-kubelet', [])).not.toContain('INTERLINKCONFIGPATH');
   });
 
   it.each(examples)('$file is accepted by $app --check-config', async ({ app, file }) => {
