@@ -123,22 +123,70 @@ describe('JWT (OIDC) bearer tokens', () => {
     expect((group.json() as { error: string }).error).toContain('allowed group');
   });
 
-  it('JWKS served from a URL works the same', async () => {
+  it('JWKS served from a URL: the same 401/403 matrix (expired, issuer, signature, audience, group)', async () => {
+    let fetches = 0;
     const jwksServer: Server = createServer((_req, res) => {
+      fetches++;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(jwks));
     });
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`;
-    const viaUrl = await startRelay(relayConfig({ SidecarURL: plugin.url, Auth: { JWKSURL: url, Audience: 'interlink' } }));
+    const viaUrl = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        Auth: { JWKSURL: url, Issuer: issuer, Audience: 'interlink', AllowedGroups: ['vk'], GroupsClaim: 'groups' },
+      }),
+    );
+    const call = async (token?: string) => {
+      const res = await viaUrl.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod(UID_A)],
+        ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}),
+      });
+      return { status: res.status, error: res.status === 200 ? '' : (res.json() as { error: string }).error };
+    };
     try {
-      expect(await statusWith(viaUrl, await sign({}))).toBe(200);
-      expect(await statusWith(viaUrl, await sign({}, { key: otherKey }))).toBe(401);
-      expect(await statusWith(viaUrl)).toBe(401);
+      expect(await call(await sign({ groups: ['vk'] }))).toEqual({ status: 200, error: '' });
+      expect(fetches).toBeGreaterThanOrEqual(1);
+      expect(await call(await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 }))).toEqual({
+        status: 401,
+        error: 'invalid token: expired',
+      });
+      const wrongIssuer = await call(await sign({ groups: ['vk'] }, { iss: 'https://evil.example/' }));
+      expect(wrongIssuer.status).toBe(401);
+      expect(wrongIssuer.error).toContain('"iss"');
+      expect((await call(await sign({ groups: ['vk'] }, { key: otherKey }))).status).toBe(401);
+      const wrongAudience = await call(await sign({ groups: ['vk'] }, { aud: 'someone-else' }));
+      expect(wrongAudience.status).toBe(403);
+      expect(wrongAudience.error).toContain('audience');
+      const wrongGroup = await call(await sign({ groups: ['users'] }));
+      expect(wrongGroup.status).toBe(403);
+      expect(wrongGroup.error).toContain('allowed group');
+      expect((await call()).status).toBe(401);
     } finally {
       await viaUrl.stop();
       jwksServer.close();
     }
+  });
+
+  it('a rotated JWKS file is picked up: a token signed with the new key is accepted without a restart', async () => {
+    const next = await generateKeyPair('ES256', { extractable: true });
+    const token = await new SignJWT({ groups: ['vk'] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k2' })
+      .setIssuer(issuer)
+      .setAudience('interlink')
+      .setSubject('vk-node-2')
+      .setExpirationTime('5m')
+      .sign(next.privateKey);
+    expect(await statusWith(r, token)).toBe(401);
+    const rotated = { keys: [...jwks.keys, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }] };
+    const jwksFile = join(dir, 'jwks.json');
+    writeFileSync(`${jwksFile}.new`, JSON.stringify(rotated));
+    renameSync(`${jwksFile}.new`, jwksFile);
+    expect(await statusWith(r, token)).toBe(200);
+    expect(await statusWith(r, await sign({ groups: ['vk'] }))).toBe(200); // the old key still works
   });
 });
 
