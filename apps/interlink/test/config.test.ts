@@ -47,6 +47,79 @@ describe('relay configuration', () => {
     expect(logs.lines.find((l) => l['level'] === 'warn')).toMatchObject({ keys: ['VKTokenFile'] });
   });
 
+  it('a file using every upstream key (TLS, Pprof, logging, DataRootFolder, JobScriptBuildConfig) loads without warnings', () => {
+    const pki = createTestPki();
+    const logs = captureLogs();
+    const path = file(
+      'full-upstream.yaml',
+      [
+        'InterlinkAddress: "https://0.0.0.0"',
+        'InterlinkPort: "3000"',
+        'SidecarURL: "unix:///var/run/plugin.sock"',
+        'SidecarPort: "0"',
+        'VerboseLogging: false',
+        'ErrorsOnlyLogging: true',
+        'DataRootFolder: "/data/interlink"',
+        'TLS:',
+        '  Enabled: true',
+        `  CertFile: "${pki.serverCert}"`,
+        `  KeyFile: "${pki.serverKey}"`,
+        `  CACertFile: "${pki.caCert}"`,
+        'Pprof:',
+        '  Enabled: false',
+        '  Address: "127.0.0.1"',
+        '  Port: "6061"',
+        'JobScriptBuildConfig:',
+        '  singularity_hub:',
+        '    server: "hub"',
+        '    master_token: "t"',
+        '    cache_validity_seconds: 10',
+        '  apptainer_options:',
+        '    executable: "/usr/bin/apptainer"',
+        '    fakeroot: true',
+        '    containall: true',
+        '    fuse_mode: "host"',
+        '    no_init: false',
+        '    no_home: true',
+        '    no_privs: true',
+        '    nvidia_support: false',
+        '    cleanenv: true',
+        '    unsquash: false',
+        '  volumes_options:',
+        '    scratch_area: "/scratch"',
+        '    apptainer_cachedir: "/cache"',
+        '    image_dir: "/images"',
+        '    additional_directories_in_path: ["/opt"]',
+        '    fuse_sleep_seconds: 3',
+        '',
+      ].join('\n'),
+    );
+    const cfg = loadConfig({ schema: RelayConfigSchema, file: path, env: RELAY_ENV_VARS, environment: {}, logger: logs.logger });
+    const s = toRelaySettings(cfg);
+    expect(logs.lines.filter((l) => l['level'] === 'warn' || l['level'] === 'error')).toEqual([]);
+    expect(s.listen).toBe('https://0.0.0.0:3000');
+    expect(s.pluginUrl).toBe('unix:///var/run/plugin.sock');
+    expect(s.logLevel).toBe('error'); // ErrorsOnlyLogging
+    expect(s.tls).toEqual({ certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert, requireClientCert: true });
+    expect(s.jobConfig).toMatchObject({
+      SingularityHubProxy: { server: 'hub', master_token: 't', cache_validity_seconds: 10 },
+      ApptainerOptions: { executable: '/usr/bin/apptainer', fakeroot: true, containall: true, fuseMode: 'host', noHome: true, cleanenv: true },
+      Volumes: { scratch_area: '/scratch', apptainer_cachedir: '/cache', image_dir: '/images', additional_directories_in_path: ['/opt'], fuse_sleep_seconds: 3 },
+    });
+    // VerboseLogging wins over ErrorsOnlyLogging, as upstream
+    expect(toRelaySettings(load(undefined, {}, { InterlinkAddress: 'http://0.0.0.0', SidecarURL: 'http://p', VerboseLogging: true, ErrorsOnlyLogging: true })).logLevel).toBe('debug');
+  });
+
+  it('each upstream environment variable overrides its key on its own', () => {
+    const path = file('env-each.yaml', 'InterlinkAddress: http://0.0.0.0\nInterlinkPort: "3000"\nSidecarURL: http://plugin\nSidecarPort: "4000"\n');
+    const withEnv = (env: Record<string, string>) => toRelaySettings(load(path, env));
+    expect(withEnv({})).toMatchObject({ listen: 'http://0.0.0.0:3000', pluginUrl: 'http://plugin:4000' });
+    expect(withEnv({ INTERLINKURL: 'unix:///run/il.sock' })).toMatchObject({ listen: 'unix:///run/il.sock', pluginUrl: 'http://plugin:4000' });
+    expect(withEnv({ INTERLINKPORT: '3999' })).toMatchObject({ listen: 'http://0.0.0.0:3999' });
+    expect(withEnv({ SIDECARURL: 'unix:///run/p.sock' })).toMatchObject({ listen: 'http://0.0.0.0:3000', pluginUrl: 'unix:///run/p.sock' });
+    expect(withEnv({ SIDECARPORT: '4999' })).toMatchObject({ pluginUrl: 'http://plugin:4999' });
+  });
+
   it('environment variables override the file, flags override the environment', () => {
     const path = file('env.yaml', 'InterlinkAddress: http://0.0.0.0\nInterlinkPort: "3000"\nSidecarURL: http://plugin\nSidecarPort: "4000"\n');
     const s = toRelaySettings(load(path, { INTERLINKURL: 'http://127.0.0.1', INTERLINKPORT: '3100', SIDECARURL: 'http://other', SIDECARPORT: '4100' }, { SidecarPort: '4200' }));

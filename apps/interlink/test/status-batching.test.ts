@@ -43,6 +43,33 @@ describe('status batching and cache', () => {
     ).toEqual([200, 400, 400]);
   });
 
+  it('StatusMaxParallelCalls bounds concurrent plugin calls: 1000 pods, batch 100, at most 2 at a time', async () => {
+    plugin = await new RecordingPlugin().start();
+    let active = 0;
+    let peak = 0;
+    plugin.on('/status', async (req, res) => {
+      active++;
+      peak = Math.max(peak, active);
+      const asked = JSON.parse(req.body) as { metadata: { uid: string; name: string } }[];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      active--;
+      res.end(JSON.stringify(asked.map((p) => podStatus(p.metadata.uid, p.metadata.name))));
+    });
+    r = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        StatusBatchSize: 100,
+        StatusMaxParallelCalls: 2,
+        StatusCacheFreshSeconds: 0,
+      }),
+    );
+    const pods = Array.from({ length: 1000 }, (_, i) => pod(uidN(i)));
+    const res = await r.client.request({ method: 'GET', path: '/status', json: pods });
+    expect((res.json() as { UID: string }[]).map((s) => s.UID)).toEqual(pods.map((p) => p.metadata!.uid));
+    expect(plugin.calls('/status')).toHaveLength(10);
+    expect(peak).toBe(2);
+  });
+
   it('fresh cache entries are served without a plugin call; terminal pods use the cache; delete evicts', async () => {
     plugin = await new RecordingPlugin().start();
     echoStatuses(plugin);
