@@ -73,6 +73,14 @@ const CASES: BadCase[] = [
   { name: 'logs: Follow not boolean', method: 'GET', path: '/getLogs', body: json(logStruct({ Follow: 'yes' })), status: 400, says: 'Follow' },
   { name: 'logs: SinceSeconds and SinceTime', method: 'GET', path: '/getLogs', body: json(logStruct({ SinceSeconds: 5, SinceTime: '2026-03-02T11:05:00Z' })), status: 400, says: 'Both SinceSeconds and SinceTime set' },
   { name: 'logs: missing PodUID', method: 'GET', path: '/getLogs', body: json({ Namespace: 'default', Opts: {} }), status: 400, says: 'PodUID' },
+  // wrong types further down
+  { name: 'create: pod name a number', method: 'POST', path: '/create', body: createWith((c) => ((c.pod.metadata as Record<string, unknown>)['name'] = 5)), status: 400, says: 'name' },
+  { name: 'status: null element', method: 'GET', path: '/status', body: '[null]', status: 400, says: 'invalid pod list' },
+  { name: 'delete: uid a number', method: 'DELETE', path: '/delete', body: podWithout((p) => ((p.metadata as Record<string, unknown>)['uid'] = 12)), status: 400, says: 'uid' },
+  { name: 'updateCache: array body', method: 'POST', path: '/updateCache', body: json([pod(UID_A)]), status: 400, says: 'invalid Pod' },
+  { name: 'logs: Tail a string', method: 'GET', path: '/getLogs', body: json(logStruct({ Tail: '10' })), status: 400, says: 'Tail' },
+  { name: 'logs: Opts not an object', method: 'GET', path: '/getLogs', body: json(logStruct({}, { Opts: 'follow' })), status: 400, says: 'Opts' },
+  { name: 'logs: empty namespace', method: 'GET', path: '/getLogs', body: json(logStruct({}, { Namespace: '' })), status: 400, says: 'invalid namespace' },
   // size
   { name: 'body over the limit', method: 'POST', path: '/create', body: json({ pod: 'x'.repeat(70 * 1024) }), status: 413, says: 'exceeds the limit of 65536 bytes' },
 ];
@@ -107,6 +115,26 @@ describe('bad input: every case is a 4xx JSON error naming the problem, and the 
     else expect(body.error).toMatch(c.says);
     expect(body.sessionId).toBe(res.headers['interlink-http-session']);
     expect(plugin.requests).toHaveLength(0); // nothing bad reaches the plugin
+  });
+
+  it('a chunked body (no Content-Length) over the limit → 413 JSON; the plugin is not called and the relay keeps serving', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const s = connect(r.relay.service.port, '127.0.0.1');
+      let data = '';
+      s.on('data', (d) => (data += d.toString()));
+      s.on('close', () => resolve(data));
+      s.on('error', () => resolve(data));
+      s.setTimeout(5000, () => s.destroy());
+      s.write('POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const chunk = 'x'.repeat(16 * 1024);
+      for (let i = 0; i < 8; i++) s.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      s.write('0\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('content-type: application/json');
+    expect(answer).toContain('"error":"request body exceeds the limit of 65536 bytes"');
+    expect(plugin.requests).toHaveLength(0);
+    expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
   });
 
   it('raw protocol garbage is refused and the relay keeps serving', async () => {
