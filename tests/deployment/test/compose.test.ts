@@ -1,5 +1,8 @@
-import { ensureBench, eventually, run, runOk } from '@interlink/testbench';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBench, eventually, repoRoot, run, runOk } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { deletePodThroughRelay, echoPod, runPodThroughRelay } from './support/relay';
 
 const PROJECT = 'interlink-ci';
@@ -52,6 +55,93 @@ describe('docker-compose.yaml', () => {
       // v1 lists the services of every profile; v2 only the active ones.
       expect(services).toEqual(profile.length || cmd[0] === 'docker-compose' ? withVk : expected);
     }
+  });
+});
+
+interface ComposeService {
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: Array<{ type: string; source: string; target: string; read_only?: boolean }>;
+}
+
+describe('docker-compose.yaml, as docker compose resolves it (--profile vk config --format json)', () => {
+  let services: Record<string, ComposeService> = {};
+  beforeAll(async () => {
+    await runOk('bash', ['tools/deploy/compose-tools.sh'], { timeoutMs: 600_000 });
+    const out = await runOk('docker', ['compose', '--profile', 'vk', 'config', '--format', 'json'], {
+      env: { VK_KUBECONFIG: '/dev/null' },
+    });
+    services = (JSON.parse(out) as { services: Record<string, ComposeService> }).services;
+  }, 600_000);
+  const mount = (service: string, target: string) =>
+    services[service]?.volumes?.find((v) => v.target === target);
+
+  it('every service has a health check', () => {
+    const without = Object.entries(services)
+      .filter(([, s]) => !s.healthcheck?.test?.length)
+      .map(([n]) => n);
+    expect(Object.keys(services)).toHaveLength(7);
+    expect(without).toEqual([]);
+  });
+
+  it('each service starts after what it talks to is healthy', () => {
+    const deps = Object.fromEntries(
+      Object.entries(services).map(([n, s]) => [
+        n,
+        Object.entries(s.depends_on ?? {}).map(([d, c]) => `${d}:${c.condition}`),
+      ]),
+    );
+    expect(deps).toEqual({
+      'docker-sidecar': [],
+      slurm: [],
+      'slurm-sidecar': ['slurm:service_healthy'],
+      'interlink-docker': ['docker-sidecar:service_healthy'],
+      'interlink-slurm': ['slurm-sidecar:service_healthy'],
+      'virtual-kubelet': ['interlink-docker:service_healthy'],
+      'virtual-kubelet-slurm': ['interlink-slurm:service_healthy'],
+    });
+  });
+
+  it.each([
+    ['interlink-docker', '/etc/interlink/InterLinkConfig.yaml', 'config/interlink/InterLinkConfig.yaml'],
+    ['interlink-slurm', '/etc/interlink/InterLinkConfig.yaml', 'config/interlink/InterLinkConfig.yaml'],
+    ['docker-sidecar', '/etc/interlink/InterLinkConfig.yaml', 'config/docker-sidecar/InterLinkConfig.yaml'],
+    ['slurm-sidecar', '/etc/interlink/SlurmConfig.yaml', 'config/slurm-sidecar/SlurmConfig.yaml'],
+    ['slurm-sidecar', '/etc/slurm/slurm.conf', 'config/slurm/slurm.conf'],
+    ['slurm', '/etc/slurm/slurm.conf', 'config/slurm/slurm.conf'],
+    ['virtual-kubelet', '/etc/interlink/InterLinkConfig.yaml', 'config/virtual-kubelet/InterLinkConfig.yaml'],
+    [
+      'virtual-kubelet-slurm',
+      '/etc/interlink/InterLinkConfig.yaml',
+      'config/virtual-kubelet/InterLinkConfig-slurm.yaml',
+    ],
+  ])('%s reads %s from %s, read-only', (service, target, file) => {
+    expect(mount(service, target)).toMatchObject({
+      type: 'bind',
+      source: join(repoRoot, file),
+      read_only: true,
+    });
+  });
+
+  it("the Slurm sidecar shares slurmd's job directory (at its DataRootFolder) and munged's socket", () => {
+    const cfg = parse(readFileSync(join(repoRoot, 'config/slurm-sidecar/SlurmConfig.yaml'), 'utf8')) as {
+      DataRootFolder: string;
+    };
+    const jobs = cfg.DataRootFolder.replace(/\/$/, '');
+    for (const target of [jobs, '/run/munge']) {
+      const a = mount('slurm', target);
+      const b = mount('slurm-sidecar', target);
+      expect(a?.type, `${target} in slurm`).toBe('volume');
+      expect(b?.source, `${target} in slurm-sidecar`).toBe(a?.source);
+    }
+  });
+
+  it('the Docker sidecar drives the host engine through its socket; pod files at the same path on both sides', () => {
+    expect(mount('docker-sidecar', '/var/run/docker.sock')?.source).toBe('/var/run/docker.sock');
+    const cfg = parse(readFileSync(join(repoRoot, 'config/docker-sidecar/InterLinkConfig.yaml'), 'utf8')) as {
+      DataRootFolder: string;
+    };
+    expect(mount('docker-sidecar', cfg.DataRootFolder)?.source).toBe(cfg.DataRootFolder);
   });
 });
 
