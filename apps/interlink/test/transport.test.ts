@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,9 +34,12 @@ describe('transport', () => {
     const relaySock = join(dir, 'interlink.sock');
     const plugin = await new RecordingPlugin().start(pluginSock);
     plugin.answer('/status', 200, [podStatus(UID_A)]).answer('/create', 200, { PodUID: UID_B, PodJID: '7' });
-    const r = await startRelay(relayConfig({ SidecarURL: `unix://${pluginSock}`, SidecarPort: '0', InterlinkAddress: `unix://${relaySock}`, InterlinkPort: '0' }));
+    const r = await startRelay(
+      relayConfig({ SidecarURL: `unix://${pluginSock}`, SidecarPort: '0', InterlinkAddress: `unix://${relaySock}`, InterlinkPort: '0', SocketMode: '0600' }),
+    );
     try {
       expect(r.relay.service.url).toBe(`unix://${relaySock}`);
+      expect(statSync(relaySock).mode & 0o777).toBe(0o600);
       const status = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
       expect((status.json() as { UID: string }[])[0]!.UID).toBe(UID_A);
       expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).json()).toEqual({ PodUID: UID_B, PodJID: '7' });
@@ -72,6 +75,35 @@ describe('transport', () => {
       expect(metrics).toMatch(/interlink_plugin_errors_total\{endpoint="ping",kind="unreachable",service="interlink"\} 1/);
     } finally {
       await r.stop();
+    }
+  });
+
+  it('a plugin that drops the connection without answering → 502 naming the endpoint; the relay keeps serving', async () => {
+    const plugin = await new RecordingPlugin().start();
+    plugin.on('/create', (_req, res) => res.socket?.destroy());
+    plugin.on('/delete', (_req, res) => res.socket?.destroy());
+    plugin.answer('/status', 200, [podStatus(UID_A)]);
+    const r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
+    try {
+      // a pooled connection first, so that /create goes out on a reused socket
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+      const created = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
+      expect(created.status).toBe(502);
+      expect(created.json()).toMatchObject({
+        error: expect.stringMatching(/^plugin connection failed during \/create: /),
+        origin: 'relay',
+        plugin: plugin.url,
+      });
+      const deleted = await r.client.request({ method: 'DELETE', path: '/delete', json: pod(UID_A) });
+      expect(deleted.status).toBe(502);
+      expect((deleted.json() as { error: string }).error).toMatch(/\/delete/);
+      // POST calls are not idempotent: never silently sent twice
+      expect(plugin.calls('/create')).toHaveLength(1);
+      expect(plugin.calls('/delete')).toHaveLength(1);
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+    } finally {
+      await r.stop();
+      await plugin.stop();
     }
   });
 
