@@ -80,8 +80,8 @@ describe('transport', () => {
 
   it('a plugin that drops the connection without answering → 502 naming the endpoint; the relay keeps serving', async () => {
     const plugin = await new RecordingPlugin().start();
-    plugin.on('/create', (_req, res) => res.socket?.destroy());
-    plugin.on('/delete', (_req, res) => res.socket?.destroy());
+    plugin.on('/create', (_req, res) => void res.socket?.destroy());
+    plugin.on('/delete', (_req, res) => void res.socket?.destroy());
     plugin.answer('/status', 200, [podStatus(UID_A)]);
     const r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
     try {
