@@ -445,6 +445,41 @@ describe('relay ⇄ plugin contract', () => {
       );
     });
 
+    it('GET /openapi.json: OpenAPI 3.1 with the upstream paths and methods, every $ref resolvable', async () => {
+      const res = await r.client.request({ method: 'GET', path: '/openapi.json' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json');
+      const doc = res.json() as {
+        openapi: string;
+        paths: Record<string, Record<string, unknown>>;
+        components: { schemas: Record<string, unknown> };
+      };
+      expect(doc.openapi).toMatch(/^3\.1\./);
+      const methods = (path: string): string[] => Object.keys(doc.paths[path] ?? {}).sort();
+      expect(methods('/create')).toContain('post');
+      expect(methods('/status')).toEqual(['get', 'post']);
+      expect(methods('/delete')).toEqual(['delete', 'post']);
+      expect(methods('/getLogs')).toEqual(['get', 'post']);
+      expect(methods('/pinglink')).toContain('post');
+      expect(methods('/updateCache')).toContain('post');
+      const refs = [...res.text().matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+      expect(refs.length).toBeGreaterThan(5);
+      for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
+    });
+
+    it('a session header that is not printable or too long is replaced by a generated one', async () => {
+      plugin.answer('/status', 200, { status: 'ok' });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/pinglink',
+        headers: { 'InterLink-Http-Session': 'x'.repeat(300) },
+      });
+      expect(res.status).toBe(200);
+      const session = res.headers['interlink-http-session'] as string;
+      expect(session).toMatch(/^Request-[0-9a-f-]{36}$/);
+      expect(plugin.calls('/status')[0]!.headers['interlink-http-session']).toBe(session);
+    });
+
     it('metrics: requests by route, method and code; latency histogram per route; plugin errors by endpoint', async () => {
       const before = await scrape(r.client);
       plugin.answer('/status', 200, [podStatus(UID_A)]);

@@ -255,6 +255,29 @@ describe('transport', () => {
     await plugin.stop();
   });
 
+  it('shutdown does not wait forever for an open follow stream: it is cut after the timeout and the plugin request aborted', async () => {
+    const plugin = await new RecordingPlugin().start();
+    let pluginSideClosed = false;
+    plugin.on('/getLogs', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('tick\n');
+      res.on('close', () => (pluginSideClosed = true));
+    });
+    const r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
+    const res = await r.client.stream({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+    res.stream.on('error', () => undefined);
+    await new Promise((resolve) => res.stream.once('data', resolve));
+    const ended = new Promise((resolve) => res.stream.once('close', resolve));
+    const started = Date.now();
+    await r.relay.stop(300);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await ended;
+    for (let i = 0; i < 100 && !pluginSideClosed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pluginSideClosed).toBe(true);
+    r.client.close();
+    await plugin.stop();
+  });
+
   it('job script builder: jobConfig from the YAML keys, script attached to the plugin request', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'b1' });
