@@ -177,6 +177,32 @@ describe('/getLogs streaming', () => {
     expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
   });
 
+  it('LogsSeconds bounds only the wait for headers: a slow follow stream outlives it, a silent plugin gets 504', async () => {
+    const short = await startRelay(relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { LogsSeconds: 0.3 } }));
+    try {
+      plugin.on('/getLogs', async (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        for (let i = 0; i < 3; i++) {
+          res.write(`line ${i}\n`);
+          await new Promise((resolve) => setTimeout(resolve, 400)); // each gap longer than LogsSeconds
+        }
+        res.end('done\n');
+      });
+      const slow = await short.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+      expect(slow.status).toBe(200);
+      expect(slow.text()).toBe('line 0\nline 1\nline 2\ndone\n');
+
+      plugin.on('/getLogs', () => undefined); // never sends headers
+      const started = Date.now();
+      const silent = await short.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+      expect(silent.status).toBe(504);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((silent.json() as { error: string }).error).toMatch(/^plugin did not answer \/getLogs in time/);
+    } finally {
+      await short.stop();
+    }
+  });
+
   it('plugin errors keep their status: 404 unknown container', async () => {
     plugin.answer('/getLogs', 404, 'container "nope" not found', 'text/plain');
     const res = await r.client.request({ method: 'GET', path: '/getLogs', json: logStruct() });

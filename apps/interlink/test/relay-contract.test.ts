@@ -500,6 +500,18 @@ describe('relay ⇄ plugin contract', () => {
       expect(delta('interlink_plugin_errors_total', { endpoint: 'status', kind: 'status' })).toBe(0);
     });
 
+    it('unknown paths are counted under one route label, so scanners cannot blow up metric cardinality', async () => {
+      const before = await scrape(r.client);
+      for (let i = 0; i < 5; i++) {
+        const res = await r.client.request({ method: 'GET', path: `/scan-${i}-${Date.now()}` });
+        expect(res.status).toBe(404);
+      }
+      const after = await scrape(r.client);
+      const labels = { route: 'unmatched', method: 'GET', code: '404' };
+      expect(sample(after, 'http_requests_total', labels) - sample(before, 'http_requests_total', labels)).toBe(5);
+      expect(after).not.toContain('/scan-');
+    });
+
     it('one log line per request with session id, pod uid, status and duration (create, delete, getLogs, failures)', async () => {
       plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'j9' });
       plugin.answer('/delete', 200, 'ok', 'text/plain');
