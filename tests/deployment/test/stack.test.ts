@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBench, repoRoot, run, runOk, stack } from '@interlink/testbench';
+import { ensureBench, eventually, repoRoot, run, runOk, stack } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's run command (`npm run stack` = tools/scripts/stack.sh up) and its examples.
@@ -26,9 +26,9 @@ function pidOf(component: string): number | undefined {
 }
 const alive = stack.isAlive;
 
-describe('the one-command local stack', () => {
-  const pids = new Map<string, number | undefined>();
+const pids = new Map<string, number | undefined>();
 
+describe('the one-command local stack', () => {
   beforeAll(async () => {
     kubeconfig = (await ensureBench(['docker', 'slurm', 'k8s'])).kubeconfig;
     await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
@@ -43,7 +43,15 @@ describe('the one-command local stack', () => {
     async () => {
       // A container an earlier, killed stack left behind is swept when the stack starts afresh.
       const stale = `il-stale-${process.pid}`;
-      await runOk('docker', ['create', '--name', stale, '--label', 'interlink.sidecar=interlink-stack', 'busybox:latest', 'true']);
+      await runOk('docker', [
+        'create',
+        '--name',
+        stale,
+        '--label',
+        'interlink.sidecar=interlink-stack',
+        'busybox:latest',
+        'true',
+      ]);
       const started = Date.now();
       const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
         env: { STACK_SKIP_DEPS: '1' },
@@ -52,7 +60,9 @@ describe('the one-command local stack', () => {
       console.log(`stack up in ${Math.round((Date.now() - started) / 1000)} s`);
       expect(up.stderr).toContain('nodes Ready: vk-docker vk-slurm');
       expect(up.code).toBe(0);
-      expect(up.stderr).toMatch(new RegExp(`removing 1 container\\(s\\) left by an earlier stack that was not stopped: ${stale}`));
+      expect(up.stderr).toMatch(
+        new RegExp(`removing 1 container\\(s\\) left by an earlier stack that was not stopped: ${stale}`),
+      );
       expect((await run('docker', ['inspect', stale])).code).not.toBe(0);
       expect(up.stdout).toContain('kubectl apply -f examples/hello-world.yaml');
       const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
@@ -98,77 +108,147 @@ describe('the one-command local stack', () => {
   }, 600_000);
 
   it('`stack.sh stop` leaves no process, container, job or node behind', async () => {
-    // Something to clean up: a pod still running on each backend.
     const ns = `stack-stop-${process.pid}`;
-    await kubectl(['create', 'namespace', ns]);
-    for (const backend of ['docker', 'slurm']) {
-      const pod = {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `sleeper-${backend}` },
-        spec: {
-          restartPolicy: 'Never',
-          nodeSelector: { 'virtual-node.interlink/backend': backend },
-          tolerations: [{ key: 'virtual-node.interlink/no-schedule', operator: 'Exists' }],
-          containers: [
-            {
-              name: 'sleep',
-              image: 'busybox:latest',
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sleep', '600'],
-            },
-          ],
-        },
-      };
-      const r = await run('kubectl', ['apply', '-n', ns, '-f', '-'], {
-        env: { KUBECONFIG: kubeconfig },
-        input: JSON.stringify(pod),
-      });
-      expect(r.code).toBe(0);
-    }
-    await runOk(
-      'kubectl',
-      [
-        'wait',
-        '-n',
-        ns,
-        '--for=jsonpath={.status.phase}=Running',
-        'pod/sleeper-docker',
-        'pod/sleeper-slurm',
-        '--timeout=120s',
-      ],
-      {
-        env: { KUBECONFIG: kubeconfig },
-      },
-    );
-    const jobs = readdirSync(join(STACK_DIR, 'data/slurm-jobs')).flatMap((d) => {
-      try {
-        return [readFileSync(join(STACK_DIR, 'data/slurm-jobs', d, 'JobID.jid'), 'utf8').trim()];
-      } catch {
-        return [];
-      }
-    });
-    expect(jobs.length).toBeGreaterThan(0);
-    expect(
-      (await runOk('docker', ['ps', '-q', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim(),
-    ).not.toBe('');
-
+    const { jobs } = await startSleepers(ns);
     const stop = await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
     expect(stop.code).toBe(0);
     // The virtual kubelets removed everything the normal way; the safety net had nothing to do.
     expect(stop.stderr).not.toMatch(/leftover/);
     await kubectl(['delete', 'namespace', ns, '--wait=false']);
-    for (const c of COMPONENTS) expect(alive(pids.get(c)), c).toBe(false);
-    expect(
-      (await runOk('docker', ['ps', '-aq', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim(),
-    ).toBe('');
-    const queued = await runOk('squeue', ['--noheader', '--format=%i %T', `--jobs=${jobs.join(',')}`]).catch(
-      () => '',
+    await expectNothingLeft(jobs);
+  }, 600_000);
+
+  it('`stack.sh stop` after a crash (sidecars and virtual kubelets killed) still removes the containers and cancels the jobs', async () => {
+    const started = Date.now();
+    const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
+      env: { STACK_SKIP_DEPS: '1' },
+      timeoutMs: 600_000,
+    });
+    console.log(`stack up (warm, after stop) in ${Math.round((Date.now() - started) / 1000)} s`);
+    expect(up.code).toBe(0);
+    for (const c of COMPONENTS) pids.set(c, pidOf(c));
+    const ns = `stack-crash-${process.pid}`;
+    const { jobs, sleeperJob, containers } = await startSleepers(ns);
+    // Nothing left that could delete the pods' containers and jobs the normal way.
+    for (const c of ['vk-docker', 'vk-slurm', 'docker-sidecar', 'slurm-sidecar'])
+      process.kill(pids.get(c)!, 'SIGKILL');
+    await eventually(
+      'the killed components to exit',
+      async () =>
+        ['vk-docker', 'vk-slurm', 'docker-sidecar', 'slurm-sidecar'].some((c) => alive(pids.get(c)))
+          ? undefined
+          : true,
+      10_000,
+      200,
     );
-    expect(queued.split('\n').filter((l) => /RUNNING|PENDING|CONFIGURING|COMPLETING/.test(l))).toEqual([]);
-    const nodes = await kubectl(['get', 'node', 'vk-docker', 'vk-slurm', '--ignore-not-found', '-o', 'name']);
-    expect(nodes.stdout.trim()).toBe('');
-    const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
-    expect(status.code).not.toBe(0);
+    const stop = await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
+    expect(stop.code).toBe(0);
+    const removed = /removing (\d+) container\(s\) leftover:(.*)$/m.exec(stop.stderr);
+    expect(removed?.[2]?.trim().split(/\s+/).sort()).toEqual(containers);
+    expect(stop.stderr).toMatch(new RegExp(`cancelling Slurm job\\(s\\) leftover: .*\\b${sleeperJob}\\b`));
+    await kubectl(['delete', 'namespace', ns, '--wait=false']);
+    await expectNothingLeft(jobs);
   }, 600_000);
 });
+
+/**
+ * A running pod on each backend, in a new namespace; returns the Slurm job ids of the stack's pod
+ * directories, the sleeper's own job and the names of the stack's running containers.
+ */
+async function startSleepers(
+  ns: string,
+): Promise<{ jobs: string[]; sleeperJob: string; containers: string[] }> {
+  await kubectl(['create', 'namespace', ns]);
+  for (const backend of ['docker', 'slurm']) {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `sleeper-${backend}` },
+      spec: {
+        restartPolicy: 'Never',
+        nodeSelector: { 'virtual-node.interlink/backend': backend },
+        tolerations: [{ key: 'virtual-node.interlink/no-schedule', operator: 'Exists' }],
+        containers: [
+          {
+            name: 'sleep',
+            image: 'busybox:latest',
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sleep', '600'],
+          },
+        ],
+      },
+    };
+    const r = await run('kubectl', ['apply', '-n', ns, '-f', '-'], {
+      env: { KUBECONFIG: kubeconfig },
+      input: JSON.stringify(pod),
+    });
+    expect(r.code).toBe(0);
+  }
+  await runOk(
+    'kubectl',
+    [
+      'wait',
+      '-n',
+      ns,
+      '--for=jsonpath={.status.phase}=Running',
+      'pod/sleeper-docker',
+      'pod/sleeper-slurm',
+      '--timeout=120s',
+    ],
+    { env: { KUBECONFIG: kubeconfig } },
+  );
+  const jobs = readdirSync(join(STACK_DIR, 'data/slurm-jobs')).flatMap((d) => {
+    try {
+      return [readFileSync(join(STACK_DIR, 'data/slurm-jobs', d, 'JobID.jid'), 'utf8').trim()];
+    } catch {
+      return [];
+    }
+  });
+  // The sleeper's own job, from its pod directory <namespace>-<uid>.
+  const uid = (await kubectl(['get', 'pod', '-n', ns, 'sleeper-slurm', '-o', 'jsonpath={.metadata.uid}']))
+    .stdout;
+  const sleeperJob = readFileSync(
+    join(STACK_DIR, 'data/slurm-jobs', `${ns}-${uid}`, 'JobID.jid'),
+    'utf8',
+  ).trim();
+  expect(jobs).toContain(sleeperJob);
+  // The sleeper's container and its pod sandbox.
+  const containers = (
+    await runOk('docker', [
+      'ps',
+      '--format',
+      '{{.Names}}',
+      '--filter',
+      'label=interlink.sidecar=interlink-stack',
+    ])
+  )
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+  expect(containers.length).toBeGreaterThan(0);
+  return { jobs, sleeperJob, containers };
+}
+
+/** No stack process, pod container, live Slurm job or virtual Node after `stack.sh stop`. */
+async function expectNothingLeft(jobs: string[]): Promise<void> {
+  for (const c of COMPONENTS) expect(alive(pids.get(c)), c).toBe(false);
+  expect(
+    (await runOk('docker', ['ps', '-aq', '--filter', 'label=interlink.sidecar=interlink-stack'])).trim(),
+  ).toBe('');
+  // Every job slurmctld still knows (all states; `--jobs` would fail once ours are purged): none
+  // of ours may be left in a non-final state.
+  const queue = await runOk('squeue', ['--noheader', '--states=all', '--format=%i %T']);
+  const ours = queue
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([id]) => jobs.includes(id!));
+  // The sleeper's job ended seconds ago (kept for MinJobAge): the check sees our jobs.
+  expect(ours.length).toBeGreaterThan(0);
+  const final = /^(COMPLETED|CANCELLED|FAILED|TIMEOUT|BOOT_FAIL|DEADLINE|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED)$/;
+  expect(ours.filter(([, state]) => !final.test(state!))).toEqual([]);
+  const nodes = await kubectl(['get', 'node', 'vk-docker', 'vk-slurm', '--ignore-not-found', '-o', 'name']);
+  expect(nodes.stdout.trim()).toBe('');
+  const status = await run('bash', ['tools/scripts/stack.sh', 'status']);
+  expect(status.code).not.toBe(0);
+}
