@@ -97,6 +97,17 @@ describe('relay ⇄ plugin contract', () => {
       });
     });
 
+    it('a huge plugin error body is quoted readably: truncated to 4 KiB with its size', async () => {
+      const huge = `sbatch: error: ${'x'.repeat(200_000)}`;
+      plugin.answer('/create', 500, huge, 'text/plain');
+      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
+      expect(res.status).toBe(500);
+      const error = (res.json() as { error: string }).error;
+      expect(error.startsWith('plugin answered 500 on /create: sbatch: error: xxx')).toBe(true);
+      expect(error).toContain(`… (${huge.length} bytes)`);
+      expect(error.length).toBeLessThan(4300);
+    });
+
     it('502 when the plugin answers 200 with something that is not a CreateStruct', async () => {
       plugin.answer('/create', 200, '<html>proxy error</html>', 'text/html');
       const garbage = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });

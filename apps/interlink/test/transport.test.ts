@@ -107,6 +107,20 @@ describe('transport', () => {
     }
   });
 
+  it('unix:// plugin whose socket does not exist → 503 naming the socket', async () => {
+    const missing = join(dir, 'no-plugin.sock');
+    const r = await startRelay(relayConfig({ SidecarURL: `unix://${missing}`, SidecarPort: '0' }));
+    try {
+      const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
+      expect(res.status).toBe(503);
+      const body = res.json() as { error: string; plugin: string };
+      expect(body.error).toMatch(/^plugin unreachable on \/status/);
+      expect(body.plugin).toBe(`unix://${missing}`);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('plugin too slow → 504 after the configured per-call timeout', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.on('/status', () => undefined); // never answers
