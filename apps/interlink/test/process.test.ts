@@ -83,6 +83,42 @@ describe('relay process (built bundle)', () => {
     expect(lines.find((l) => l['msg'] === 'request')).toMatchObject({ sessionId: 'PingInterLink#1', path: '/pinglink', status: 200 });
   });
 
+  it('runs from flags and environment alone (no file): a flag beats its env variable, -errorsonly silences request lines', async () => {
+    const sock = join(dir, 'flags.sock');
+    const port = new URL(plugin.url).port;
+    const child: ChildProcess = spawn(process.execPath, [main, '--interlink-address', `unix://${sock}`, '-errorsonly'], {
+      env: {
+        ...process.env,
+        INTERLINKCONFIGPATH: '',
+        INTERLINKURL: 'http://127.0.0.1', // overridden by the flag
+        INTERLINKPORT: '1',
+        SIDECARURL: 'http://127.0.0.1',
+        SIDECARPORT: port,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitForSocket(sock);
+      const client = new HttpClient({ baseUrl: `unix://${sock}` });
+      const res = await client.request({ method: 'POST', path: '/pinglink', headers: { 'InterLink-Http-Session': 'Flags#1' } });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ status: 'ok' });
+      client.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    expect(existsSync(sock)).toBe(false);
+    expect(stdout).not.toContain('Flags#1'); // error level: no info request lines
+    expect(plugin.calls('/status').some((c) => c.headers['interlink-http-session'] === 'Flags#1')).toBe(true);
+  });
+
   it('a bad configuration exits 2 with a message naming the key', () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(config, 'InterlinkAddress: "http://0.0.0.0"\nSidecarURL: "http://plugin"\nSidecarPort: "forty"\n');
