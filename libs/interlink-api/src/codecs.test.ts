@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import * as api from './index';
 import {
   Codec,
+  ConfigMapCodec,
+  ContainerStatusCodec,
   ContractError,
   CreateStructCodec,
   LogStructCodec,
@@ -9,8 +12,10 @@ import {
   PodCreateRequestsCodec,
   PodListCodec,
   RemotePodListCodec,
+  PodStatusCodec,
   PodStatusListCodec,
   RetrievedPodDataCodec,
+  SecretCodec,
 } from './index';
 import { fixture, fixtureNames, fixtureText } from '../test/fixtures';
 
@@ -28,7 +33,17 @@ const byFixture: Record<string, AnyCodec> = {
   'ping-response.json': PingResponseCodec as AnyCodec,
   'ping-response-minimal.json': PingResponseCodec as AnyCodec,
   'delete-pod.json': PodCodec as AnyCodec,
+  'config-map-projected.json': ConfigMapCodec as AnyCodec,
+  'secret.json': SecretCodec as AnyCodec,
+  'container-status-go-zero.json': ContainerStatusCodec as AnyCodec,
+  'pod-status.json': PodStatusCodec as AnyCodec,
+  'remote-pod-list.json': RemotePodListCodec as AnyCodec,
 };
+
+/** Every Codec the library exports, by export name. */
+const allCodecs = (Object.entries(api) as Array<[string, unknown]>).filter(
+  (e): e is [string, AnyCodec] => e[1] instanceof Codec,
+);
 
 describe('golden fixtures', () => {
   it('every fixture file has a codec', () => {
@@ -36,6 +51,12 @@ describe('golden fixtures', () => {
       (f) => !(f in byFixture) && f !== 'retrieved-pod-data-legacy-array.json',
     );
     expect(untested).toEqual([]);
+  });
+
+  it('every exported codec has at least one golden fixture', () => {
+    expect(allCodecs.length).toBeGreaterThanOrEqual(13);
+    const covered = new Set(Object.values(byFixture));
+    expect(allCodecs.filter(([, c]) => !covered.has(c)).map(([name]) => name)).toEqual([]);
   });
 
   for (const [name, codec] of Object.entries(byFixture)) {
@@ -126,6 +147,48 @@ describe('Go tolerance', () => {
       SinceTime: '0001-01-01T00:00:00Z',
     });
     expect(JSON.parse(LogStructCodec.encode(minimal)).Opts).toHaveProperty('Bytes', 0);
+  });
+
+  it('reads Go zero times written as null (metav1.Time) and keeps them null', () => {
+    const status = ContainerStatusCodec.parse(fixtureText('container-status-go-zero.json'));
+    expect(status.state?.terminated).toMatchObject({ exitCode: 1, startedAt: null, finishedAt: null });
+    const cm = ConfigMapCodec.parse(fixtureText('config-map-projected.json'));
+    expect(cm.metadata?.creationTimestamp).toBeNull();
+    expect(JSON.parse(ConfigMapCodec.encode(cm)).metadata).toEqual({
+      name: 'kube-api-access-x7k2p',
+      creationTimestamp: null,
+    });
+  });
+
+  it('keeps Secret data and ConfigMap binaryData as base64 text that decodes to the original bytes', () => {
+    const secret = SecretCodec.parse(fixtureText('secret.json'));
+    expect(secret.data?.['proxy.pem']).toBe('LS0tLS1CRUdJTiBQUk9YWS0tLS0tCg==');
+    expect(Buffer.from(secret.data!['proxy.pem']!, 'base64').toString()).toBe('-----BEGIN PROXY-----\n');
+    expect(secret.data?.['empty']).toBe('');
+    const cm = ConfigMapCodec.parse(fixtureText('config-map-projected.json'));
+    expect([...Buffer.from(cm.binaryData!['seed.bin']!, 'base64')]).toEqual([0, 1, 2, 3, 255]);
+    // Go writes a nil map as null: tolerated, not turned into something else.
+    expect(SecretCodec.decode({ metadata: { name: 's' }, data: null }).data).toBeNull();
+  });
+
+  it('reads a null pod list or remote pod list (Go nil slice) as empty', () => {
+    expect(PodListCodec.parse('null')).toEqual([]);
+    expect(RemotePodListCodec.parse('null')).toEqual([]);
+    expect(PodListCodec.parse('[]')).toEqual([]);
+  });
+
+  it('reads the PingResponse resources, accelerators and taints, null accelerators as empty', () => {
+    const ping = PingResponseCodec.parse(fixtureText('ping-response.json'));
+    expect(ping.resources).toMatchObject({ cpu: '512', memory: '2048Gi', pods: '500' });
+    expect(ping.resources?.accelerators).toEqual([
+      { resourceType: 'nvidia.com/gpu', available: '16' },
+      { resourceType: 'amd.com/gpu', available: '0' },
+    ]);
+    expect(ping.taints).toEqual([
+      { key: 'hpc.example.org/drain', value: '2026-06-01', effect: 'NoSchedule' },
+    ]);
+    const nulls = PingResponseCodec.parse('{"status":"ok","resources":{"cpu":"4","accelerators":null}}');
+    expect(nulls.resources?.accelerators ?? []).toEqual([]);
   });
 
   it('distinguishes absent taints from an empty taint list in ping answers', () => {
@@ -241,6 +304,54 @@ describe('rejections name the offending field', () => {
       () => [{ name: 'n', UID: 'u', containers: [{ name: 'c', state: { terminated: { exitCode: 'x' } } }] }],
       '[0].containers[0].state.terminated.exitCode: must be integer',
     ],
+    [
+      'hop-2 create without container names',
+      RetrievedPodDataCodec as AnyCodec,
+      () => {
+        const r = fixture<any>('retrieved-pod-data.json');
+        delete r.container[0].name;
+        return r;
+      },
+      'container[0].name: required',
+    ],
+    ['Pod without metadata', PodCodec as AnyCodec, () => ({ spec: {} }), 'metadata: required'],
+    ['PodStatus without UID', PodStatusCodec as AnyCodec, () => ({ name: 'n' }), 'UID: required'],
+    [
+      'ping taint without key',
+      PingResponseCodec as AnyCodec,
+      () => ({ status: 'ok', taints: [{ value: 'v', effect: 'NoSchedule' }] }),
+      'taints[0].key: required',
+    ],
+    [
+      'ping accelerator without resourceType',
+      PingResponseCodec as AnyCodec,
+      () => ({ resources: { accelerators: [{ available: '1' }] } }),
+      'resources.accelerators[0].resourceType: required',
+    ],
+    [
+      'ConfigMap data value not a string',
+      ConfigMapCodec as AnyCodec,
+      () => ({ metadata: { name: 'c' }, data: { k: 1 } }),
+      'data.k: must be string',
+    ],
+    [
+      'Secret data value not a string',
+      SecretCodec as AnyCodec,
+      () => ({ metadata: { name: 's' }, data: { 'proxy.pem': 5 } }),
+      'data.proxy.pem: must be string',
+    ],
+    [
+      'ContainerStatus without name',
+      ContainerStatusCodec as AnyCodec,
+      () => ({ state: {}, ready: false, restartCount: 0, image: '', imageID: '' }),
+      'name: required',
+    ],
+    [
+      'RemotePod without UID',
+      RemotePodListCodec as AnyCodec,
+      () => [{ name: 'n', namespace: 'd' }],
+      '[0].UID: required',
+    ],
   ];
   for (const [title, codec, make, expected] of cases) {
     it(title, () => {
@@ -249,6 +360,11 @@ describe('rejections name the offending field', () => {
       if (!result.ok) expect(result.error.issues.join('; ')).toContain(expected);
     });
   }
+
+  it('every exported codec has at least one rejection case', () => {
+    const rejected = new Set(cases.map(([, codec]) => codec));
+    expect(allCodecs.filter(([, c]) => !rejected.has(c)).map(([name]) => name)).toEqual([]);
+  });
 
   it('reports invalid JSON and empty bodies', () => {
     expect(() => PodCodec.parse('{"metadata":')).toThrow(ContractError);

@@ -41,6 +41,13 @@ class ComponentCollector {
     for (const [k, v] of Object.entries(obj)) {
       out[k] = k === 'default' || k === 'enum' || k === 'const' ? v : this.walk(v);
     }
+    // A property with a default may be left out: the codecs fill it (Go omits empty fields).
+    const props = obj.properties as Record<string, Json> | undefined;
+    if (Array.isArray(out.required) && props) {
+      const required = (out.required as string[]).filter((k) => props[k]?.default === undefined);
+      if (required.length > 0) out.required = required;
+      else delete out.required;
+    }
     return out;
   }
 }

@@ -7,7 +7,7 @@ import { Type, type TOptional, type TSchema, type Static, type TUnsafe } from '@
  */
 export function NullableArray<T extends TSchema>(
   items: T,
-  options: { description?: string } = {},
+  options: { title?: string; description?: string } = {},
 ): TUnsafe<Static<T>[]> {
   return Type.Unsafe<Static<T>[]>({
     anyOf: [{ type: 'array', items }, { type: 'null' }],

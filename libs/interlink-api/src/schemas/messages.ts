@@ -106,9 +106,9 @@ export const PodStatusSchema = Type.Object(
 );
 export type PodStatus = Static<typeof PodStatusSchema>;
 
-export const PodListSchema = Type.Array(PodSchema, {
+export const PodListSchema = NullableArray(PodSchema, {
   title: 'PodList',
-  description: 'Pods to check; `[]` is the ping',
+  description: "Pods to check; `[]` (or Go's `null`) is the ping",
 });
 export const PodStatusListSchema = NullableArray(PodStatusSchema, {
   description: '`null` means no status available',
@@ -131,7 +131,10 @@ export const RemotePodSchema = Type.Object(
   { title: 'RemotePod' },
 );
 export type RemotePod = Static<typeof RemotePodSchema>;
-export const RemotePodListSchema = Type.Array(RemotePodSchema, { title: 'RemotePodList' });
+export const RemotePodListSchema = NullableArray(RemotePodSchema, {
+  title: 'RemotePodList',
+  description: 'Go writes an empty list as `null`',
+});
 
 /** Log options. The byte limit travels as `Bytes` (Go field LimitBytes). */
 export const ContainerLogOptsSchema = Type.Object(
