@@ -119,6 +119,45 @@ describe('relay process (built bundle)', () => {
     expect(plugin.calls('/status').some((c) => c.headers['interlink-http-session'] === 'Flags#1')).toBe(true);
   });
 
+  it('SIGTERM while a create is in flight: the create still answers 200, then the process exits 0', async () => {
+    plugin.on('/create', async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const uid = (JSON.parse(req.body) as { pod: { metadata: { uid: string } } }).pod.metadata.uid;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ PodUID: uid, PodJID: 'graceful' }));
+    });
+    const sock = join(dir, 'graceful.sock');
+    const port = new URL(plugin.url).port;
+    const child: ChildProcess = spawn(process.execPath, [main, '--interlink-address', `unix://${sock}`, '--sidecar-url', 'http://127.0.0.1', '--sidecar-port', port], {
+      env: { ...process.env, INTERLINKCONFIGPATH: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.resume();
+    child.stderr!.resume();
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitForSocket(sock);
+    const client = new HttpClient({ baseUrl: `unix://${sock}` });
+    const uid = '3b1f6a52-0d84-4c57-9e3a-7a2c1d9e4b10';
+    const body = {
+      pod: { metadata: { name: 'p', namespace: 'default', uid }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      configmaps: [],
+      secrets: [],
+      projectedvolumesmaps: [],
+      jobscriptURL: '',
+    };
+    const inflight = client.request({ method: 'POST', path: '/create', json: body });
+    const seen = Date.now();
+    while (!plugin.calls('/create').length && Date.now() - seen < 5000) await new Promise((r) => setTimeout(r, 10));
+    expect(plugin.calls('/create')).toHaveLength(1);
+    child.kill('SIGTERM');
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ PodUID: uid, PodJID: 'graceful' });
+    client.close();
+    expect(await exited).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
   it('a bad configuration exits 2 with a message naming the key', () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(config, 'InterlinkAddress: "http://0.0.0.0"\nSidecarURL: "http://plugin"\nSidecarPort: "forty"\n');
