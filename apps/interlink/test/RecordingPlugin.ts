@@ -71,7 +71,9 @@ export class RecordingPlugin {
       if (socketPath) this.server!.listen(socketPath, resolve);
       else this.server!.listen(0, '127.0.0.1', resolve);
     });
-    this.url = socketPath ? `unix://${socketPath}` : `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = socketPath
+      ? `unix://${socketPath}`
+      : `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

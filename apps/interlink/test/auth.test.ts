@@ -20,7 +20,12 @@ beforeAll(async () => {
 afterAll(() => plugin.stop());
 
 async function statusWith(r: RunningRelay, token?: string): Promise<number> {
-  const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)], ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}) });
+  const res = await r.client.request({
+    method: 'GET',
+    path: '/status',
+    json: [pod(UID_A)],
+    ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}),
+  });
   return res.status;
 }
 
@@ -43,7 +48,12 @@ describe('bearer token file', () => {
     expect(await statusWith(r, 'token-on')).toBe(401);
     expect(await statusWith(r, 'token-one')).toBe(200);
     expect(await statusWith(r, 'token-two')).toBe(200);
-    const basic = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    const basic = await r.client.request({
+      method: 'GET',
+      path: '/status',
+      json: [],
+      headers: { Authorization: 'Basic dXNlcjpwYXNz' },
+    });
     expect(basic.status).toBe(401);
   });
 
@@ -57,7 +67,8 @@ describe('bearer token file', () => {
   });
 
   it('/healthz, /metrics and /openapi.json stay open; every relay path needs the token', async () => {
-    for (const path of ['/healthz', '/metrics', '/openapi.json']) expect((await r.client.request({ method: 'GET', path })).status).toBe(200);
+    for (const path of ['/healthz', '/metrics', '/openapi.json'])
+      expect((await r.client.request({ method: 'GET', path })).status).toBe(200);
     for (const path of ['/create', '/status', '/delete', '/getLogs', '/pinglink', '/updateCache']) {
       expect((await r.client.request({ method: 'POST', path, body: '{}' })).status).toBe(401);
     }
@@ -73,7 +84,10 @@ describe('JWT (OIDC) bearer tokens', () => {
   let r: RunningRelay;
   const issuer = 'https://iam.example.org/';
 
-  const sign = (claims: Record<string, unknown>, opts: { key?: PrivateKey; exp?: string | number; aud?: string; iss?: string } = {}) =>
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { key?: PrivateKey; exp?: string | number; aud?: string; iss?: string } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
       .setIssuer(opts.iss ?? issuer)
@@ -91,7 +105,16 @@ describe('JWT (OIDC) bearer tokens', () => {
     const jwksFile = join(dir, 'jwks.json');
     writeFileSync(jwksFile, JSON.stringify(jwks));
     r = await startRelay(
-      relayConfig({ SidecarURL: plugin.url, Auth: { JWKSFile: jwksFile, Issuer: issuer, Audience: 'interlink', AllowedGroups: ['vk'], GroupsClaim: 'groups' } }),
+      relayConfig({
+        SidecarURL: plugin.url,
+        Auth: {
+          JWKSFile: jwksFile,
+          Issuer: issuer,
+          Audience: 'interlink',
+          AllowedGroups: ['vk'],
+          GroupsClaim: 'groups',
+        },
+      }),
     );
   });
   afterAll(() => r.stop());
@@ -105,7 +128,9 @@ describe('JWT (OIDC) bearer tokens', () => {
       method: 'GET',
       path: '/status',
       json: [],
-      headers: { Authorization: `Bearer ${await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 })}` },
+      headers: {
+        Authorization: `Bearer ${await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 })}`,
+      },
     });
     expect(expired.status).toBe(401);
     expect((expired.json() as { error: string }).error).toBe('invalid token: expired');
@@ -115,10 +140,20 @@ describe('JWT (OIDC) bearer tokens', () => {
   });
 
   it('wrong audience or missing group → 403 with a reason', async () => {
-    const aud = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: `Bearer ${await sign({ groups: ['vk'] }, { aud: 'someone-else' })}` } });
+    const aud = await r.client.request({
+      method: 'GET',
+      path: '/status',
+      json: [],
+      headers: { Authorization: `Bearer ${await sign({ groups: ['vk'] }, { aud: 'someone-else' })}` },
+    });
     expect(aud.status).toBe(403);
     expect((aud.json() as { error: string }).error).toContain('audience');
-    const group = await r.client.request({ method: 'GET', path: '/status', json: [], headers: { Authorization: `Bearer ${await sign({ groups: ['users'] })}` } });
+    const group = await r.client.request({
+      method: 'GET',
+      path: '/status',
+      json: [],
+      headers: { Authorization: `Bearer ${await sign({ groups: ['users'] })}` },
+    });
     expect(group.status).toBe(403);
     expect((group.json() as { error: string }).error).toContain('allowed group');
   });
@@ -135,7 +170,13 @@ describe('JWT (OIDC) bearer tokens', () => {
     const viaUrl = await startRelay(
       relayConfig({
         SidecarURL: plugin.url,
-        Auth: { JWKSURL: url, Issuer: issuer, Audience: 'interlink', AllowedGroups: ['vk'], GroupsClaim: 'groups' },
+        Auth: {
+          JWKSURL: url,
+          Issuer: issuer,
+          Audience: 'interlink',
+          AllowedGroups: ['vk'],
+          GroupsClaim: 'groups',
+        },
       }),
     );
     const call = async (token?: string) => {
@@ -150,7 +191,9 @@ describe('JWT (OIDC) bearer tokens', () => {
     try {
       expect(await call(await sign({ groups: ['vk'] }))).toEqual({ status: 200, error: '' });
       expect(fetches).toBeGreaterThanOrEqual(1);
-      expect(await call(await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 }))).toEqual({
+      expect(
+        await call(await sign({ groups: ['vk'] }, { exp: Math.floor(Date.now() / 1000) - 3600 })),
+      ).toEqual({
         status: 401,
         error: 'invalid token: expired',
       });
@@ -181,7 +224,9 @@ describe('JWT (OIDC) bearer tokens', () => {
       .setExpirationTime('5m')
       .sign(next.privateKey);
     expect(await statusWith(r, token)).toBe(401);
-    const rotated = { keys: [...jwks.keys, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }] };
+    const rotated = {
+      keys: [...jwks.keys, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }],
+    };
     const jwksFile = join(dir, 'jwks.json');
     writeFileSync(`${jwksFile}.new`, JSON.stringify(rotated));
     renameSync(`${jwksFile}.new`, jwksFile);
@@ -196,7 +241,11 @@ describe('mTLS', () => {
   beforeAll(async () => {
     pki = createTestPki();
     r = await startRelay(
-      relayConfig({ SidecarURL: plugin.url, InterlinkAddress: 'https://127.0.0.1', TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey, CACertFile: pki.caCert } }),
+      relayConfig({
+        SidecarURL: plugin.url,
+        InterlinkAddress: 'https://127.0.0.1',
+        TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey, CACertFile: pki.caCert },
+      }),
       { tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } },
     );
   });
@@ -209,7 +258,10 @@ describe('mTLS', () => {
   });
 
   it('no client certificate, or one from another CA → the handshake is refused', async () => {
-    for (const tls of [{ caFile: pki.caCert }, { caFile: pki.caCert, certFile: pki.rogueClientCert, keyFile: pki.rogueClientKey }]) {
+    for (const tls of [
+      { caFile: pki.caCert },
+      { caFile: pki.caCert, certFile: pki.rogueClientCert, keyFile: pki.rogueClientKey },
+    ]) {
       const client = new HttpClient({ baseUrl: r.relay.service.url, tls });
       const err = await client.request({ method: 'GET', path: '/status', json: [] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpClientError);

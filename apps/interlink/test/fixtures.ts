@@ -17,7 +17,17 @@ export function podStatus(uid: string, name = `pod-${uid.slice(0, 8)}`) {
     UID: uid,
     namespace: 'default',
     JID: '42',
-    containers: [{ name: 'main', state: { running: { startedAt: '2026-03-02T11:00:42Z' } }, lastState: {}, ready: true, restartCount: 0, image: '', imageID: '' }],
+    containers: [
+      {
+        name: 'main',
+        state: { running: { startedAt: '2026-03-02T11:00:42Z' } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: '',
+        imageID: '',
+      },
+    ],
     initContainers: null,
   };
 }
@@ -26,13 +36,21 @@ export function podStatus(uid: string, name = `pod-${uid.slice(0, 8)}`) {
 export function createRequest(jobscriptURL = '') {
   return {
     pod: {
-      metadata: { name: 'g4sim-0', namespace: 'physics', uid: UID_B, creationTimestamp: '2026-03-02T10:15:00Z' },
+      metadata: {
+        name: 'g4sim-0',
+        namespace: 'physics',
+        uid: UID_B,
+        creationTimestamp: '2026-03-02T10:15:00Z',
+      },
       spec: {
         volumes: [
           { name: 'run-config', configMap: { name: 'g4sim-config' } },
           { name: 's3-creds', secret: { secretName: 's3-credentials' } },
           { name: 'scratch', emptyDir: {} },
-          { name: 'kube-api-access-7xk2p', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+          {
+            name: 'kube-api-access-7xk2p',
+            projected: { sources: [{ serviceAccountToken: { path: 'token' } }] },
+          },
         ],
         initContainers: [
           {
@@ -59,9 +77,22 @@ export function createRequest(jobscriptURL = '') {
       },
       status: { phase: 'Pending' },
     },
-    configmaps: [{ metadata: { name: 'g4sim-config', namespace: 'physics' }, data: { 'run.mac': '/run/beamOn 1000\n' } }],
-    secrets: [{ metadata: { name: 's3-credentials', namespace: 'physics' }, data: { KEY: 'QUtJQQ==' }, type: 'Opaque' }],
-    projectedvolumesmaps: [{ metadata: { name: 'kube-api-access-7xk2p', creationTimestamp: null }, data: { token: 'eyJ...', namespace: 'physics' } }],
+    configmaps: [
+      { metadata: { name: 'g4sim-config', namespace: 'physics' }, data: { 'run.mac': '/run/beamOn 1000\n' } },
+    ],
+    secrets: [
+      {
+        metadata: { name: 's3-credentials', namespace: 'physics' },
+        data: { KEY: 'QUtJQQ==' },
+        type: 'Opaque',
+      },
+    ],
+    projectedvolumesmaps: [
+      {
+        metadata: { name: 'kube-api-access-7xk2p', creationTimestamp: null },
+        data: { token: 'eyJ...', namespace: 'physics' },
+      },
+    ],
     jobscriptURL,
   };
 }
@@ -72,7 +103,16 @@ export function logStruct(opts: Record<string, unknown> = {}, overrides: Record<
     PodUID: UID_B,
     PodName: 'g4sim-0',
     ContainerName: 'simulate',
-    Opts: { Tail: 0, Bytes: 0, Timestamps: false, Follow: false, Previous: false, SinceSeconds: 0, SinceTime: '0001-01-01T00:00:00Z', ...opts },
+    Opts: {
+      Tail: 0,
+      Bytes: 0,
+      Timestamps: false,
+      Follow: false,
+      Previous: false,
+      SinceSeconds: 0,
+      SinceTime: '0001-01-01T00:00:00Z',
+      ...opts,
+    },
     ...overrides,
   };
 }

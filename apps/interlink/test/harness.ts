@@ -12,7 +12,14 @@ export interface CapturedLogs {
 
 export function captureLogs(): CapturedLogs {
   const lines: Record<string, unknown>[] = [];
-  return { lines, logger: createLogger({ service: 'interlink', level: 'debug', destination: { write: (l: string) => lines.push(JSON.parse(l)) } }) };
+  return {
+    lines,
+    logger: createLogger({
+      service: 'interlink',
+      level: 'debug',
+      destination: { write: (l: string) => lines.push(JSON.parse(l)) },
+    }),
+  };
 }
 
 /** A full config object with defaults, as loadConfig would produce it. */
@@ -31,7 +38,10 @@ export interface RunningRelay {
   stop(): Promise<void>;
 }
 
-export async function startRelay(config: RelayConfig, clientOptions: Partial<HttpClientOptions> = {}): Promise<RunningRelay> {
+export async function startRelay(
+  config: RelayConfig,
+  clientOptions: Partial<HttpClientOptions> = {},
+): Promise<RunningRelay> {
   const logs = captureLogs();
   const relay = createRelay(toRelaySettings(config), logs.logger, 'test-version');
   await relay.start();

@@ -34,7 +34,13 @@ describe('/getLogs streaming', () => {
     const res = await r.client.request({
       method: 'GET',
       path: '/getLogs',
-      json: { namespace: 'physics', poduid: 'c09948fc-1b09-40b9-8883-0d67e795435e', PodName: 'g4sim-0', ContainerName: 'simulate', Opts: { Tail: 5, Bytes: 100 } },
+      json: {
+        namespace: 'physics',
+        poduid: 'c09948fc-1b09-40b9-8883-0d67e795435e',
+        PodName: 'g4sim-0',
+        ContainerName: 'simulate',
+        Opts: { Tail: 5, Bytes: 100 },
+      },
     });
     expect(res.status).toBe(200);
     expect(res.text()).toBe('line 1\nline 2\n');
@@ -68,7 +74,8 @@ describe('/getLogs streaming', () => {
       res.write('tick\n');
       res.on('close', () => (pluginSideClosed = true));
     });
-    const gauge = async (): Promise<number> => sample(await scrape(r.client), 'interlink_log_streams_in_flight');
+    const gauge = async (): Promise<number> =>
+      sample(await scrape(r.client), 'interlink_log_streams_in_flight');
     expect(await gauge()).toBe(0);
     const controllers = [new AbortController(), new AbortController()];
     for (const controller of controllers) {
@@ -84,10 +91,12 @@ describe('/getLogs streaming', () => {
     expect(await gauge()).toBe(2);
     controllers[0]!.abort();
     await waitUntil(() => pluginSideClosed);
-    for (let i = 0; i < 100 && (await gauge()) !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && (await gauge()) !== 1; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await gauge()).toBe(1);
     controllers[1]!.abort();
-    for (let i = 0; i < 100 && (await gauge()) !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && (await gauge()) !== 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await gauge()).toBe(0);
   });
 
@@ -102,7 +111,9 @@ describe('/getLogs streaming', () => {
     });
     const res = await r.client.stream({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
     expect(res.status).toBe(200);
-    const first = await new Promise<string>((resolve) => res.stream.once('data', (c: Buffer) => resolve(c.toString())));
+    const first = await new Promise<string>((resolve) =>
+      res.stream.once('data', (c: Buffer) => resolve(c.toString())),
+    );
     expect(first).toBe('first\n');
     release();
     let rest = '';
@@ -122,7 +133,12 @@ describe('/getLogs streaming', () => {
       });
     });
     const controller = new AbortController();
-    const res = await r.client.stream({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }), signal: controller.signal });
+    const res = await r.client.stream({
+      method: 'GET',
+      path: '/getLogs',
+      json: logStruct({ Follow: true }),
+      signal: controller.signal,
+    });
     res.stream.on('error', () => undefined);
     await new Promise((resolve) => res.stream.once('data', resolve));
     controller.abort();
@@ -178,7 +194,9 @@ describe('/getLogs streaming', () => {
   });
 
   it('LogsSeconds bounds only the wait for headers: a slow follow stream outlives it, a silent plugin gets 504', async () => {
-    const short = await startRelay(relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { LogsSeconds: 0.3 } }));
+    const short = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { LogsSeconds: 0.3 } }),
+    );
     try {
       plugin.on('/getLogs', async (_req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -188,13 +206,21 @@ describe('/getLogs streaming', () => {
         }
         res.end('done\n');
       });
-      const slow = await short.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+      const slow = await short.client.request({
+        method: 'GET',
+        path: '/getLogs',
+        json: logStruct({ Follow: true }),
+      });
       expect(slow.status).toBe(200);
       expect(slow.text()).toBe('line 0\nline 1\nline 2\ndone\n');
 
       plugin.on('/getLogs', () => undefined); // never sends headers
       const started = Date.now();
-      const silent = await short.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ Follow: true }) });
+      const silent = await short.client.request({
+        method: 'GET',
+        path: '/getLogs',
+        json: logStruct({ Follow: true }),
+      });
       expect(silent.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(3000);
       expect((silent.json() as { error: string }).error).toMatch(/^plugin did not answer \/getLogs in time/);
@@ -207,14 +233,30 @@ describe('/getLogs streaming', () => {
     plugin.answer('/getLogs', 404, 'container "nope" not found', 'text/plain');
     const res = await r.client.request({ method: 'GET', path: '/getLogs', json: logStruct() });
     expect(res.status).toBe(404);
-    expect((res.json() as { error: string }).error).toBe('plugin answered 404 on /getLogs: container "nope" not found');
+    expect((res.json() as { error: string }).error).toBe(
+      'plugin answered 404 on /getLogs: container "nope" not found',
+    );
   });
 
   it('Tail together with Bytes is allowed (the kubelet allows it), SinceSeconds with SinceTime is not', async () => {
     plugin.answer('/getLogs', 200, 'ok', 'text/plain');
-    expect((await r.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ Tail: 10, Bytes: 4096 }) })).status).toBe(200);
-    const both = await r.client.request({ method: 'GET', path: '/getLogs', json: logStruct({ SinceSeconds: 10, SinceTime: '2026-03-02T11:05:00Z' }) });
+    expect(
+      (
+        await r.client.request({
+          method: 'GET',
+          path: '/getLogs',
+          json: logStruct({ Tail: 10, Bytes: 4096 }),
+        })
+      ).status,
+    ).toBe(200);
+    const both = await r.client.request({
+      method: 'GET',
+      path: '/getLogs',
+      json: logStruct({ SinceSeconds: 10, SinceTime: '2026-03-02T11:05:00Z' }),
+    });
     expect(both.status).toBe(400);
-    expect((both.json() as { error: string }).error).toBe('Both SinceSeconds and SinceTime set. Set only one of them');
+    expect((both.json() as { error: string }).error).toBe(
+      'Both SinceSeconds and SinceTime set. Set only one of them',
+    );
   });
 });

@@ -56,12 +56,21 @@ describe('relay process (built bundle)', () => {
   it('starts from an upstream config file via INTERLINKCONFIGPATH, replaces a stale socket, exits 0 on SIGTERM and removes the socket', async () => {
     const sock = join(dir, 'interlink.sock');
     // a socket file left behind by a crashed process
-    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.exit(0))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.exit(0))`,
+    ]);
     expect(lstatSync(sock).isSocket()).toBe(true);
     const port = new URL(plugin.url).port;
     const config = join(dir, 'InterLinkConfig.yaml');
-    writeFileSync(config, `InterlinkAddress: "unix://${sock}"\nInterlinkPort: "0"\nSidecarURL: "http://127.0.0.1"\nSidecarPort: "${port}"\nVerboseLogging: false\nErrorsOnlyLogging: false\nDataRootFolder: /data/interlink\n`);
-    const child: ChildProcess = spawn(process.execPath, [main, '-verbose'], { env: { ...process.env, INTERLINKCONFIGPATH: config }, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      config,
+      `InterlinkAddress: "unix://${sock}"\nInterlinkPort: "0"\nSidecarURL: "http://127.0.0.1"\nSidecarPort: "${port}"\nVerboseLogging: false\nErrorsOnlyLogging: false\nDataRootFolder: /data/interlink\n`,
+    );
+    const child: ChildProcess = spawn(process.execPath, [main, '-verbose'], {
+      env: { ...process.env, INTERLINKCONFIGPATH: config },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout!.on('data', (d) => (stdout += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -69,7 +78,11 @@ describe('relay process (built bundle)', () => {
       await waitForLine(() => stdout, 'relay ready');
       await waitForSocket(sock);
       const client = new HttpClient({ baseUrl: `unix://${sock}` });
-      const res = await client.request({ method: 'POST', path: '/pinglink', headers: { 'InterLink-Http-Session': 'PingInterLink#1' } });
+      const res = await client.request({
+        method: 'POST',
+        path: '/pinglink',
+        headers: { 'InterLink-Http-Session': 'PingInterLink#1' },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ status: 'ok' });
       client.close();
@@ -78,25 +91,36 @@ describe('relay process (built bundle)', () => {
     }
     expect(await exited).toBe(0);
     expect(existsSync(sock)).toBe(false);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l['msg'] === 'relay ready')).toMatchObject({ logLevel: 'debug' }); // -verbose took effect
-    expect(lines.find((l) => l['msg'] === 'request')).toMatchObject({ sessionId: 'PingInterLink#1', path: '/pinglink', status: 200 });
+    expect(lines.find((l) => l['msg'] === 'request')).toMatchObject({
+      sessionId: 'PingInterLink#1',
+      path: '/pinglink',
+      status: 200,
+    });
   });
 
   it('runs from flags and environment alone (no file): a flag beats its env variable, -errorsonly silences request lines', async () => {
     const sock = join(dir, 'flags.sock');
     const port = new URL(plugin.url).port;
-    const child: ChildProcess = spawn(process.execPath, [main, '--interlink-address', `unix://${sock}`, '-errorsonly'], {
-      env: {
-        ...process.env,
-        INTERLINKCONFIGPATH: '',
-        INTERLINKURL: 'http://127.0.0.1', // overridden by the flag
-        INTERLINKPORT: '1',
-        SIDECARURL: 'http://127.0.0.1',
-        SIDECARPORT: port,
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [main, '--interlink-address', `unix://${sock}`, '-errorsonly'],
+      {
+        env: {
+          ...process.env,
+          INTERLINKCONFIGPATH: '',
+          INTERLINKURL: 'http://127.0.0.1', // overridden by the flag
+          INTERLINKPORT: '1',
+          SIDECARURL: 'http://127.0.0.1',
+          SIDECARPORT: port,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -105,7 +129,11 @@ describe('relay process (built bundle)', () => {
     try {
       await waitForSocket(sock);
       const client = new HttpClient({ baseUrl: `unix://${sock}` });
-      const res = await client.request({ method: 'POST', path: '/pinglink', headers: { 'InterLink-Http-Session': 'Flags#1' } });
+      const res = await client.request({
+        method: 'POST',
+        path: '/pinglink',
+        headers: { 'InterLink-Http-Session': 'Flags#1' },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ status: 'ok' });
       client.close();
@@ -128,10 +156,22 @@ describe('relay process (built bundle)', () => {
     });
     const sock = join(dir, 'graceful.sock');
     const port = new URL(plugin.url).port;
-    const child: ChildProcess = spawn(process.execPath, [main, '--interlink-address', `unix://${sock}`, '--sidecar-url', 'http://127.0.0.1', '--sidecar-port', port], {
-      env: { ...process.env, INTERLINKCONFIGPATH: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        main,
+        '--interlink-address',
+        `unix://${sock}`,
+        '--sidecar-url',
+        'http://127.0.0.1',
+        '--sidecar-port',
+        port,
+      ],
+      {
+        env: { ...process.env, INTERLINKCONFIGPATH: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.resume();
     child.stderr!.resume();
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -139,7 +179,10 @@ describe('relay process (built bundle)', () => {
     const client = new HttpClient({ baseUrl: `unix://${sock}` });
     const uid = '3b1f6a52-0d84-4c57-9e3a-7a2c1d9e4b10';
     const body = {
-      pod: { metadata: { name: 'p', namespace: 'default', uid }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      pod: {
+        metadata: { name: 'p', namespace: 'default', uid },
+        spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      },
       configmaps: [],
       secrets: [],
       projectedvolumesmaps: [],
@@ -147,7 +190,8 @@ describe('relay process (built bundle)', () => {
     };
     const inflight = client.request({ method: 'POST', path: '/create', json: body });
     const seen = Date.now();
-    while (!plugin.calls('/create').length && Date.now() - seen < 5000) await new Promise((r) => setTimeout(r, 10));
+    while (!plugin.calls('/create').length && Date.now() - seen < 5000)
+      await new Promise((r) => setTimeout(r, 10));
     expect(plugin.calls('/create')).toHaveLength(1);
     child.kill('SIGTERM');
     const res = await inflight;
@@ -160,11 +204,19 @@ describe('relay process (built bundle)', () => {
 
   it('a bad configuration exits 2 with a message naming the key', () => {
     const config = join(dir, 'bad.yaml');
-    writeFileSync(config, 'InterlinkAddress: "http://0.0.0.0"\nSidecarURL: "http://plugin"\nSidecarPort: "forty"\n');
+    writeFileSync(
+      config,
+      'InterlinkAddress: "http://0.0.0.0"\nSidecarURL: "http://plugin"\nSidecarPort: "forty"\n',
+    );
     const result = spawnSync(process.execPath, [main, '--config', config], { encoding: 'utf8' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(`interlink: config key "SidecarPort" (from file ${config}): must match pattern`);
-    const missing = spawnSync(process.execPath, [main], { encoding: 'utf8', env: { ...process.env, INTERLINKCONFIGPATH: '/nonexistent/InterLinkConfig.yaml' } });
+    expect(result.stderr).toContain(
+      `interlink: config key "SidecarPort" (from file ${config}): must match pattern`,
+    );
+    const missing = spawnSync(process.execPath, [main], {
+      encoding: 'utf8',
+      env: { ...process.env, INTERLINKCONFIGPATH: '/nonexistent/InterLinkConfig.yaml' },
+    });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('config file /nonexistent/InterLinkConfig.yaml: not found');
   });
@@ -173,11 +225,25 @@ describe('relay process (built bundle)', () => {
     const version = spawnSync(process.execPath, [main, '-version'], { encoding: 'utf8' });
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const check = spawnSync(process.execPath, [main, '--check-config', '--interlink-address', 'http://127.0.0.1', '--sidecar-url', 'unix:///run/p.sock'], {
-      encoding: 'utf8',
-      env: { ...process.env, INTERLINKCONFIGPATH: '' },
-    });
+    const check = spawnSync(
+      process.execPath,
+      [
+        main,
+        '--check-config',
+        '--interlink-address',
+        'http://127.0.0.1',
+        '--sidecar-url',
+        'unix:///run/p.sock',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, INTERLINKCONFIGPATH: '' },
+      },
+    );
     expect(check.status).toBe(0);
-    expect(JSON.parse(check.stdout).settings).toMatchObject({ listen: 'http://127.0.0.1:3000', pluginUrl: 'unix:///run/p.sock' });
+    expect(JSON.parse(check.stdout).settings).toMatchObject({
+      listen: 'http://127.0.0.1:3000',
+      pluginUrl: 'unix:///run/p.sock',
+    });
   });
 });

@@ -170,7 +170,11 @@ describe('relay ⇄ plugin contract', () => {
         ],
         secrets: [
           { metadata: { name: 'creds-x', namespace: 'ns' }, data: { k: 'eA==' }, type: 'Opaque' },
-          { metadata: { name: 'not-mounted-secret', namespace: 'ns' }, data: { leak: 'cw==' }, type: 'Opaque' },
+          {
+            metadata: { name: 'not-mounted-secret', namespace: 'ns' },
+            data: { leak: 'cw==' },
+            type: 'Opaque',
+          },
         ],
         projectedvolumesmaps: [
           { metadata: { name: 'sa-token' }, data: { token: 'tok' } },
@@ -495,9 +499,13 @@ describe('relay ⇄ plugin contract', () => {
       const before = await scrape(r.client);
       plugin.answer('/status', 200, [podStatus(UID_A)]);
       plugin.answer('/create', 500, 'boom', 'text/plain');
-      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(
+        200,
+      );
       expect((await r.client.request({ method: 'GET', path: '/status', body: '42' })).status).toBe(400);
-      expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status).toBe(500);
+      expect(
+        (await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status,
+      ).toBe(500);
       const after = await scrape(r.client);
       const delta = (name: string, labels: Record<string, string>): number =>
         sample(after, name, labels) - sample(before, name, labels);
@@ -505,7 +513,9 @@ describe('relay ⇄ plugin contract', () => {
       expect(delta('http_requests_total', { route: '/status', method: 'GET', code: '400' })).toBe(1);
       expect(delta('http_requests_total', { route: '/create', method: 'POST', code: '500' })).toBe(1);
       expect(delta('http_request_duration_seconds_count', { route: '/status', method: 'GET' })).toBe(2);
-      expect(delta('http_request_duration_seconds_bucket', { route: '/status', method: 'GET', le: '+Inf' })).toBe(2);
+      expect(
+        delta('http_request_duration_seconds_bucket', { route: '/status', method: 'GET', le: '+Inf' }),
+      ).toBe(2);
       expect(delta('http_request_duration_seconds_count', { route: '/create', method: 'POST' })).toBe(1);
       expect(delta('interlink_plugin_errors_total', { endpoint: 'create', kind: 'status' })).toBe(1);
       expect(delta('interlink_plugin_errors_total', { endpoint: 'status', kind: 'status' })).toBe(0);
@@ -519,7 +529,9 @@ describe('relay ⇄ plugin contract', () => {
       }
       const after = await scrape(r.client);
       const labels = { route: 'unmatched', method: 'GET', code: '404' };
-      expect(sample(after, 'http_requests_total', labels) - sample(before, 'http_requests_total', labels)).toBe(5);
+      expect(
+        sample(after, 'http_requests_total', labels) - sample(before, 'http_requests_total', labels),
+      ).toBe(5);
       expect(after).not.toContain('/scan-');
     });
 
@@ -528,8 +540,22 @@ describe('relay ⇄ plugin contract', () => {
       plugin.answer('/delete', 200, 'ok', 'text/plain');
       plugin.answer('/getLogs', 200, 'log line\n', 'text/plain');
       const calls = [
-        { session: 'Log#create', method: 'POST', path: '/create', json: createRequest(), uid: UID_B, status: 200 },
-        { session: 'Log#delete', method: 'DELETE', path: '/delete', json: pod(UID_A), uid: UID_A, status: 200 },
+        {
+          session: 'Log#create',
+          method: 'POST',
+          path: '/create',
+          json: createRequest(),
+          uid: UID_B,
+          status: 200,
+        },
+        {
+          session: 'Log#delete',
+          method: 'DELETE',
+          path: '/delete',
+          json: pod(UID_A),
+          uid: UID_A,
+          status: 200,
+        },
         { session: 'Log#logs', method: 'GET', path: '/getLogs', json: logStruct(), uid: UID_B, status: 200 },
       ];
       for (const c of calls) {
@@ -550,7 +576,14 @@ describe('relay ⇄ plugin contract', () => {
         json: pod(UID_A),
         headers: { 'InterLink-Http-Session': 'Log#failed' },
       });
-      calls.push({ session: 'Log#failed', method: 'DELETE', path: '/delete', json: pod(UID_A), uid: UID_A, status: 409 });
+      calls.push({
+        session: 'Log#failed',
+        method: 'DELETE',
+        path: '/delete',
+        json: pod(UID_A),
+        uid: UID_A,
+        status: 409,
+      });
       for (const c of calls) {
         const lines = r.logs.lines.filter((l) => l['sessionId'] === c.session && l['msg'] === 'request');
         expect(lines).toHaveLength(1);

@@ -24,7 +24,11 @@ async function freePort(): Promise<number> {
 }
 
 function createRelayFor(pluginUrl: string, socketPath: string) {
-  const config = relayConfig({ SidecarURL: pluginUrl, InterlinkAddress: `unix://${socketPath}`, InterlinkPort: '0' });
+  const config = relayConfig({
+    SidecarURL: pluginUrl,
+    InterlinkAddress: `unix://${socketPath}`,
+    InterlinkPort: '0',
+  });
   return createRelay(toRelaySettings(config), captureLogs().logger, 'test');
 }
 
@@ -35,14 +39,22 @@ describe('transport', () => {
     const plugin = await new RecordingPlugin().start(pluginSock);
     plugin.answer('/status', 200, [podStatus(UID_A)]).answer('/create', 200, { PodUID: UID_B, PodJID: '7' });
     const r = await startRelay(
-      relayConfig({ SidecarURL: `unix://${pluginSock}`, SidecarPort: '0', InterlinkAddress: `unix://${relaySock}`, InterlinkPort: '0', SocketMode: '0600' }),
+      relayConfig({
+        SidecarURL: `unix://${pluginSock}`,
+        SidecarPort: '0',
+        InterlinkAddress: `unix://${relaySock}`,
+        InterlinkPort: '0',
+        SocketMode: '0600',
+      }),
     );
     try {
       expect(r.relay.service.url).toBe(`unix://${relaySock}`);
       expect(statSync(relaySock).mode & 0o777).toBe(0o600);
       const status = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
       expect((status.json() as { UID: string }[])[0]!.UID).toBe(UID_A);
-      expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).json()).toEqual({ PodUID: UID_B, PodJID: '7' });
+      expect(
+        (await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).json(),
+      ).toEqual({ PodUID: UID_B, PodJID: '7' });
       expect(plugin.calls('/status')[0]!.headers.host).toBe('unix');
     } finally {
       await r.stop();
@@ -72,7 +84,9 @@ describe('transport', () => {
       expect((await r.client.request({ method: 'GET', path: '/readyz' })).status).toBe(503);
       expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
       const metrics = (await r.client.request({ method: 'GET', path: '/metrics' })).text();
-      expect(metrics).toMatch(/interlink_plugin_errors_total\{endpoint="ping",kind="unreachable",service="interlink"\} 1/);
+      expect(metrics).toMatch(
+        /interlink_plugin_errors_total\{endpoint="ping",kind="unreachable",service="interlink"\} 1/,
+      );
     } finally {
       await r.stop();
     }
@@ -86,7 +100,9 @@ describe('transport', () => {
     const r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
     try {
       // a pooled connection first, so that /create goes out on a reused socket
-      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(
+        200,
+      );
       const created = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
       expect(created.status).toBe(502);
       expect(created.json()).toMatchObject({
@@ -100,7 +116,9 @@ describe('transport', () => {
       // POST calls are not idempotent: never silently sent twice
       expect(plugin.calls('/create')).toHaveLength(1);
       expect(plugin.calls('/delete')).toHaveLength(1);
-      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(200);
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(
+        200,
+      );
     } finally {
       await r.stop();
       await plugin.stop();
@@ -124,14 +142,18 @@ describe('transport', () => {
   it('plugin too slow → 504 after the configured per-call timeout', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.on('/status', () => undefined); // never answers
-    const r = await startRelay(relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { PingSeconds: 0.2, StatusSeconds: 0.3 } }));
+    const r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { PingSeconds: 0.2, StatusSeconds: 0.3 } }),
+    );
     try {
       const started = Date.now();
       const ping = await r.client.request({ method: 'POST', path: '/pinglink' });
       expect(ping.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(2000);
       expect((ping.json() as { error: string }).error).toContain('no response headers within 200 ms');
-      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(504);
+      expect((await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status).toBe(
+        504,
+      );
     } finally {
       await r.stop();
       await plugin.stop();
@@ -141,7 +163,9 @@ describe('transport', () => {
   it('create cannot hang: a plugin that never answers /create → 504 after SidecarTimeouts.CreateSeconds', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.on('/create', () => undefined); // accepts the request, never answers
-    const r = await startRelay(relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { CreateSeconds: 0.3 } }));
+    const r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { CreateSeconds: 0.3 } }),
+    );
     try {
       const started = Date.now();
       const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest() });
@@ -154,10 +178,14 @@ describe('transport', () => {
       expect(body.origin).toBe('relay');
       expect(plugin.calls('/create')).toHaveLength(1);
       const metrics = await scrape(r.client);
-      expect(sample(metrics, 'interlink_plugin_errors_total', { endpoint: 'create', kind: 'timeout' })).toBe(1);
+      expect(sample(metrics, 'interlink_plugin_errors_total', { endpoint: 'create', kind: 'timeout' })).toBe(
+        1,
+      );
       // the relay stays usable after the timeout
       plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'late' });
-      expect((await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status).toBe(200);
+      expect(
+        (await r.client.request({ method: 'POST', path: '/create', json: createRequest() })).status,
+      ).toBe(200);
     } finally {
       await r.stop();
       await plugin.stop();
@@ -179,8 +207,13 @@ describe('transport', () => {
       expect(plugin.calls('/status')).toHaveLength(20);
       expect(plugin.connections).toBe(1);
       // 8 concurrent requests for different pods need 8 plugin calls at once
-      const uids = Array.from({ length: 8 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-      await Promise.all(uids.map((u) => r.client.request({ method: 'GET', path: '/status', json: [pod(u)] })));
+      const uids = Array.from(
+        { length: 8 },
+        (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      );
+      await Promise.all(
+        uids.map((u) => r.client.request({ method: 'GET', path: '/status', json: [pod(u)] })),
+      );
       const afterBurst = plugin.connections;
       expect(afterBurst).toBeGreaterThan(1);
       expect(afterBurst).toBeLessThanOrEqual(9);
@@ -263,7 +296,9 @@ describe('transport', () => {
     expect(res.json()).toEqual({ PodUID: UID_B, PodJID: 'slow' });
     await stopping;
     const late = new HttpClient({ baseUrl: url });
-    await expect(late.request({ method: 'GET', path: '/healthz' })).rejects.toMatchObject({ kind: 'unreachable' });
+    await expect(late.request({ method: 'GET', path: '/healthz' })).rejects.toMatchObject({
+      kind: 'unreachable',
+    });
     late.close();
     r.client.close();
     await plugin.stop();
@@ -286,7 +321,8 @@ describe('transport', () => {
     await r.relay.stop(300);
     expect(Date.now() - started).toBeLessThan(3000);
     await ended;
-    for (let i = 0; i < 100 && !pluginSideClosed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && !pluginSideClosed; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(pluginSideClosed).toBe(true);
     r.client.close();
     await plugin.stop();
@@ -302,25 +338,57 @@ describe('transport', () => {
         SidecarURL: plugin.url,
         JobScriptBuildConfig: {
           singularity_hub: { server: 'hub.example', master_token: 't', cache_validity_seconds: 60 },
-          apptainer_options: { executable: '/usr/bin/apptainer', fuse_mode: 'host', no_init: true, nvidia_support: true },
-          volumes_options: { scratch_area: '/scratch', additional_directories_in_path: ['/opt/bin'], fuse_sleep_seconds: 2 },
+          apptainer_options: {
+            executable: '/usr/bin/apptainer',
+            fuse_mode: 'host',
+            no_init: true,
+            nvidia_support: true,
+          },
+          volumes_options: {
+            scratch_area: '/scratch',
+            additional_directories_in_path: ['/opt/bin'],
+            fuse_sleep_seconds: 2,
+          },
         },
       }),
     );
     try {
-      const res = await r.client.request({ method: 'POST', path: '/create', json: createRequest(`${builder.url}/build`), headers: { 'InterLink-Http-Session': 'CreatePod#9' } });
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest(`${builder.url}/build`),
+        headers: { 'InterLink-Http-Session': 'CreatePod#9' },
+      });
       expect(res.status).toBe(200);
       const built = JSON.parse(builder.calls('/build')[0]!.body);
       expect(builder.calls('/build')[0]!.headers['interlink-http-session']).toBe('CreatePod#9');
-      expect(built.jobConfig.ApptainerOptions).toMatchObject({ executable: '/usr/bin/apptainer', fuseMode: 'host', noInit: true, nvidiaSupport: true, fakeroot: false });
-      expect(built.jobConfig.SingularityHubProxy).toEqual({ server: 'hub.example', master_token: 't', cache_validity_seconds: 60 });
-      expect(built.jobConfig.Volumes).toMatchObject({ scratch_area: '/scratch', additional_directories_in_path: ['/opt/bin'], fuse_sleep_seconds: 2 });
+      expect(built.jobConfig.ApptainerOptions).toMatchObject({
+        executable: '/usr/bin/apptainer',
+        fuseMode: 'host',
+        noInit: true,
+        nvidiaSupport: true,
+        fakeroot: false,
+      });
+      expect(built.jobConfig.SingularityHubProxy).toEqual({
+        server: 'hub.example',
+        master_token: 't',
+        cache_validity_seconds: 60,
+      });
+      expect(built.jobConfig.Volumes).toMatchObject({
+        scratch_area: '/scratch',
+        additional_directories_in_path: ['/opt/bin'],
+        fuse_sleep_seconds: 2,
+      });
       const sent = JSON.parse(plugin.calls('/create')[0]!.body);
       expect(sent.jobScript).toBe('#!/bin/bash\nsrun hostname\n');
       expect(sent.jobConfig).toEqual(built.jobConfig);
 
       builder.answer('/build', 422, 'unknown image', 'text/plain');
-      const failed = await r.client.request({ method: 'POST', path: '/create', json: createRequest(`${builder.url}/build`) });
+      const failed = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest(`${builder.url}/build`),
+      });
       expect(failed.status).toBe(422);
       expect((failed.json() as { error: string; origin: string }).origin).toBe('builder');
       expect(plugin.calls('/create')).toHaveLength(1); // the plugin is not called after a builder failure
@@ -336,14 +404,27 @@ describe('transport', () => {
     const tokenFile = join(dir, 'plugin-token');
     writeFileSync(tokenFile, 'plugin-secret\n');
     const seen: (string | undefined)[] = [];
-    const plugin = createHttpService({ name: 'tls-plugin', listen: 'https://127.0.0.1:0', tls: { certFile: pki.serverCert, keyFile: pki.serverKey }, logger: captureLogs().logger });
+    const plugin = createHttpService({
+      name: 'tls-plugin',
+      listen: 'https://127.0.0.1:0',
+      tls: { certFile: pki.serverCert, keyFile: pki.serverKey },
+      logger: captureLogs().logger,
+    });
     plugin.route('/status', async (ctx) => {
       seen.push(ctx.req.headers.authorization);
-      ctx.sendJson(200, ((await ctx.json()) as { metadata: { uid: string } }[]).map((p) => podStatus(p.metadata.uid)));
+      ctx.sendJson(
+        200,
+        ((await ctx.json()) as { metadata: { uid: string } }[]).map((p) => podStatus(p.metadata.uid)),
+      );
     });
     await plugin.start();
     const r = await startRelay(
-      relayConfig({ SidecarURL: 'https://localhost', SidecarPort: String(plugin.port), SidecarTLS: { CACertFile: pki.caCert }, SidecarTokenFile: tokenFile }),
+      relayConfig({
+        SidecarURL: 'https://localhost',
+        SidecarPort: String(plugin.port),
+        SidecarTLS: { CACertFile: pki.caCert },
+        SidecarTokenFile: tokenFile,
+      }),
     );
     try {
       const res = await r.client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] });
