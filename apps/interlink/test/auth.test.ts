@@ -289,3 +289,63 @@ describe('mTLS', () => {
     }
   });
 });
+
+describe('behind an authenticating proxy (oauth2-proxy)', () => {
+  const principalOf = (r: RunningRelay, session: string): unknown =>
+    r.logs.lines.find((l) => l['sessionId'] === session && l['msg'] === 'request')?.['principal'];
+
+  it('X-Forwarded-User/Email is logged as the principal only with Auth.TrustForwardedHeaders', async () => {
+    const untrusted = await startRelay(relayConfig({ SidecarURL: plugin.url }));
+    const trusted = await startRelay(relayConfig({ SidecarURL: plugin.url, Auth: { TrustForwardedHeaders: true } }));
+    try {
+      for (const [r, session] of [
+        [untrusted, 'Fwd#untrusted'],
+        [trusted, 'Fwd#trusted'],
+      ] as const) {
+        const res = await r.client.request({
+          method: 'GET',
+          path: '/status',
+          json: [pod(UID_A)],
+          headers: { 'X-Forwarded-Email': 'alice@example.org', 'InterLink-Http-Session': session },
+        });
+        expect(res.status).toBe(200);
+      }
+      expect(principalOf(untrusted, 'Fwd#untrusted')).toBeUndefined();
+      expect(principalOf(trusted, 'Fwd#trusted')).toBe('alice@example.org');
+    } finally {
+      await untrusted.stop();
+      await trusted.stop();
+    }
+  });
+
+  it('a forwarded user header does not replace the bearer token when a token file is configured', async () => {
+    const tokenFile = join(dir, 'proxy-tokens');
+    writeFileSync(tokenFile, 'proxy-secret\n');
+    const r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, Auth: { TokenFile: tokenFile, TrustForwardedHeaders: true } }),
+    );
+    try {
+      const without = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod(UID_A)],
+        headers: { 'X-Forwarded-User': 'mallory' },
+      });
+      expect(without.status).toBe(401);
+      const withToken = await r.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod(UID_A)],
+        headers: {
+          'X-Forwarded-User': 'bob',
+          Authorization: 'Bearer proxy-secret',
+          'InterLink-Http-Session': 'Fwd#token',
+        },
+      });
+      expect(withToken.status).toBe(200);
+      expect(principalOf(r, 'Fwd#token')).toBe('bob');
+    } finally {
+      await r.stop();
+    }
+  });
+});
