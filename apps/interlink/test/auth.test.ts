@@ -296,7 +296,9 @@ describe('behind an authenticating proxy (oauth2-proxy)', () => {
 
   it('X-Forwarded-User/Email is logged as the principal only with Auth.TrustForwardedHeaders', async () => {
     const untrusted = await startRelay(relayConfig({ SidecarURL: plugin.url }));
-    const trusted = await startRelay(relayConfig({ SidecarURL: plugin.url, Auth: { TrustForwardedHeaders: true } }));
+    const trusted = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, Auth: { TrustForwardedHeaders: true } }),
+    );
     try {
       for (const [r, session] of [
         [untrusted, 'Fwd#untrusted'],
