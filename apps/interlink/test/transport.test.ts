@@ -399,6 +399,46 @@ describe('transport', () => {
     }
   });
 
+  it('a job script builder that never answers → 504 after SidecarTimeouts.BuilderSeconds; a bad jobscriptURL → 400', async () => {
+    const plugin = await new RecordingPlugin().start();
+    plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'never' });
+    const builder = await new RecordingPlugin().start();
+    builder.on('/build', () => undefined);
+    const r = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        SidecarTimeouts: { BuilderSeconds: 0.3 },
+        JobScriptBuildConfig: { apptainer_options: { executable: 'apptainer' } },
+      }),
+    );
+    try {
+      const started = Date.now();
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest(`${builder.url}/build`),
+      });
+      expect(res.status).toBe(504);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(res.json()).toMatchObject({
+        error: expect.stringMatching(/^job script builder did not answer/),
+        origin: 'builder',
+      });
+      const bad = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: createRequest('file:///etc/passwd'),
+      });
+      expect(bad.status).toBe(400);
+      expect((bad.json() as { error: string }).error).toContain('scheme must be http or https');
+      expect(plugin.calls('/create')).toHaveLength(0);
+    } finally {
+      await r.stop();
+      await plugin.stop();
+      await builder.stop();
+    }
+  });
+
   it('https:// plugin verified with SidecarTLS.CACertFile, bearer token from SidecarTokenFile', async () => {
     const pki = createTestPki();
     const tokenFile = join(dir, 'plugin-token');
