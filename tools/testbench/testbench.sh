@@ -55,6 +55,17 @@ expand_components() {
   done
 }
 
+# parse_components ARRAY_NAME ARGS...: expand_components into the named array; an unknown
+# component exits 2 (a `die` inside `< <(...)` would only end that subshell and leave an empty
+# list, so `status typo` used to report success).
+parse_components() {
+  local -n tb_out=$1
+  shift
+  local list
+  list=$(expand_components "$@") || exit 2
+  mapfile -t tb_out <<<"$list"
+}
+
 take_lock() {
   tb_init_dirs
   exec 9>"$TB_STATE_DIR/.lock"
@@ -66,7 +77,7 @@ take_lock() {
 
 cmd_up() {
   local comps c t0=$SECONDS
-  mapfile -t comps < <(expand_components "$@")
+  parse_components comps "$@"
   take_lock
   # On a cold machine the Kubernetes build is the long pole (CPU bound,
   # niced): run it in the background while the other components install.
@@ -90,7 +101,7 @@ cmd_up() {
 
 cmd_down() {
   local comps c i
-  mapfile -t comps < <(expand_components "$@")
+  parse_components comps "$@"
   take_lock
   # stop in reverse dependency order
   for ((i = ${#comps[@]} - 1; i >= 0; i--)); do
@@ -106,7 +117,7 @@ cmd_down() {
 
 cmd_status() {
   local comps c rc=0
-  mapfile -t comps < <(expand_components "$@")
+  parse_components comps "$@"
   tb_init_dirs
   for c in "${comps[@]}"; do
     "${c}_status" || rc=1

@@ -36,8 +36,9 @@ export function workspaceRoot(): string {
   return dir;
 }
 
+/** `tools/testbench/testbench.sh`; `TESTBENCH_SCRIPT` replaces it (tests of the failure path). */
 export function benchScript(): string {
-  return join(workspaceRoot(), 'tools', 'testbench', 'testbench.sh');
+  return process.env.TESTBENCH_SCRIPT ?? join(workspaceRoot(), 'tools', 'testbench', 'testbench.sh');
 }
 
 const ensured = new Map<BenchComponent, Promise<void>>();

@@ -158,7 +158,7 @@ EOF
 
 cmd_selftest() {
   local comps c
-  mapfile -t comps < <(expand_components "$@")
+  parse_components comps "$@"
   tb_init_dirs
   for c in "${comps[@]}"; do
     echo "== selftest $c"
