@@ -50,6 +50,24 @@ describe('/getLogs streaming', () => {
     expect(JSON.parse(call.body)).toEqual(logStruct({ Tail: 5, Bytes: 100 }));
   });
 
+  it('the plugin receives exactly the LogStruct keys, as a re-encoded Go struct would carry: unknown keys are dropped', async () => {
+    plugin.answer('/getLogs', 200, 'ok', 'text/plain');
+    const body =
+      '{"__proto__":{"polluted":true},"Namespace":"physics","PodUID":"c09948fc-1b09-40b9-8883-0d67e795435e",' +
+      '"PodName":"g4sim-0","ContainerName":"simulate","Extra":"x","Opts":{"constructor":{"prototype":{"p":1}},' +
+      '"Tail":3,"Bytes":0,"Timestamps":false,"Follow":false,"Previous":false,"SinceSeconds":0,' +
+      '"SinceTime":"0001-01-01T00:00:00Z","Unknown":1}}';
+    const res = await r.client.request({
+      method: 'GET',
+      path: '/getLogs',
+      body,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(plugin.calls('/getLogs').at(-1)!.body).toBe(JSON.stringify(logStruct({ Tail: 3 })));
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('POST /getLogs is accepted too; the plugin still gets GET with the caller session', async () => {
     plugin.answer('/getLogs', 200, 'via post\n', 'text/plain');
     const res = await r.client.request({

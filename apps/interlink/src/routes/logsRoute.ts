@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { logRequestProblem, LogStructCodec } from '@interlink/api';
+import { logRequestProblem, LogStructCodec, type LogStruct } from '@interlink/api';
 import { HttpError, type RequestContext } from '@interlink/http-kit';
 import { pluginAnswerError } from '../plugin/pluginErrors';
 import { decodeBody } from './decodeBody';
@@ -23,7 +23,7 @@ export function logsRoute(deps: RelayDeps) {
     const problem = logRequestProblem(req, { allowTailWithBytes: true });
     if (problem) throw new HttpError(400, problem);
 
-    const upstream = await deps.plugin.logs(req, { sessionId: ctx.sessionId, signal: ctx.signal });
+    const upstream = await deps.plugin.logs(reencode(req), { sessionId: ctx.sessionId, signal: ctx.signal });
     if (upstream.status !== 200) {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -34,9 +34,20 @@ export function logsRoute(deps: RelayDeps) {
       }
       upstream.stream.destroy();
       const body = Buffer.concat(chunks);
-      throw pluginAnswerError({ status: upstream.status, headers: upstream.headers, body, text: () => body.toString('utf8'), json: () => undefined }, '/getLogs');
+      throw pluginAnswerError(
+        {
+          status: upstream.status,
+          headers: upstream.headers,
+          body,
+          text: () => body.toString('utf8'),
+          json: () => undefined,
+        },
+        '/getLogs',
+      );
     }
-    ctx.res.writeHead(200, { 'Content-Type': contentType(upstream.headers['content-type'], 'text/plain; charset=utf-8') });
+    ctx.res.writeHead(200, {
+      'Content-Type': contentType(upstream.headers['content-type'], 'text/plain; charset=utf-8'),
+    });
     ctx.res.flushHeaders();
     deps.metrics.logStreams.inc();
     try {
@@ -52,5 +63,28 @@ export function logsRoute(deps: RelayDeps) {
       deps.metrics.logStreams.dec();
       ctx.logFields['streamed'] = true;
     }
+  };
+}
+
+/**
+ * Exactly the LogStruct keys, in Go field order, as upstream's re-encoded struct: unknown keys
+ * the caller sent (including `__proto__`/`constructor`) never reach the plugin.
+ */
+function reencode(req: LogStruct): LogStruct {
+  const o = req.Opts;
+  return {
+    Namespace: req.Namespace,
+    PodUID: req.PodUID,
+    PodName: req.PodName,
+    ContainerName: req.ContainerName,
+    Opts: {
+      Tail: o.Tail,
+      Bytes: o.Bytes,
+      Timestamps: o.Timestamps,
+      Follow: o.Follow,
+      Previous: o.Previous,
+      SinceSeconds: o.SinceSeconds,
+      SinceTime: o.SinceTime,
+    },
   };
 }
