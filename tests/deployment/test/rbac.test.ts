@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { grantedPermissions, permissionOf, scanApiCalls } from './support/api-calls';
-import { repoRoot } from '@interlink/testbench';
+import { ensureBench, repoRoot, run, runOk } from '@interlink/testbench';
 
 const rbacFile = join(repoRoot, 'kustomizations/base/rbac.yaml');
 const scan = scanApiCalls(join(repoRoot, 'apps/virtual-kubelet/src'), repoRoot);
@@ -88,4 +88,53 @@ describe('RBAC of the virtual kubelet (kustomizations/base/rbac.yaml) against it
       }),
     ).toBe('core/serviceaccounts/token:create');
   });
+});
+
+describe('the RBAC applied to the bench API server grants what the code calls', () => {
+  const SA = '--as=system:serviceaccount:interlink:virtual-kubelet';
+  let kubeconfig = '';
+  const canI = async (args: string[]) =>
+    (await run('kubectl', ['auth', 'can-i', ...args, SA], { env: { KUBECONFIG: kubeconfig } })).stdout.trim();
+
+  beforeAll(async () => {
+    kubeconfig = (await ensureBench(['k8s'])).kubeconfig;
+    await runOk(
+      'kubectl',
+      [
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '-f',
+        'kustomizations/base/namespace.yaml',
+        '-f',
+        rbacFile,
+      ],
+      { env: { KUBECONFIG: kubeconfig } },
+    );
+  }, 600_000);
+
+  it('kubectl auth can-i answers yes for every permission found in apps/virtual-kubelet/src', async () => {
+    const denied: string[] = [];
+    for (const perm of needed) {
+      const [, group, resource, sub, verb] = /^([^/]+)\/([^/:]+)(?:\/([^:]+))?:(\w+)$/.exec(perm)!;
+      const answer = await canI([
+        verb!,
+        group === 'core' ? resource! : `${resource}.${group}`,
+        ...(sub ? [`--subresource=${sub}`] : []),
+        ...(resource === 'leases' ? ['-n', 'kube-node-lease'] : ['-A']),
+      ]);
+      if (answer !== 'yes') denied.push(`${perm}: ${answer}`);
+    }
+    expect(denied).toEqual([]);
+  }, 120_000);
+
+  it('and no for what the code does not do (the check can say no)', async () => {
+    expect(await canI(['update', 'leases.coordination.k8s.io', '-n', 'default'])).toBe('no');
+    expect(await canI(['list', 'secrets', '-A'])).toBe('no');
+    expect(await canI(['create', 'pods', '-A'])).toBe('no');
+    expect(await canI(['update', 'nodes', '-A'])).toBe('no');
+    expect(
+      await canI(['patch', 'certificatesigningrequests.certificates.k8s.io', '--subresource=approval', '-A']),
+    ).toBe('no');
+  }, 60_000);
 });
