@@ -34,7 +34,19 @@ describe('bench: Kubernetes control plane', () => {
     const read = await core.readNamespacedPod({ name: 'waiting', namespace: ns });
     expect(read.metadata?.uid).toMatch(/[0-9a-f-]{36}/);
     expect(read.spec?.containers[0]?.image).toBe('busybox:latest');
-    await new Promise((r) => setTimeout(r, 1500));
+    // The scheduler looked at it and found no node (not merely: nobody looked yet).
+    const condition = await waitFor(
+      'kube-scheduler to report the pod unschedulable',
+      async () => {
+        const p = await core.readNamespacedPod({ name: 'waiting', namespace: ns });
+        return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(condition.reason).toBe('Unschedulable');
+    expect(condition.message).toMatch(
+      /node\(s\) didn't match Pod's node affinity\/selector|0\/\d+ nodes are available/,
+    );
     const again = await core.readNamespacedPod({ name: 'waiting', namespace: ns });
     expect(again.status?.phase).toBe('Pending');
     expect(again.spec?.nodeName).toBeUndefined();
@@ -44,27 +56,59 @@ describe('bench: Kubernetes control plane', () => {
     await core.createNode({
       body: {
         metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName, type: 'virtual-kubelet' } },
-        spec: { taints: [{ key: 'virtual-node.interlink/no-schedule', value: 'true', effect: 'NoSchedule' }] },
-      },
-    });
-    await core.patchNodeStatus({
-      name: nodeName,
-      body: {
-        status: {
-          capacity: { cpu: '4', memory: '8Gi', pods: '20' },
-          allocatable: { cpu: '4', memory: '8Gi', pods: '20' },
-          conditions: [
-            { type: 'Ready', status: 'True', reason: 'SmokeTest', message: 'created by a test', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() },
-          ],
+        spec: {
+          taints: [{ key: 'virtual-node.interlink/no-schedule', value: 'true', effect: 'NoSchedule' }],
         },
       },
-    }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    });
+    await core.patchNodeStatus(
+      {
+        name: nodeName,
+        body: {
+          status: {
+            capacity: { cpu: '4', memory: '8Gi', pods: '20' },
+            allocatable: { cpu: '4', memory: '8Gi', pods: '20' },
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'SmokeTest',
+                message: 'created by a test',
+                lastHeartbeatTime: new Date(),
+                lastTransitionTime: new Date(),
+              },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await core.createNamespacedPod({ namespace: ns, body: pod('placed', nodeName) });
-    const placed = await waitFor('kube-scheduler to bind the pod', async () => {
-      const p = await core.readNamespacedPod({ name: 'placed', namespace: ns });
-      return p.spec?.nodeName;
-    }, { timeoutMs: 30_000 });
+    const placed = await waitFor(
+      'kube-scheduler to bind the pod',
+      async () => {
+        const p = await core.readNamespacedPod({ name: 'placed', namespace: ns });
+        return p.spec?.nodeName;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(placed).toBe(nodeName);
+
+    // The toleration is what lets it in: the same pod without it is refused by the taint.
+    const intolerant = pod('intolerant', nodeName);
+    delete intolerant.spec!.tolerations;
+    await core.createNamespacedPod({ namespace: ns, body: intolerant });
+    const refused = await waitFor(
+      'kube-scheduler to refuse the pod without the toleration',
+      async () => {
+        const p = await core.readNamespacedPod({ name: 'intolerant', namespace: ns });
+        expect(p.spec?.nodeName).toBeUndefined();
+        return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(refused.reason).toBe('Unschedulable');
+    expect(refused.message).toContain('virtual-node.interlink/no-schedule');
   });
 
   it('issues service-account tokens (TokenRequest)', async () => {
