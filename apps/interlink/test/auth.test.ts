@@ -214,6 +214,52 @@ describe('JWT (OIDC) bearer tokens', () => {
     }
   });
 
+  it('JWKS URL unavailable (refused, 500, not JSON) → 503 naming it, not 401; works again once the URL recovers', async () => {
+    let mode: 'refuse' | 'error' | 'garbage' | 'ok' = 'error';
+    const jwksServer: Server = createServer((req, res) => {
+      if (mode === 'refuse') return void req.socket.destroy();
+      if (mode === 'error') {
+        res.statusCode = 500;
+        return void res.end('idp down');
+      }
+      res.setHeader('Content-Type', 'application/json');
+      res.end(mode === 'garbage' ? '<html>' : JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`;
+    const viaUrl = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, Auth: { JWKSURL: url, Audience: 'interlink' } }),
+    );
+    const token = await sign({});
+    const call = () =>
+      viaUrl.client.request({
+        method: 'GET',
+        path: '/status',
+        json: [pod(UID_A)],
+        headers: { Authorization: `Bearer ${token}` },
+      });
+    try {
+      for (const m of ['error', 'garbage', 'refuse'] as const) {
+        mode = m;
+        const res = await call();
+        expect(res.status, m).toBe(503);
+        expect((res.json() as { error: string }).error).toContain(
+          `cannot verify the token: JWKS ${url} unavailable`,
+        );
+      }
+      // a token that is wrong regardless of the keys is still a 401
+      expect(await statusWith(viaUrl, 'not-a-jwt')).toBe(401);
+      mode = 'ok';
+      expect((await call()).status).toBe(200);
+      expect(
+        viaUrl.logs.lines.some((l) => l['msg'] === 'JWKS URL unavailable; tokens cannot be verified'),
+      ).toBe(true);
+    } finally {
+      await viaUrl.stop();
+      jwksServer.close();
+    }
+  });
+
   it('a rotated JWKS file is picked up: a token signed with the new key is accepted without a restart', async () => {
     const next = await generateKeyPair('ES256', { extractable: true });
     const token = await new SignJWT({ groups: ['vk'] })

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AuthResult, Authenticator } from '@interlink/http-kit';
+import { HttpError, type AuthResult, type Authenticator } from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
 import type { AuthSettings } from '../config/RelaySettings';
 import { JwtAuthenticator } from './JwtAuthenticator';
@@ -36,16 +36,28 @@ export function createRelayAuthenticator(auth: AuthSettings, logger: Logger): Au
     if (!bearerRequired) return { ok: true, ...principal(forwarded ?? certName) };
 
     const header = req.headers.authorization;
-    if (!header) return { ok: false, status: 401, message: 'authentication required: missing "Authorization: Bearer <token>" header' };
+    if (!header)
+      return {
+        ok: false,
+        status: 401,
+        message: 'authentication required: missing "Authorization: Bearer <token>" header',
+      };
     const m = /^Bearer[ ]+(.*)$/i.exec(header);
     const token = m?.[1]?.trim();
-    if (!token) return { ok: false, status: 401, message: 'authentication required: Authorization header must be "Bearer <token>"' };
+    if (!token)
+      return {
+        ok: false,
+        status: 401,
+        message: 'authentication required: Authorization header must be "Bearer <token>"',
+      };
 
     if (tokens?.accepts(token)) return { ok: true, ...principal(forwarded ?? certName ?? 'token') };
     if (jwt && looksLikeJwt(token)) {
       const outcome = await jwt.verify(token);
       if (outcome.ok) return { ok: true, principal: forwarded ?? outcome.subject };
-      return outcome;
+      // The identity provider is down: a 401 would tell the caller its credentials are wrong.
+      if (outcome.status === 503) throw new HttpError(503, outcome.message, { origin: 'auth' });
+      return { ok: false, status: outcome.status, message: outcome.message };
     }
     return { ok: false, status: 401, message: 'invalid bearer token' };
   };
