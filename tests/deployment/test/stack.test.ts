@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBench, eventually, repoRoot, run, runOk, stack } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { grantedPermissions, permissionOf, scanApiCalls } from './support/api-calls';
 
 // The README's run command (`npm run stack` = tools/scripts/stack.sh up) and its examples.
 const STACK_DIR = '/var/lib/interlink-stack';
@@ -27,9 +29,12 @@ function pidOf(component: string): number | undefined {
 const alive = stack.isAlive;
 
 const pids = new Map<string, number | undefined>();
+/** Start of this test file: log lines of earlier runs do not count. */
+let since = '';
 
 describe('the one-command local stack', () => {
   beforeAll(async () => {
+    since = new Date().toISOString();
     kubeconfig = (await ensureBench(['docker', 'slurm', 'k8s'])).kubeconfig;
     await run('bash', ['tools/scripts/stack.sh', 'stop'], { timeoutMs: 300_000 });
   }, 45 * 60_000);
@@ -97,6 +102,49 @@ describe('the one-command local stack', () => {
     expect(r.stdout).toContain(`examples: ${count} passed, 0 failed`);
     expect(r.code).toBe(0);
   }, 600_000);
+
+  it('every Kubernetes API call the virtual kubelets made is granted by the kustomize RBAC and found by the code scan; none was refused', async () => {
+    // resource:verb (the metric has no API group; these resource names are unique across groups).
+    const strip = (p: string) => p.replace(/^[^/]+\//, '');
+    const rbac = parseAllDocuments(readFileSync(join(repoRoot, 'kustomizations/base/rbac.yaml'), 'utf8')).map(
+      (d) => d.toJS() as { kind?: string },
+    );
+    const granted = new Set(grantedPermissions(rbac).map(strip));
+    const scanned = new Set(
+      scanApiCalls(join(repoRoot, 'apps/virtual-kubelet/src'), repoRoot).calls.map((c) =>
+        strip(permissionOf(c)),
+      ),
+    );
+    const observed = new Set<string>();
+    const unauthorized: string[] = [];
+    // MetricsAddress of vk-docker and vk-slurm (tools/deploy/stack-lib.sh).
+    for (const port of [10265, 10266]) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const m of text.matchAll(/^interlink_vk_api_requests_total\{([^}]*)\} (\S+)$/gm)) {
+        const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+        const perm = `${labels['resource']}:${labels['verb']}`;
+        observed.add(perm);
+        if (labels['code'] === '401') unauthorized.push(`${port} ${perm}`);
+      }
+    }
+    // Registering the nodes and running the examples touched the node, its status, pods and their status.
+    expect([...observed]).toEqual(
+      expect.arrayContaining(['nodes:get', 'nodes/status:patch', 'pods/status:update']),
+    );
+    expect(unauthorized).toEqual([]);
+    // A 403 can also be a namespace being deleted (events about pods of a deleted namespace); an RBAC
+    // refusal names the account: `... is forbidden: User "system:serviceaccount:..." cannot ...`
+    // (the virtual kubelets log failed API calls with the API server's message).
+    const refused = ['vk-docker', 'vk-slurm'].flatMap((c) =>
+      readFileSync(join(STACK_DIR, 'logs', `${c}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('is forbidden: User'))
+        .filter((l) => (/"time":"([^"]+)"/.exec(l)?.[1] ?? '') >= since),
+    );
+    expect(refused).toEqual([]);
+    expect([...observed].filter((p) => !granted.has(p))).toEqual([]);
+    expect([...observed].filter((p) => !scanned.has(p))).toEqual([]);
+  });
 
   it('`stack.sh up` again is idempotent: the running processes are kept', async () => {
     const up = await run('bash', ['tools/scripts/stack.sh', 'up'], {
