@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -312,6 +312,50 @@ describe('mTLS', () => {
       const err = await client.request({ method: 'GET', path: '/status', json: [] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpClientError);
       client.close();
+    }
+  });
+
+  it('a rotated client CA file is picked up without a restart (hot reload)', async () => {
+    const caFile = join(dir, 'rotating-ca.crt');
+    copyFileSync(pki.caCert, caFile);
+    const rotating = await startRelay(
+      relayConfig({
+        SidecarURL: plugin.url,
+        InterlinkAddress: 'https://127.0.0.1',
+        TLS: { Enabled: true, CertFile: pki.serverCert, KeyFile: pki.serverKey, CACertFile: caFile },
+      }),
+      { tls: { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey } },
+    );
+    const rogueStatus = async (): Promise<number | 'refused'> => {
+      const client = new HttpClient({
+        baseUrl: rotating.relay.service.url,
+        tls: { caFile: pki.caCert, certFile: pki.rogueClientCert, keyFile: pki.rogueClientKey },
+      });
+      try {
+        return (await client.request({ method: 'GET', path: '/status', json: [pod(UID_A)] })).status;
+      } catch {
+        return 'refused';
+      } finally {
+        client.close();
+      }
+    };
+    try {
+      expect(await rogueStatus()).toBe('refused');
+      // trust the second CA as well (atomic replace, as a secret volume update does)
+      writeFileSync(
+        `${caFile}.new`,
+        readFileSync(pki.caCert, 'utf8') + readFileSync(join(pki.dir, 'rogue-ca.crt'), 'utf8'),
+      );
+      renameSync(`${caFile}.new`, caFile);
+      let outcome: number | 'refused' = 'refused';
+      for (let i = 0; i < 40 && outcome !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        outcome = await rogueStatus();
+      }
+      expect(outcome).toBe(200);
+      expect(await statusWith(rotating)).toBe(200); // the original CA still works
+    } finally {
+      await rotating.stop();
     }
   });
 
