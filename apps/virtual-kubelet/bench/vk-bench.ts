@@ -117,6 +117,12 @@ async function scale(admin: KubeClient): Promise<void> {
       /interlink_vk_api_writes_total\{verb="update",resource="pods\/status"\} (\d+)/.exec(text)?.[1] ?? 0,
     );
   };
+  const heapMb = async (): Promise<string> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1e6;
+    const total = Number(/^nodejs_heap_size_total_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1e6;
+    return `V8 heap used ${fmt(used, 0)} MB of ${fmt(total, 0)} MB`;
+  };
   // Pings reach the plugin as /status with no pods; only pod batches are status polls.
   const podBatches = (): number[] => plugin.statusBatchSizes.filter((n) => n > 0);
   try {
@@ -172,7 +178,7 @@ async function scale(admin: KubeClient): Promise<void> {
       `  steady ${window} s: ${calls} /status calls (${fmt(calls / (window / 1.5), 2)} per tick), pods per call min ${Math.min(...sizes)} max ${Math.max(...sizes)}`,
     );
     console.log(
-      `  idle CPU ${fmt(((u1.cpuSeconds - u0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(u1.rssMb, 0)} MB; pod status writes in the window: ${w1 - w0}`,
+      `  idle CPU ${fmt(((u1.cpuSeconds - u0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(u1.rssMb, 0)} MB (${await heapMb()}); pod status writes in the window: ${w1 - w0}`,
     );
     console.log(
       `  relay at steady state: CPU ${fmt(((r1.cpuSeconds - r0.cpuSeconds) / window) * 100, 1)} % of one core; RSS ${fmt(r1.rssMb, 0)} MB`,

@@ -5,6 +5,7 @@ import { createLogger, levelFromConfig } from '@interlink/logging';
 import { buildCli, normalizeGoFlags, type CliOptions } from './cli';
 import { checkConfig, runtimeSettings, SettingsError } from './config/runtime-settings';
 import { VK_ENV, VkConfigSchema } from './config/vk-config';
+import { HeapBudget } from './runtime/heap-budget';
 import { VirtualKubelet } from './virtual-kubelet';
 
 async function main(): Promise<void> {
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
   // A stray rejection must not take the node down with every pod on it.
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: reason instanceof Error ? reason.stack : String(reason) }));
   const vk = new VirtualKubelet({ cfg, settings, kubeConfig, log });
+  const heap = new HeapBudget();
+  if (heap.available) heap.start();
+  else log.warn('cannot trigger garbage collection from the process; the heap may grow to several times the live data');
   let metricsServer: HttpService | undefined;
   try {
     await vk.start();

@@ -5,7 +5,6 @@ import {
   CreateStructCodec,
   ContractError,
   PingResponseCodec,
-  PodStatusCodec,
   POD_NOT_FOUND_REASON,
   RemotePodListCodec,
   RelayPaths,
@@ -27,6 +26,7 @@ import type { CallOptions, PingResult, Provider, VolumeUpdateResult } from './pr
 import { RelayError, type RelayOp } from './relay-error';
 import { relayBaseUrl } from './relay-url';
 import { relaySessionId } from './session-id';
+import { PodArrayEncoder, PodStatusDecoder, withoutManagedFields } from './status-poll-codec';
 
 export interface RelayProviderOptions {
   /** `InterlinkURL`: `http://host`, `https://host` or `unix:///path`. */
@@ -65,6 +65,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 export class RelayProvider implements Provider {
   readonly baseUrl: string;
   private readonly http: HttpClient;
+  private readonly podArrays = new PodArrayEncoder();
+  private readonly statuses = new PodStatusDecoder();
   private readonly timeouts: Record<RelayOp, number>;
 
   constructor(private readonly options: RelayProviderOptions) {
@@ -121,8 +123,7 @@ export class RelayProvider implements Provider {
     if (pods.length === 0) return [];
     const size = Math.max(1, this.options.statusChunkSize ?? 500);
     const chunks: V1Pod[][] = [];
-    for (let i = 0; i < pods.length; i += size)
-      chunks.push(pods.slice(i, i + size).map(withoutManagedFields));
+    for (let i = 0; i < pods.length; i += size) chunks.push(pods.slice(i, i + size));
     const results: PodStatus[][] = new Array(chunks.length);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -178,7 +179,8 @@ export class RelayProvider implements Provider {
 
   private async statusChunk(pods: V1Pod[], options: CallOptions): Promise<PodStatus[]> {
     const sessionId = options.sessionId ?? relaySessionId('GetStatus');
-    const body = await this.call('GetStatus', 'GET', RelayPaths.status, pods, { ...options, sessionId });
+    const json = new EncodedJson(this.podArrays.encode(pods));
+    const body = await this.call('GetStatus', 'GET', RelayPaths.status, json, { ...options, sessionId });
     return this.decode('GetStatus', body, { ...options, sessionId }, (text) =>
       this.decodeStatuses(text, sessionId),
     );
@@ -199,13 +201,13 @@ export class RelayProvider implements Provider {
       throw new ContractError('PodStatus list', ['(body): must be an array or null']);
     const out: PodStatus[] = [];
     for (const [i, item] of parsed.entries()) {
-      const decoded = PodStatusCodec.safeDecode(item);
+      const decoded = this.statuses.decode(item);
       if (decoded.ok) out.push(decoded.value);
       else
         this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
           sessionId,
           index: i,
-          problem: decoded.error.message,
+          problem: decoded.problem,
         });
     }
     return out;
@@ -262,6 +264,7 @@ export class RelayProvider implements Provider {
     started: bigint,
   ): Promise<StreamedResponse> {
     const headers: Record<string, string> = { [SESSION_HEADER]: options.sessionId };
+    if (json instanceof EncodedJson) headers['Content-Type'] = 'application/json';
     try {
       const token = await this.readToken(op, options.sessionId);
       if (token !== undefined && (token !== '' || op === 'PingInterLink'))
@@ -269,7 +272,7 @@ export class RelayProvider implements Provider {
       return await this.http.stream({
         method,
         path,
-        ...(json === undefined ? {} : { json }),
+        ...(json === undefined ? {} : json instanceof EncodedJson ? { body: json.text } : { json }),
         headers,
         timeoutMs: this.timeouts[op],
         signal: options.signal,
@@ -350,10 +353,9 @@ export class RelayProvider implements Provider {
   }
 }
 
-function withoutManagedFields(pod: V1Pod): V1Pod {
-  if (!pod.metadata?.managedFields) return pod;
-  const { managedFields: _dropped, ...metadata } = pod.metadata;
-  return { ...pod, metadata };
+/** A body already serialised to JSON text. */
+class EncodedJson {
+  constructor(readonly text: string) {}
 }
 
 /** The whole body of a response; a connection that closes early is a transport failure. */

@@ -1,5 +1,6 @@
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiAccessOf, type ApiAccess } from './api-access';
 import { RateLimiter } from './rate-limiter';
@@ -81,8 +82,14 @@ export class KubeClient {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
-    const common = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 120_000 };
-    this.agent = this.server.protocol === 'https:' ? new HttpsAgent({ ...common, ...tls }) : new HttpAgent(common);
+    // Idle sockets are kept up to the pool size: a burst of status writes would otherwise close
+    // and re-open TLS connections. One secure context serves every connection (building one
+    // parses the CA and client key, which costs more than the request on a busy node).
+    const common = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, timeout: 120_000 };
+    this.agent =
+      this.server.protocol === 'https:'
+        ? new HttpsAgent({ ...common, ...tls, secureContext: createSecureContext(secureContextOptions(tls)) })
+        : new HttpAgent(common);
     this.limiter = new RateLimiter(options.qps ?? 100, options.burst ?? 200);
     this.eventLimiter = new RateLimiter(options.eventQps ?? 50, options.eventBurst ?? 100);
   }
@@ -210,4 +217,10 @@ function readBody(res: IncomingMessage): Promise<string> {
     res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.once('error', reject);
   });
+}
+
+function secureContextOptions(tls: Record<string, unknown>): SecureContextOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase']) if (tls[k] !== undefined) out[k] = tls[k];
+  return out as SecureContextOptions;
 }

@@ -6,7 +6,7 @@ import { podRef } from '../events/event-recorder';
 import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
 import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
-import type { TrackedPod } from './tracked-pod';
+import { isNewer, type TrackedPod } from './tracked-pod';
 
 export interface StatusWriterMetrics {
   statusWritten(syncSeconds: number | undefined): void;
@@ -61,7 +61,9 @@ export class PodStatusWriter {
           body,
         });
         if (written.metadata?.managedFields) delete written.metadata.managedFields;
-        t.pod = written;
+        // When the watch already delivered this version (or a newer one), keep that object:
+        // the watch cache and the tracked pod then share one copy.
+        if (isNewer(written, t.pod)) t.pod = written;
         // What was sent, not a fresh mapping: the plugin may have reported again meanwhile.
         t.lastWritten = key;
         this.metrics?.statusWritten(t.remoteChangedAt ? (Date.now() - t.remoteChangedAt) / 1000 : undefined);

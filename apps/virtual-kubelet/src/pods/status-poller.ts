@@ -144,7 +144,8 @@ export class StatusPoller {
       if (answer) {
         t.missingSince = undefined;
         if (answer.JID && !t.jobId) t.jobId = answer.JID;
-        if (!t.remote || JSON.stringify(t.remote) !== JSON.stringify(answer)) {
+        // The relay client hands back the very same object for an unchanged answer.
+        if (t.remote !== answer && (!t.remote || JSON.stringify(t.remote) !== JSON.stringify(answer))) {
           t.remote = answer;
           t.remoteChangedAt ??= started;
           this.changed(t);

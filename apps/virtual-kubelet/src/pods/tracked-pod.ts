@@ -64,3 +64,10 @@ export function podForRelay(t: TrackedPod): V1Pod {
   if (!t.jobId || t.pod.metadata?.annotations?.[JOB_ID_ANNOTATION] === t.jobId) return t.pod;
   return { ...t.pod, metadata: { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId } } };
 }
+
+/** `a` has a higher resourceVersion than `b`, or they cannot be compared (then `a` wins). */
+export function isNewer(a: V1Pod, b: V1Pod): boolean {
+  const ra = Number(a.metadata?.resourceVersion);
+  const rb = Number(b.metadata?.resourceVersion);
+  return !Number.isFinite(ra) || !Number.isFinite(rb) || ra > rb;
+}

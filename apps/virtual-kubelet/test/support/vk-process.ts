@@ -35,7 +35,9 @@ export class VkProcess {
 
   start(): void {
     const main = buildVk();
-    this.child = spawn(process.execPath, [main, '-nodename', this.nodeName, '-configpath', this.configPath], {
+    // VK_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the controller in benchmarks.
+    const nodeArgs = (process.env.VK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, main, '-nodename', this.nodeName, '-configpath', this.configPath], {
       env: { ...process.env, KUBECONFIG: benchEnv.kubeconfig, POD_IP: '127.0.0.1', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
