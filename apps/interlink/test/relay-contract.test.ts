@@ -482,6 +482,34 @@ describe('relay ⇄ plugin contract', () => {
       for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
     });
 
+    it('no log line (debug level) carries secret data, projected tokens, env values or the bearer token', async () => {
+      plugin.answer('/create', 200, { PodUID: UID_B, PodJID: 'quiet' });
+      const req = createRequest();
+      req.secrets[0]!.data = { KEY: 'U0VDUkVULURBVEEtMTIz' };
+      req.projectedvolumesmaps[0]!.data = { token: 'PROJECTED-TOKEN-456', namespace: 'physics' };
+      (req.pod.spec.containers[0] as Record<string, unknown>)['env'] = [
+        { name: 'PASSWORD', value: 'ENV-VALUE-789' },
+      ];
+      const before = r.logs.lines.length;
+      const res = await r.client.request({
+        method: 'POST',
+        path: '/create',
+        json: req,
+        headers: { Authorization: 'Bearer BEARER-TOKEN-000', 'InterLink-Http-Session': 'Quiet#1' },
+      });
+      expect(res.status).toBe(200);
+      expect(plugin.calls('/create')[0]!.body).toContain('ENV-VALUE-789'); // it did travel
+      const logged = JSON.stringify(r.logs.lines.slice(before));
+      expect(logged).toContain('Quiet#1');
+      for (const secret of [
+        'U0VDUkVULURBVEEtMTIz',
+        'PROJECTED-TOKEN-456',
+        'ENV-VALUE-789',
+        'BEARER-TOKEN-000',
+      ])
+        expect(logged).not.toContain(secret);
+    });
+
     it('a session header that is not printable or too long is replaced by a generated one', async () => {
       plugin.answer('/status', 200, { status: 'ok' });
       const res = await r.client.request({
