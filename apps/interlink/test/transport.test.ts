@@ -280,6 +280,46 @@ describe('transport', () => {
     }
   });
 
+  it('a caller that gives up on a slow create: the create still completes at the plugin once, the relay stays healthy', async () => {
+    const plugin = await new RecordingPlugin().start();
+    let answered = false;
+    plugin.on('/create', async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      res.end(JSON.stringify({ PodUID: UID_B, PodJID: 'orphan' }));
+      answered = true;
+    });
+    const r = await startRelay(relayConfig({ SidecarURL: plugin.url }));
+    try {
+      const controller = new AbortController();
+      const pending = r.client
+        .request({
+          method: 'POST',
+          path: '/create',
+          json: createRequest(),
+          signal: controller.signal,
+          headers: { 'InterLink-Http-Session': 'GiveUp#1' },
+        })
+        .catch((err: unknown) => err);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      await pending;
+      for (let i = 0; i < 100 && !answered; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(answered).toBe(true);
+      expect(plugin.calls('/create')).toHaveLength(1);
+      for (let i = 0; i < 100 && !r.logs.lines.some((l) => l['sessionId'] === 'GiveUp#1'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(r.logs.lines.find((l) => l['sessionId'] === 'GiveUp#1' && l['msg'] === 'request')).toMatchObject(
+        {
+          aborted: true,
+        },
+      );
+      expect((await r.client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
+    } finally {
+      await r.stop();
+      await plugin.stop();
+    }
+  });
+
   it('graceful shutdown: an in-flight create completes, then the relay is gone', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.on('/create', async (_req, res) => {
