@@ -192,6 +192,26 @@ describe('transport', () => {
     }
   });
 
+  it('delete cannot hang either: 504 after SidecarTimeouts.DeleteSeconds', async () => {
+    const plugin = await new RecordingPlugin().start();
+    plugin.on('/delete', () => undefined);
+    const r = await startRelay(
+      relayConfig({ SidecarURL: plugin.url, SidecarTimeouts: { DeleteSeconds: 0.3 } }),
+    );
+    try {
+      const started = Date.now();
+      const res = await r.client.request({ method: 'DELETE', path: '/delete', json: pod(UID_A) });
+      expect(res.status).toBe(504);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((res.json() as { error: string }).error).toMatch(
+        /^plugin did not answer \/delete in time: .*300 ms/,
+      );
+    } finally {
+      await r.stop();
+      await plugin.stop();
+    }
+  });
+
   it('keep-alive pool: sequential plugin calls reuse one connection; a burst opens at most one per request', async () => {
     const plugin = await new RecordingPlugin().start();
     plugin.on('/status', (req, res) => {
