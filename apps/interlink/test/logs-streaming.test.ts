@@ -276,5 +276,21 @@ describe('/getLogs streaming', () => {
     expect((both.json() as { error: string }).error).toBe(
       'Both SinceSeconds and SinceTime set. Set only one of them',
     );
+    // the Go zero time and null both mean "SinceTime unset", so SinceSeconds alone is fine
+    for (const SinceTime of ['0001-01-01T00:00:00Z', null]) {
+      const ok = await r.client.request({
+        method: 'GET',
+        path: '/getLogs',
+        json: logStruct({ SinceSeconds: 10, SinceTime }),
+      });
+      expect(ok.status, String(SinceTime)).toBe(200);
+    }
+    // an empty container name passes (upstream checks it only when non-empty)
+    const noContainer = await r.client.request({
+      method: 'GET',
+      path: '/getLogs',
+      json: logStruct({}, { ContainerName: '' }),
+    });
+    expect(noContainer.status).toBe(200);
   });
 });
