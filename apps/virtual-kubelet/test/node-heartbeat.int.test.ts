@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeConfig, V1Lease, V1Node } from '@kubernetes/client-node';
-import type { KubeClient } from '../src/kube/kube-client';
+import { isConflict, type KubeClient } from '../src/kube/kube-client';
 import { kubeMicroTime } from '../src/kube/kube-time';
 import { benchKube, cleanupNode, startVk, suffix, type StartedVk } from './support/kube-harness';
 import { metric } from './support/kubelet-client';
@@ -129,20 +129,28 @@ describe('node heartbeats against the real API server', () => {
       resource: 'leases',
       code: '409',
     });
-    const current = await lease();
     const stolenAt = kubeMicroTime(Date.now() - 60_000);
-    await admin.request<V1Lease>({
-      method: 'PUT',
-      path: leasePath,
-      body: {
-        ...current,
-        metadata: {
-          ...current.metadata,
-          labels: { ...current.metadata?.labels, 'other-writer': 'was-here' },
-        },
-        spec: { ...current.spec, holderIdentity: 'intruder', renewTime: stolenAt },
-      },
-    });
+    // The other writer is an ordinary client: it re-reads and retries when the controller wins a race.
+    for (let attempt = 0; ; attempt++) {
+      const current = await lease();
+      try {
+        await admin.request<V1Lease>({
+          method: 'PUT',
+          path: leasePath,
+          body: {
+            ...current,
+            metadata: {
+              ...current.metadata,
+              labels: { ...current.metadata?.labels, 'other-writer': 'was-here' },
+            },
+            spec: { ...current.spec, holderIdentity: 'intruder', renewTime: stolenAt },
+          },
+        });
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 10) throw err;
+      }
+    }
     // The controller's cached Lease is stale now: its next update is refused with 409.
     await expect
       .poll(

@@ -1,4 +1,4 @@
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1OwnerReference } from '@kubernetes/client-node';
 import type { Logger } from '@interlink/logging';
 import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
 import { kubeMicroTime } from '../kube/kube-time';
@@ -6,7 +6,8 @@ import { enc } from '../pods/api-object-source';
 
 export interface LeaseOptions {
   nodeName: string;
-  nodeUid: string;
+  /** The current Node's uid: it changes when someone deletes the Node and it is registered again. */
+  nodeUid: () => string | undefined;
   durationSeconds: number;
   renewIntervalMs: number;
 }
@@ -75,6 +76,7 @@ export class LeaseHeartbeat {
       }
       const updated: V1Lease = {
         ...this.lease,
+        metadata: { ...this.lease.metadata, ownerReferences: this.owners(this.lease.metadata?.ownerReferences) },
         spec: {
           ...this.lease.spec,
           holderIdentity: this.options.nodeName,
@@ -103,6 +105,17 @@ export class LeaseHeartbeat {
     }
   }
 
+  /**
+   * The Lease is owned by the current Node, as the kubelet's is: one still pointing at a deleted
+   * Node would be garbage-collected after every renewal.
+   */
+  private owners(existing: V1OwnerReference[] | undefined): V1OwnerReference[] {
+    const uid = this.options.nodeUid();
+    const others = (existing ?? []).filter((r) => !(r.kind === 'Node' && r.apiVersion === 'v1'));
+    if (!uid) return existing ?? [];
+    return [{ apiVersion: 'v1', kind: 'Node', name: this.options.nodeName, uid }, ...others];
+  }
+
   private newLease(now: Date): V1Lease {
     return {
       apiVersion: 'coordination.k8s.io/v1',
@@ -110,7 +123,7 @@ export class LeaseHeartbeat {
       metadata: {
         name: this.options.nodeName,
         namespace: 'kube-node-lease',
-        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.options.nodeName, uid: this.options.nodeUid }],
+        ownerReferences: this.owners(undefined),
       },
       spec: { holderIdentity: this.options.nodeName, leaseDurationSeconds: this.options.durationSeconds, renewTime: now },
     };

@@ -85,7 +85,7 @@ export class NodeController {
       this.kube,
       {
         nodeName: this.registrar.nodeName,
-        nodeUid: this.node?.metadata?.uid ?? '',
+        nodeUid: () => this.node?.metadata?.uid,
         durationSeconds: this.options.leaseDurationSeconds,
         renewIntervalMs: this.options.leaseRenewIntervalMs,
       },
