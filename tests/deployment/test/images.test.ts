@@ -99,6 +99,26 @@ describe('images (docker/*/Dockerfile), built offline from the lockfile', () => 
       expect(devOnly, dev).toContain(dev);
   });
 
+  it.each([...ALL_IMAGES])(
+    '%s: multi-stage Dockerfile FROM the public base tag; the image is built on the local image of that tag',
+    async (name) => {
+      const dockerfile = readFileSync(join(repoRoot, 'docker', name, 'Dockerfile'), 'utf8');
+      const base = name === 'slurm' ? 'debian:bookworm-slim' : 'node:20-bookworm-slim';
+      const arg = name === 'slurm' ? 'DEBIAN_IMAGE' : 'NODE_IMAGE';
+      expect(dockerfile).toMatch(new RegExp(`^ARG ${arg}=${base.replace('.', '\\.')}$`, 'm'));
+      const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+      expect(new Set(froms)).toEqual(new Set([`\${${arg}}`]));
+      if (name !== 'slurm') expect(froms).toHaveLength(3); // build, deps, runtime
+      expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+      const layers = async (image: string) =>
+        JSON.parse(
+          await runOk('docker', ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', image]),
+        ) as string[];
+      const baseLayers = await layers(base);
+      expect((await layers(`interlink/${name}:${TAG}`)).slice(0, baseLayers.length)).toEqual(baseLayers);
+    },
+  );
+
   it('node_modules are pruned to what each bundle imports', async () => {
     const ls = async (name: string) =>
       (
