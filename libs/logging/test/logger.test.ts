@@ -10,14 +10,46 @@ describe('createLogger', () => {
   it('writes one JSON line with time, level, service, msg and fields', () => {
     const out = sink();
     const raw: string[] = [];
-    const log = createLogger({ service: 'relay', level: 'info', destination: { write: (l: string) => (raw.push(l), out.write(l)) } });
+    const log = createLogger({
+      service: 'relay',
+      level: 'info',
+      destination: { write: (l: string) => (raw.push(l), out.write(l)) },
+    });
     log.info('pod created', { namespace: 'ns', pod: 'p', uid: 'u-1' });
     expect(raw).toHaveLength(1);
     expect(raw[0]!.endsWith('\n')).toBe(true);
     expect(raw[0]!.trim().includes('\n')).toBe(false);
     const line = out.lines[0]!;
-    expect(line).toMatchObject({ level: 'info', service: 'relay', msg: 'pod created', namespace: 'ns', pod: 'p', uid: 'u-1' });
+    expect(line).toMatchObject({
+      level: 'info',
+      service: 'relay',
+      msg: 'pod created',
+      namespace: 'ns',
+      pod: 'p',
+      uid: 'u-1',
+    });
     expect(new Date(line['time'] as string).toISOString()).toBe(line['time']);
+  });
+
+  it('keeps multi-line messages, fields and error stacks on one line each', () => {
+    const raw: string[] = [];
+    const log = createLogger({
+      service: 's',
+      level: 'debug',
+      destination: { write: (l: string) => void raw.push(l) },
+    });
+    const err = new Error('first line\nsecond line');
+    log.error('sbatch failed:\nline 2\r\nline 3', { stderr: 'a\nb', err });
+    log.debug('plain');
+    expect(raw).toHaveLength(2);
+    for (const line of raw) {
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1)).not.toMatch(/[\r\n]/);
+    }
+    const first = JSON.parse(raw[0]!) as Record<string, unknown>;
+    expect(first['msg']).toBe('sbatch failed:\nline 2\r\nline 3');
+    expect(first['stderr']).toBe('a\nb');
+    expect(JSON.stringify(first['err'])).toContain('first line\\nsecond line');
   });
 
   it('filters below the configured level', () => {
@@ -33,14 +65,20 @@ describe('createLogger', () => {
 
   it('child loggers add fields and keep the level', () => {
     const out = sink();
-    const log = createLogger({ service: 's', level: 'debug', destination: out }).child({ sessionId: 'CreatePod#1' });
+    const log = createLogger({ service: 's', level: 'debug', destination: out }).child({
+      sessionId: 'CreatePod#1',
+    });
     log.child({ pod: 'p' }).debug('x', { extra: 1 });
     expect(out.lines[0]).toMatchObject({ sessionId: 'CreatePod#1', pod: 'p', extra: 1, level: 'debug' });
   });
 
   it('reserved keys cannot be overwritten by fields', () => {
     const out = sink();
-    createLogger({ service: 's', destination: out, level: 'info' }).info('real', { msg: 'fake', level: 'error', service: 'x' });
+    createLogger({ service: 's', destination: out, level: 'info' }).info('real', {
+      msg: 'fake',
+      level: 'error',
+      service: 'x',
+    });
     expect(out.lines[0]).toMatchObject({ msg: 'real', level: 'info', service: 's' });
   });
 
@@ -63,7 +101,15 @@ describe('createLogger', () => {
   });
 
   it('a throwing destination does not throw to the caller', () => {
-    const log = createLogger({ service: 's', level: 'info', destination: { write: () => { throw new Error('EPIPE'); } } });
+    const log = createLogger({
+      service: 's',
+      level: 'info',
+      destination: {
+        write: () => {
+          throw new Error('EPIPE');
+        },
+      },
+    });
     expect(() => log.info('x')).not.toThrow();
   });
 
