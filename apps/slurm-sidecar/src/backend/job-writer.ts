@@ -31,6 +31,10 @@ export async function writeJobDirectory(job: BuiltJob, owner: number | undefined
     await writeFile(JobFiles.customScript(plan.jobDir), plan.customScript, { mode: 0o700 });
     await chmod(JobFiles.customScript(plan.jobDir), 0o700);
   }
+  if (plan.meshScript !== undefined) {
+    await writeFile(JobFiles.meshScript(plan.jobDir), plan.meshScript, { mode: 0o774 });
+    await chmod(JobFiles.meshScript(plan.jobDir), 0o774);
+  }
   const script = JobFiles.script(plan.jobDir);
   await writeFile(script, renderSbatchScript(plan), { mode: 0o700 });
   await chmod(script, 0o700);

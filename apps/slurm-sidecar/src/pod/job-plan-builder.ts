@@ -14,6 +14,7 @@ import {
 import { planProblems } from '../script/sbatch-script';
 import { splitShellWords } from '../shell/shell-words';
 import { JobFiles, jobDirName, type ContainerKind } from '../store/job-files';
+import { splitMeshScript } from './mesh-script';
 import { Annotations, PodSpecError } from './annotations';
 import { parseFlagList } from './annotation-flags';
 import { checkId, checkLiteral, checkPodIdentity, isDnsLabel } from './names';
@@ -150,7 +151,9 @@ export function buildJob(
         `annotation ${Annotations.preExec} runs shell code on the host and is disabled here (EnablePreExec: false)`,
       );
     }
-    plan.preExec = preExec;
+    const split = splitMeshScript(preExec);
+    plan.preExec = split.preExec;
+    if (split.meshScript !== undefined) plan.meshScript = split.meshScript;
   }
   const tunnel = annotations[Annotations.tunnelCommands];
   if (tunnel) {

@@ -69,6 +69,8 @@ export interface JobPlan {
   /** raw shell from annotations, present only when the configuration enables them */
   tunnelCommands?: string;
   preExec?: string;
+  /** `<job dir>/mesh.sh`, taken out of pre-exec (upstream's EOFMESH heredoc) */
+  meshScript?: string;
   initContainers: ContainerPlan[];
   containers: ContainerPlan[];
   /**

@@ -20,6 +20,7 @@ export const JobFiles = {
   podNamespace: (dir: string) => join(dir, 'PodNamespace.ns'),
   envDir: (dir: string) => join(dir, 'env'),
   customScript: (dir: string) => join(dir, 'jobScript.sh'),
+  meshScript: (dir: string) => join(dir, 'mesh.sh'),
 };
 
 /** Per-container files written by the job script. */

@@ -44,6 +44,34 @@ describe('job-level shell: CommandPrefix, pre-exec, pod IP, relay job scripts (r
     expect(readFileSync(join(dir, 'pre-exec-file'), 'utf8')).toBe('heredoc works\n');
   });
 
+  it("upstream's mesh heredoc in pre-exec becomes <job dir>/mesh.sh (0774), run before the containers", async () => {
+    const mesh = ['#!/bin/bash', 'echo "mesh $((6*7)) `echo up`" > "$JOB_DIR/mesh-ran"'];
+    const pod = makePod({
+      name: 'meshed',
+      annotations: {
+        'slurm-job.vk.io/pre-exec': [
+          'unset TMPDIR',
+          "cat <<'EOFMESH' > $TMPDIR/mesh.sh",
+          ...mesh,
+          'EOFMESH',
+          'export AFTER_MESH=yes',
+        ].join('\n'),
+      },
+      containers: [sh('main', 'cat "$JOB_DIR/mesh-ran"; echo "$AFTER_MESH"')],
+      spec: {},
+    });
+    await sc.backend.create(makeCreate(pod), ctx());
+    const s = await waitTerminated(sc.backend, pod);
+    expect(s.containers[0]?.state?.terminated?.exitCode).toBe(0);
+    expect(await logsOf(sc.backend, pod, 'main')).toBe('mesh 42 up\nyes\n');
+    const dir = sc.backend.store.dirOf('default', pod.metadata!.uid!);
+    expect(readFileSync(join(dir, 'mesh.sh'), 'utf8')).toBe(`${mesh.join('\n')}\n`);
+    expect(statSync(join(dir, 'mesh.sh')).mode & 0o777).toBe(0o774);
+    const script = readFileSync(join(dir, 'job.slurm'), 'utf8');
+    expect(script).not.toContain('EOFMESH');
+    expect(script).toContain('"$JOB_DIR/mesh.sh"');
+  });
+
   it('runAsUser becomes the job user (sbatch --uid) and owns the job directory', async () => {
     const pod = makePod({
       name: 'as-nobody',
