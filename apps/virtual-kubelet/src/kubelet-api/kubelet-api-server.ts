@@ -60,7 +60,11 @@ export class KubeletApiServer {
 
   async start(): Promise<void> {
     const cert = await this.options.certs.start();
-    const server = createServer({ ...this.tlsOptions(cert), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => void this.handle(req, res));
+    // Without a client CA, client certificates are not asked for: Node would verify them against
+    // its default trust store, so any publicly trusted CA could vouch for any user and group.
+    const requestCert = Boolean(this.options.clientCa);
+    if (!requestCert) this.options.log.warn('no client CA (KubeletAuthentication.ClientCAFile, or a CA in the kubeconfig): client certificates are not accepted on the kubelet API');
+    const server = createServer({ ...this.tlsOptions(cert), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => void this.handle(req, res));
     server.headersTimeout = 10_000;
     server.requestTimeout = 0; // log follow streams have no end
     this.options.certs.onChange((c) => {
