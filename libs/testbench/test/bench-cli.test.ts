@@ -122,4 +122,16 @@ describe('a bench service that cannot start', () => {
     expect(err!.message).toContain('testbench.sh up registry');
     expect(err!.message).toContain('slurmctld: cannot bind 6817');
   });
+
+  it('fails ensureBench when "up" succeeds but the service is still unhealthy, and retries next time', async () => {
+    const liar = join(dir, 'liar.sh');
+    writeFileSync(liar, '#!/usr/bin/env bash\n[[ $1 == up ]] && exit 0\nexit 1\n');
+    chmodSync(liar, 0o755);
+    process.env.TESTBENCH_SCRIPT = liar;
+    process.env.CI = 'true';
+    await expect(ensureBench(['registry'])).rejects.toThrow(/"registry" is not healthy after "up"/);
+    // a failure is not cached: once the service is healthy, the next call succeeds
+    writeFileSync(liar, '#!/usr/bin/env bash\nexit 0\n');
+    await expect(ensureBench(['registry'])).resolves.toMatchObject({ registry: expect.any(String) });
+  });
 });
