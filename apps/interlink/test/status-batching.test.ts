@@ -87,6 +87,17 @@ describe('status batching and cache', () => {
     expect(plugin.calls('/status')).toHaveLength(3);
   });
 
+  it('a status is as old as the plugin call that produced it: a slow answer does not stretch its freshness', async () => {
+    plugin = await new RecordingPlugin().start();
+    echoStatuses(plugin, 700);
+    r = await startRelay(relayConfig({ SidecarURL: plugin.url, StatusCacheFreshSeconds: 1 }));
+    await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(3))] });
+    // Answered 0.7 s after the plugin was asked; 0.4 s later the status is 1.1 s old.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await r.client.request({ method: 'GET', path: '/status', json: [pod(uidN(3))] });
+    expect(plugin.calls('/status')).toHaveLength(2);
+  });
+
   it('a cached status whose containers are still waiting is asked for again; once running it is cached', async () => {
     plugin = await new RecordingPlugin().start();
     let started = false;

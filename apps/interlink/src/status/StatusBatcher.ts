@@ -118,6 +118,7 @@ export class StatusBatcher {
     logger: Logger,
   ): Promise<Map<string, PodStatus>> {
     this.metrics.pluginCall(chunk.length);
+    const askedAt = Date.now();
     // Not bound to the caller's signal: other requests may be waiting on this call.
     const res = await this.plugin.status(chunk, { sessionId });
     if (res.status !== 200) throw pluginAnswerError(res, '/status');
@@ -144,7 +145,7 @@ export class StatusBatcher {
       // Never hand out statuses nobody asked for (some plugins answer with their whole cache).
       if (!asked.has(status.UID)) continue;
       found.set(status.UID, status);
-      this.cache.set(status.UID, status);
+      this.cache.set(status.UID, status, askedAt);
     }
     return found;
   }

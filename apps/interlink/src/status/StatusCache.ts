@@ -46,10 +46,14 @@ export class StatusCache {
     return { status: entry.status, ageMs: now - entry.fetchedAt };
   }
 
-  set(uid: string, status: PodStatus): void {
+  /**
+   * `askedAt`: when the plugin was asked. A status describes the plugin's state at that moment,
+   * so its age counts from then, not from when a slow answer arrived.
+   */
+  set(uid: string, status: PodStatus, askedAt?: number): void {
     const now = this.now();
     this.entries.delete(uid);
-    this.entries.set(uid, { status, fetchedAt: now, requestedAt: now });
+    this.entries.set(uid, { status, fetchedAt: Math.min(askedAt ?? now, now), requestedAt: now });
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
