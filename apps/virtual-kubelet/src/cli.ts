@@ -13,6 +13,7 @@ export function normalizeGoFlags(argv: string[]): string[] {
 export interface CliOptions {
   nodename?: string;
   configpath?: string;
+  config?: string;
   checkConfig?: boolean;
 }
 
@@ -22,6 +23,7 @@ export function buildCli(version: string): Command {
     .version(version, '-v, --version', 'print the version and exit')
     .option('--nodename <name>', 'node name (env NODENAME)')
     .option('-c, --configpath <file>', 'configuration file (env CONFIGPATH, default /etc/interlink/InterLinkConfig.yaml)')
+    .option('--config <file>', 'same as --configpath (the flag every interLink TypeScript service takes)')
     .option('--check-config', 'validate the configuration, print it and exit')
     .addHelpText(
       'after',

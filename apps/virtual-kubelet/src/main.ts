@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   let settings;
   let cfg;
   try {
-    settings = runtimeSettings(process.env, { nodename: flags.nodename, config: flags.configpath }, version);
+    settings = runtimeSettings(process.env, { nodename: flags.nodename, config: flags.configpath ?? flags.config }, version);
     cfg = loadConfig({ schema: VkConfigSchema, file: settings.configPath, env: VK_ENV, logger: boot });
     checkConfig(cfg);
     // Upstream parses PodIP without using it; here it is the fallback when POD_IP is unset.

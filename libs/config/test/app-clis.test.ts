@@ -9,7 +9,7 @@ const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 
 interface App {
   name: string;
-  /** the long config flag; the virtual kubelet keeps upstream's `-configpath` */
+  /** the long config flag shown in --help; the virtual kubelet's is upstream's `-configpath` (it takes `--config` too) */
   configFlag: string;
   configEnv: string;
   example: string;
@@ -92,9 +92,10 @@ describe.each(apps)('$name command line (dist/apps/$name/main.js)', (app) => {
     expect(r.stdout.trim()).toBe(version);
   });
 
-  it(`${app.configFlag}, -c and ${app.configEnv} select the configuration file`, async () => {
+  it(`${app.configFlag}, --config, -c and ${app.configEnv} select the configuration file`, async () => {
     for (const args of [
       [app.configFlag, app.example],
+      ['--config', app.example],
       ['-c', app.example],
     ]) {
       const r = await run(app, [...args, '--check-config']);
