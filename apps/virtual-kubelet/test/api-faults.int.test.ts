@@ -235,3 +235,43 @@ describe('pod status write conflicts', () => {
     expect(started.logs.some((l) => l.includes('pod status kept conflicting'))).toBe(false);
   }, 60_000);
 });
+
+describe('pod status write conflicts that do not stop', () => {
+  it('writes the final status once the conflicts stop, even after the writer gave up on a run of 409s (resync, 30 s)', async () => {
+    const name = 'hammered';
+    await apply(virtualPod(nodeName, name, longRunning));
+    await expect.poll(() => phaseOf(name), { timeout: 20_000 }).toBe('Running');
+    const uid = (await pod(name)).metadata!.uid!;
+    let injected = 0;
+    // Every write of the final status loses a race against another writer, six times in a row.
+    beforeStatusWrite = async (podName, body) => {
+      if (podName !== name || body.status?.phase !== 'Failed' || injected >= 6) return;
+      injected++;
+      await admin.request({
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${ns}/pods/${name}`,
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { annotations: { 'busy-writer': String(injected) } } },
+      });
+    };
+    relay.backend.setContainerState(uid, 'main', { terminated: { exitCode: 3, reason: 'Error' } });
+    try {
+      await expect.poll(() => phaseOf(name), { timeout: 50_000, interval: 1000 }).toBe('Failed');
+    } finally {
+      beforeStatusWrite = undefined;
+    }
+    expect(injected).toBe(6);
+    const writes = proxy.requests.filter(
+      (r) => r.method === 'PUT' && r.path === `/api/v1/namespaces/${ns}/pods/${name}/status`,
+    );
+    expect(writes.filter((w) => w.status === 409).length).toBe(6);
+    const final = await pod(name);
+    expect(final.metadata?.annotations?.['busy-writer']).toBe('6');
+    // The writer did give up on a run of conflicts; the periodic resync wrote the status later.
+    expect(started.logs.some((l) => l.includes('pod status kept conflicting'))).toBe(true);
+    expect(final.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 3,
+      reason: 'Error',
+    });
+  }, 70_000);
+});
