@@ -275,3 +275,32 @@ describe('pod status write conflicts that do not stop', () => {
     });
   }, 70_000);
 });
+
+describe('pod watch connection reset', () => {
+  it('reconnects from where it was, without a re-list, and picks up pods created during the outage', async () => {
+    const relists = started.vk.watcher.relists;
+    const creates = relay.calls.create;
+    const watchesBefore = proxy.requests.filter(
+      (r) => r.path === '/api/v1/pods' && r.query.get('watch') === 'true',
+    ).length;
+    // Nothing reaches the controller for a while: the connection is reset and reconnecting fails.
+    await expect.poll(() => proxy.openWatches, { timeout: 10_000 }).toBe(1);
+    watchFault = { phase: 'hold' };
+    expect(proxy.resetWatches()).toBe(1);
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await apply(virtualPod(nodeName, 'during-reset', longRunning));
+    await sleep(1000);
+    expect(relay.calls.create).toBe(creates);
+    watchFault = undefined;
+    for (const res of held.splice(0)) res.socket?.destroy();
+    await expect.poll(() => phaseOf('during-reset'), { timeout: 20_000 }).toBe('Running');
+    expect(started.vk.watcher.relists).toBe(relists);
+    const watches = proxy.requests.filter(
+      (r) => r.path === '/api/v1/pods' && r.query.get('watch') === 'true',
+    );
+    expect(watches.length).toBeGreaterThanOrEqual(watchesBefore + 2);
+    expect(started.logs.some((l) => l.includes('pod watch failed; retrying'))).toBe(true);
+    await apply(virtualPod(nodeName, 'after-reset', longRunning));
+    await expect.poll(() => phaseOf('after-reset'), { timeout: 20_000 }).toBe('Running');
+  }, 60_000);
+});

@@ -36,7 +36,7 @@ export class ApiProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   /** Forwarded watch responses still open. */
-  private readonly watches = new Map<ServerResponse, () => void>();
+  private readonly watches = new Map<ServerResponse, (how: 'end' | 'reset') => void>();
   private upstream!: URL;
   private tls: Record<string, unknown> = {};
 
@@ -82,10 +82,23 @@ export class ApiProxy {
     return kc;
   }
 
+  /** Forwarded watches currently open. */
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
   /** End every forwarded watch cleanly (as the API server does at its timeout): clients watch again. */
   endWatches(): number {
     const n = this.watches.size;
-    for (const end of [...this.watches.values()]) end();
+    for (const end of [...this.watches.values()]) end('end');
+    this.watches.clear();
+    return n;
+  }
+
+  /** Break every forwarded watch connection mid-stream (connection dropped, as when an API server dies). */
+  resetWatches(): number {
+    const n = this.watches.size;
+    for (const end of [...this.watches.values()]) end('reset');
     this.watches.clear();
     return n;
   }
@@ -145,10 +158,11 @@ export class ApiProxy {
         record.status = upRes.statusCode ?? 0;
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         if (url.searchParams.get('watch') === 'true') {
-          this.watches.set(res, () => {
+          this.watches.set(res, (how) => {
             upRes.unpipe(res);
             up.destroy();
-            res.end();
+            if (how === 'end') res.end();
+            else res.socket?.destroy();
           });
           res.once('close', () => this.watches.delete(res));
         }
