@@ -10,6 +10,11 @@ export interface LeaseOptions {
   nodeUid: () => string | undefined;
   durationSeconds: number;
   renewIntervalMs: number;
+  /**
+   * Called (and awaited) before a Lease that had existed is created again: the garbage collector
+   * deletes the Lease of a deleted Node, so this is the first sign that the Node is gone.
+   */
+  onVanished?: () => Promise<void>;
 }
 
 /**
@@ -23,6 +28,8 @@ export class LeaseHeartbeat {
   private stopped = false;
   private readonly path: string;
   renewals = 0;
+  /** A Lease of ours has existed: one missing now was deleted by someone (or the garbage collector). */
+  private existed = false;
 
   constructor(
     private readonly kube: KubeClient,
@@ -61,12 +68,18 @@ export class LeaseHeartbeat {
     for (let attempt = 0; attempt < 5; attempt++) {
       if (!this.lease) this.lease = await this.read();
       if (!this.lease) {
+        // It existed (our last write succeeded) and is gone now. An update of a deleted Lease
+        // answers 409 (UID precondition) rather than 404, so this is where it shows.
+        if (this.existed && this.options.onVanished) {
+          await this.options.onVanished().catch((err: Error) => this.log.warn('node check after the Lease vanished failed', { error: err.message }));
+        }
         try {
           this.lease = await this.kube.request<V1Lease>({
             method: 'POST',
             path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
             body: this.newLease(now),
           });
+          this.existed = true;
           this.renewals++;
           return;
         } catch (err) {
@@ -86,6 +99,7 @@ export class LeaseHeartbeat {
       };
       try {
         this.lease = await this.kube.request<V1Lease>({ method: 'PUT', path: this.path, body: updated });
+        this.existed = true;
         this.renewals++;
         return;
       } catch (err) {

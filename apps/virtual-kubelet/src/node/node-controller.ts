@@ -88,6 +88,7 @@ export class NodeController {
         nodeUid: () => this.node?.metadata?.uid,
         durationSeconds: this.options.leaseDurationSeconds,
         renewIntervalMs: this.options.leaseRenewIntervalMs,
+        onVanished: () => this.registerIfGone(),
       },
       this.log,
     );
@@ -121,14 +122,24 @@ export class NodeController {
       this.announce(outcome.readyChanged);
     } catch (err) {
       if (isNotFound(err)) {
-        this.log.warn('node object was deleted; registering it again', { node: this.registrar.nodeName });
-        const { node } = await this.registrar.ensure(this.state.nodeObject(Date.now()));
-        this.node = node;
-        await this.writeAll().catch((e: Error) => this.log.error('re-registration failed', { error: e.message }));
+        await this.reregister();
         return;
       }
       this.log.warn('node update failed; will retry on the next tick', { error: (err as Error).message });
     }
+  }
+
+  /** The Lease was deleted: if the Node went with it, register it again now, not at the next status write. */
+  private async registerIfGone(): Promise<void> {
+    if (this.stopped || (await this.registrar.get())) return;
+    await this.reregister();
+  }
+
+  private async reregister(): Promise<void> {
+    this.log.warn('node object was deleted; registering it again', { node: this.registrar.nodeName });
+    const { node } = await this.registrar.ensure(this.state.nodeObject(Date.now()));
+    this.node = node;
+    await this.writeAll().catch((e: Error) => this.log.error('re-registration failed', { error: e.message }));
   }
 
   private async pingOnce(): Promise<PingOutcome> {
