@@ -100,6 +100,13 @@ export const FIGURES: Figure[] = [
     met: (m) => n(m, 1) >= 0.8,
   },
   {
+    step: 'vk-docker',
+    what: 'burst rate / raw dockerode rate of pod-shaped starts (sandbox + container per pod, as the sidecar does; same run)',
+    target: '—',
+    pattern: /stack rate \/ pod-shaped raw rate = (\S+)/,
+    format: (m) => `${m[1]}`,
+  },
+  {
     step: 'slurm',
     what: 'Slurm: submissions/s through the sidecar',
     target: '≥ 20/s',

@@ -329,6 +329,12 @@ async function docker(admin: KubeClient): Promise<void> {
     console.log(
       `  raw dockerode create+start of ${BURST} containers in parallel: ${fmt(rawSeconds)} s (${fmt(BURST / rawSeconds, 1)} containers/s); stack rate / raw rate = ${fmt(rawSeconds / stackSeconds, 2)}`,
     );
+    // The Docker sidecar starts two containers per pod (a sandbox holding the network namespace,
+    // then the app container in it), as a kubelet does with its pause container.
+    const podShapedSeconds = await rawDockerode(BURST, `${id}-pod`, true);
+    console.log(
+      `  raw dockerode, pod-shaped (sandbox + container in its network namespace) × ${BURST}: ${fmt(podShapedSeconds)} s (${fmt(BURST / podShapedSeconds, 1)} pods/s); stack rate / pod-shaped raw rate = ${fmt(podShapedSeconds / stackSeconds, 2)}`,
+    );
   } finally {
     stop?.();
     await deleteNamespace(admin, ns).catch(() => undefined);
@@ -438,7 +444,7 @@ async function getPodPhase(admin: KubeClient, ns: string, name: string): Promise
 }
 
 /** The baseline: the same containers straight through dockerode, no Kubernetes, no interLink. */
-async function rawDockerode(n: number, id: string): Promise<number> {
+async function rawDockerode(n: number, id: string, withSandbox = false): Promise<number> {
   const { default: Docker } = await import('dockerode');
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const label = `bench-raw-${id}`;
@@ -447,12 +453,23 @@ async function rawDockerode(n: number, id: string): Promise<number> {
     Array.from({ length: n }, (_, i) => i),
     n,
     async (i) => {
+      let networkMode: string | undefined;
+      if (withSandbox) {
+        const sandbox = await docker.createContainer({
+          name: `${label}-${i}-sandbox`,
+          Image: 'busybox:latest',
+          Cmd: ['sleep', 'infinity'],
+          Labels: { [label]: '1' },
+        });
+        await sandbox.start();
+        networkMode = `container:${sandbox.id}`;
+      }
       const c = await docker.createContainer({
         name: `${label}-${i}`,
         Image: 'busybox:latest',
         Cmd: ['sleep', '3600'],
         Labels: { [label]: '1' },
-        HostConfig: { AutoRemove: false },
+        HostConfig: { AutoRemove: false, ...(networkMode ? { NetworkMode: networkMode } : {}) },
       });
       await c.start();
     },

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   CreateStructCodec,
-  ContractError,
   PingResponseCodec,
   POD_NOT_FOUND_REASON,
   RemotePodListCodec,
@@ -186,31 +185,14 @@ export class RelayProvider implements Provider {
     );
   }
 
-  /** Element by element, so that one malformed entry does not hide every other pod's status. */
   private decodeStatuses(text: string, sessionId: string): PodStatus[] {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new ContractError('PodStatus list', [
-        `(body): not valid JSON: ${text.length === 0 ? 'empty body' : (err as Error).message}`,
-      ]);
-    }
-    if (parsed === null) return [];
-    if (!Array.isArray(parsed))
-      throw new ContractError('PodStatus list', ['(body): must be an array or null']);
-    const out: PodStatus[] = [];
-    for (const [i, item] of parsed.entries()) {
-      const decoded = this.statuses.decode(item);
-      if (decoded.ok) out.push(decoded.value);
-      else
-        this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
-          sessionId,
-          index: i,
-          problem: decoded.problem,
-        });
-    }
-    return out;
+    return this.statuses.decodeList(text, (index, problem) =>
+      this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
+        sessionId,
+        index,
+        problem,
+      }),
+    );
   }
 
   private decode<T>(op: RelayOp, body: string, options: CallOptions, decode: (text: string) => T): T {
@@ -272,7 +254,7 @@ export class RelayProvider implements Provider {
       return await this.http.stream({
         method,
         path,
-        ...(json === undefined ? {} : json instanceof EncodedJson ? { body: json.text } : { json }),
+        ...(json === undefined ? {} : json instanceof EncodedJson ? { body: json.bytes } : { json }),
         headers,
         timeoutMs: this.timeouts[op],
         signal: options.signal,
@@ -355,7 +337,7 @@ export class RelayProvider implements Provider {
 
 /** A body already serialised to JSON text. */
 class EncodedJson {
-  constructor(readonly text: string) {}
+  constructor(readonly bytes: Buffer) {}
 }
 
 /** The whole body of a response; a connection that closes early is a transport failure. */

@@ -1,26 +1,33 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { PodStatusCodec, type PodStatus } from '@interlink/api';
+import { ContractError, PodStatusCodec, type PodStatus } from '@interlink/api';
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /**
  * The JSON array of pods a `/status` poll sends. A node polls the same pod objects every tick
- * (they change only when the watch delivers a new copy), so each object's JSON is kept, keyed
- * by the object itself: at 5,000 pods this saves serialising ~15 MB per tick. Callers must
- * treat pods as immutable (replace, never edit in place), which the node controller does.
+ * (they change only when the watch delivers a new copy), so each object's UTF-8 JSON is kept,
+ * keyed by the object itself, and a request body is a concatenation of those bytes: at 5,000
+ * pods this saves serialising and encoding ~15 MB per tick. Callers must treat pods as
+ * immutable (replace, never edit in place), which the node controller does.
  */
 export class PodArrayEncoder {
-  private readonly cache = new WeakMap<V1Pod, string>();
+  private readonly cache = new WeakMap<V1Pod, Buffer>();
 
-  encode(pods: readonly V1Pod[]): string {
-    const parts = new Array<string>(pods.length);
-    for (const [i, pod] of pods.entries()) {
-      let text = this.cache.get(pod);
-      if (text === undefined) {
-        text = JSON.stringify(withoutManagedFields(pod));
-        this.cache.set(pod, text);
+  encode(pods: readonly V1Pod[]): Buffer {
+    const parts: Buffer[] = [OPEN];
+    for (const pod of pods) {
+      let bytes = this.cache.get(pod);
+      if (bytes === undefined) {
+        bytes = Buffer.from(JSON.stringify(withoutManagedFields(pod)));
+        this.cache.set(pod, bytes);
       }
-      parts[i] = text;
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(bytes);
     }
-    return `[${parts.join(',')}]`;
+    parts.push(CLOSE);
+    return Buffer.concat(parts);
   }
 }
 
@@ -33,15 +40,60 @@ export function withoutManagedFields(pod: V1Pod): V1Pod {
 export type DecodedStatus = { ok: true; value: PodStatus } | { ok: false; problem: string };
 
 /**
- * Decodes `/status` answer elements, reusing the previous result for a pod whose answer did
- * not change (the usual case on a quiet node): validation is skipped and the caller gets the
- * very same object, so "did it change?" becomes an identity check. Bounded: the oldest
- * entries go first once `maxEntries` pods are remembered.
+ * Decodes `/status` answers. A quiet node gets byte-identical answers tick after tick, so
+ * recent whole answers are remembered and reused without parsing; within a changed answer,
+ * the element of a pod whose status did not change reuses its previous decoded object. Either
+ * way an unchanged status comes back as the very same object, so "did it change?" becomes an
+ * identity check. Both memories are bounded (oldest first).
  */
 export class PodStatusDecoder {
   private readonly last = new Map<string, { text: string; value: PodStatus }>();
+  private readonly answers = new Map<string, PodStatus[]>();
 
-  constructor(private readonly maxEntries = 50_000) {}
+  constructor(
+    private readonly maxEntries = 50_000,
+    private readonly maxAnswers = 64,
+  ) {}
+
+  /**
+   * A whole answer: a JSON array (or null). Malformed elements are reported to `onProblem`
+   * and left out, so that one bad entry does not hide every other pod's status.
+   */
+  decodeList(text: string, onProblem: (index: number, problem: string) => void): PodStatus[] {
+    const seen = this.answers.get(text);
+    if (seen) {
+      this.answers.delete(text);
+      this.answers.set(text, seen);
+      return seen;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ContractError('PodStatus list', [
+        `(body): not valid JSON: ${text.length === 0 ? 'empty body' : (err as Error).message}`,
+      ]);
+    }
+    if (parsed === null) return [];
+    if (!Array.isArray(parsed))
+      throw new ContractError('PodStatus list', ['(body): must be an array or null']);
+    const out: PodStatus[] = [];
+    let clean = true;
+    for (const [i, item] of parsed.entries()) {
+      const decoded = this.decode(item);
+      if (decoded.ok) out.push(decoded.value);
+      else {
+        clean = false;
+        onProblem(i, decoded.problem);
+      }
+    }
+    // Answers with malformed entries are decoded (and reported) every time.
+    if (clean) {
+      this.answers.set(text, out);
+      if (this.answers.size > this.maxAnswers) this.evictOldest(this.answers);
+    }
+    return out;
+  }
 
   decode(item: unknown): DecodedStatus {
     const uid = typeof item === 'object' && item !== null ? (item as { UID?: unknown }).UID : undefined;
@@ -55,11 +107,13 @@ export class PodStatusDecoder {
     if (typeof uid === 'string' && text !== undefined) {
       this.last.delete(uid);
       this.last.set(uid, { text, value: decoded.value });
-      if (this.last.size > this.maxEntries) {
-        const oldest = this.last.keys().next().value;
-        if (oldest !== undefined) this.last.delete(oldest);
-      }
+      if (this.last.size > this.maxEntries) this.evictOldest(this.last);
     }
     return { ok: true, value: decoded.value };
+  }
+
+  private evictOldest(map: Map<string, unknown>): void {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
 }

@@ -25,7 +25,7 @@ function status(uid: string, running: boolean): unknown {
 describe('PodArrayEncoder', () => {
   it('encodes a JSON array of the pods without managedFields', () => {
     const pods = [pod('a', 'u1'), pod('b', 'u2')];
-    const parsed = JSON.parse(new PodArrayEncoder().encode(pods)) as V1Pod[];
+    const parsed = JSON.parse(new PodArrayEncoder().encode(pods).toString()) as V1Pod[];
     expect(parsed.map((p) => p.metadata?.name)).toEqual(['a', 'b']);
     expect(parsed.every((p) => p.metadata?.managedFields === undefined)).toBe(true);
     expect(parsed[0]?.spec?.containers[0]?.image).toBe('busybox');
@@ -33,7 +33,7 @@ describe('PodArrayEncoder', () => {
   });
 
   it('encodes an empty list as []', () => {
-    expect(new PodArrayEncoder().encode([])).toBe('[]');
+    expect(new PodArrayEncoder().encode([]).toString()).toBe('[]');
   });
 
   it('serialises each pod object once and a replaced object again', () => {
@@ -42,10 +42,12 @@ describe('PodArrayEncoder', () => {
     encoder.encode([a]);
     // Edited in place: the encoder still sends what it serialised (objects are immutable by contract).
     a.metadata!.name = 'edited';
-    expect((JSON.parse(encoder.encode([a])) as V1Pod[])[0]?.metadata?.name).toBe('a');
+    expect((JSON.parse(encoder.encode([a]).toString()) as V1Pod[])[0]?.metadata?.name).toBe('a');
     // A new object (what the watch delivers) is serialised afresh.
     const replaced = { ...a, metadata: { ...a.metadata, name: 'new-copy' } };
-    expect((JSON.parse(encoder.encode([replaced])) as V1Pod[])[0]?.metadata?.name).toBe('new-copy');
+    expect((JSON.parse(encoder.encode([replaced]).toString()) as V1Pod[])[0]?.metadata?.name).toBe(
+      'new-copy',
+    );
   });
 });
 
@@ -94,5 +96,52 @@ describe('PodStatusDecoder', () => {
     if (!first.ok || !again.ok) return;
     expect(again.value).not.toBe(first.value);
     expect(again.value).toEqual(first.value);
+  });
+});
+
+describe('PodStatusDecoder.decodeList (whole answers)', () => {
+  const answer = (running: boolean) => JSON.stringify([status('u1', running), status('u2', true)]);
+
+  it('gives back the same objects for a byte-identical answer and new ones for what changed', () => {
+    const decoder = new PodStatusDecoder();
+    const problems: string[] = [];
+    const first = decoder.decodeList(answer(false), (_i, p) => problems.push(p));
+    const again = decoder.decodeList(answer(false), (_i, p) => problems.push(p));
+    expect(again[0]).toBe(first[0]);
+    expect(again[1]).toBe(first[1]);
+    const changed = decoder.decodeList(answer(true), (_i, p) => problems.push(p));
+    expect(changed[0]).not.toBe(first[0]);
+    expect(changed[0]?.containers[0]?.state?.running).toBeDefined();
+    // u2 did not change: the element cache keeps its object across different answers.
+    expect(changed[1]).toBe(first[1]);
+    expect(problems).toEqual([]);
+  });
+
+  it('reports malformed elements every time and keeps the others', () => {
+    const decoder = new PodStatusDecoder();
+    const text = JSON.stringify([status('u1', true), { UID: 'u3', containers: 'nope' }]);
+    for (let round = 0; round < 2; round++) {
+      const problems: number[] = [];
+      const out = decoder.decodeList(text, (i) => problems.push(i));
+      expect(out.map((s) => s.UID)).toEqual(['u1']);
+      expect(problems).toEqual([1]);
+    }
+  });
+
+  it('reads null as no statuses and refuses what is not a JSON array', () => {
+    const decoder = new PodStatusDecoder();
+    expect(decoder.decodeList('null', () => undefined)).toEqual([]);
+    expect(() => decoder.decodeList('{"UID":"u1"}', () => undefined)).toThrow(/must be an array or null/);
+    expect(() => decoder.decodeList('[{', () => undefined)).toThrow(/not valid JSON/);
+    expect(() => decoder.decodeList('', () => undefined)).toThrow(/empty body/);
+  });
+
+  it('remembers a bounded number of answers', () => {
+    const decoder = new PodStatusDecoder(50_000, 1);
+    const a = decoder.decodeList(answer(false), () => undefined);
+    decoder.decodeList(answer(true), () => undefined);
+    const again = decoder.decodeList(answer(false), () => undefined);
+    expect(again).not.toBe(a);
+    expect(again).toEqual(a);
   });
 });
