@@ -60,17 +60,46 @@ describe('HttpClient', () => {
     client.close();
   });
 
+  it('sends a body given as pieces, in order, with their total as Content-Length (GET included)', async () => {
+    const client = new HttpClient({ baseUrl: base });
+    const pieces = [
+      Buffer.from('['),
+      Buffer.from('{"é":1}'),
+      Buffer.from(','),
+      Buffer.from('2'),
+      Buffer.from(']'),
+    ];
+    const res = await client.request({
+      method: 'GET',
+      path: '/x',
+      body: pieces,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(res.json()).toMatchObject({ method: 'GET', body: '[{"é":1},2]' });
+    expect(seen.at(-1)!.contentType).toBe('application/json');
+    // The same pieces again on the pooled connection: the length must have been exact.
+    const again = await client.request({ method: 'POST', path: '/x', body: pieces });
+    expect(again.json()).toMatchObject({ method: 'POST', body: '[{"é":1},2]' });
+    expect(JSON.parse(again.text()).port).toBe(JSON.parse(res.text()).port);
+    client.close();
+  });
+
   it('reuses keep-alive connections', async () => {
     const client = new HttpClient({ baseUrl: base });
     const ports = new Set<number>();
-    for (let i = 0; i < 5; i++) ports.add((((await client.request({ method: 'POST', path: '/x', json: i })).json()) as { port: number }).port);
+    for (let i = 0; i < 5; i++)
+      ports.add(
+        ((await client.request({ method: 'POST', path: '/x', json: i })).json() as { port: number }).port,
+      );
     expect(ports.size).toBe(1);
     client.close();
   });
 
   it('times out waiting for headers with kind "timeout"', async () => {
     const client = new HttpClient({ baseUrl: base });
-    const err = await client.request({ method: 'GET', path: '/hang', timeoutMs: 150 }).catch((e: unknown) => e);
+    const err = await client
+      .request({ method: 'GET', path: '/hang', timeoutMs: 150 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpClientError);
     expect((err as HttpClientError).kind).toBe('timeout');
     expect((err as Error).message).toContain('no response headers within 150 ms');
@@ -84,7 +113,9 @@ describe('HttpClient', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     for (const baseUrl of [`http://127.0.0.1:${port}`, `unix://${join(tempDir('nosock-'), 'none.sock')}`]) {
       const client = new HttpClient({ baseUrl });
-      await expect(client.request({ method: 'GET', path: '/status', json: [] })).rejects.toMatchObject({ kind: 'unreachable' });
+      await expect(client.request({ method: 'GET', path: '/status', json: [] })).rejects.toMatchObject({
+        kind: 'unreachable',
+      });
       client.close();
     }
   });
@@ -115,7 +146,9 @@ describe('HttpClient', () => {
 
   it('bounds buffered responses with maxResponseBytes', async () => {
     const client = new HttpClient({ baseUrl: base });
-    await expect(client.request({ method: 'GET', path: '/big', maxResponseBytes: 1000 })).rejects.toMatchObject({ kind: 'bad-response' });
+    await expect(
+      client.request({ method: 'GET', path: '/big', maxResponseBytes: 1000 }),
+    ).rejects.toMatchObject({ kind: 'bad-response' });
     expect((await client.request({ method: 'GET', path: '/big' })).body.length).toBe(4096);
     client.close();
   });
@@ -144,14 +177,21 @@ describe('HttpClient', () => {
       logger: captureLogger().logger,
     });
     await service.start();
-    const client = new HttpClient({ baseUrl: service.url, tls: { caFile: der, certFile: pki.clientCert, keyFile: pki.clientKey } });
+    const client = new HttpClient({
+      baseUrl: service.url,
+      tls: { caFile: der, certFile: pki.clientCert, keyFile: pki.clientKey },
+    });
     expect((await client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
     client.close();
     await service.stop();
   });
 
   it('server-side: a client abort fires the handler signal (streaming cancellation)', async () => {
-    const service = createHttpService({ name: 's', listen: 'http://127.0.0.1:0', logger: captureLogger().logger });
+    const service = createHttpService({
+      name: 's',
+      listen: 'http://127.0.0.1:0',
+      logger: captureLogger().logger,
+    });
     let handlerAborted = false;
     service.route('/follow', async (ctx) => {
       ctx.res.writeHead(200);

@@ -179,23 +179,26 @@ export class RelayProvider implements Provider {
   private async statusChunk(pods: V1Pod[], options: CallOptions): Promise<PodStatus[]> {
     const sessionId = options.sessionId ?? relaySessionId('GetStatus');
     const json = new EncodedJson(this.podArrays.encode(pods));
-    const body = await this.call('GetStatus', 'GET', RelayPaths.status, json, { ...options, sessionId });
-    return this.decode('GetStatus', body, { ...options, sessionId }, (text) =>
-      this.decodeStatuses(text, sessionId),
+    const body = await this.callBytes('GetStatus', 'GET', RelayPaths.status, json, { ...options, sessionId });
+    // The same pods asked again (a node's steady poll) are recognised by their first UID and count.
+    const key = `${pods[0]?.metadata?.uid ?? ''}/${pods.length}`;
+    return this.decode('GetStatus', body, { ...options, sessionId }, (bytes) =>
+      this.statuses.decodeAnswer(key, bytes, (index, problem) =>
+        this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
+          sessionId,
+          index,
+          problem,
+        }),
+      ),
     );
   }
 
-  private decodeStatuses(text: string, sessionId: string): PodStatus[] {
-    return this.statuses.decodeList(text, (index, problem) =>
-      this.options.logger?.warn('ignoring malformed PodStatus in /status answer', {
-        sessionId,
-        index,
-        problem,
-      }),
-    );
-  }
-
-  private decode<T>(op: RelayOp, body: string, options: CallOptions, decode: (text: string) => T): T {
+  private decode<B extends string | Buffer, T>(
+    op: RelayOp,
+    body: B,
+    options: CallOptions,
+    decode: (body: B) => T,
+  ): T {
     try {
       return decode(body);
     } catch (err) {
@@ -207,7 +210,7 @@ export class RelayProvider implements Provider {
         `${op}: relay answered 200 with a body that is not valid: ${message}`,
         sessionId,
         200,
-        body.slice(0, 2000),
+        typeof body === 'string' ? body.slice(0, 2000) : body.subarray(0, 2000).toString(),
         { cause: err },
       );
     }
@@ -221,20 +224,31 @@ export class RelayProvider implements Provider {
     json: unknown,
     options: CallOptions,
   ): Promise<string> {
+    return (await this.callBytes(op, method, path, json, options)).toString('utf8');
+  }
+
+  /** One buffered call; resolves with the body bytes of a 200 answer. */
+  private async callBytes(
+    op: RelayOp,
+    method: string,
+    path: string,
+    json: unknown,
+    options: CallOptions,
+  ): Promise<Buffer> {
     const sessionId = options.sessionId ?? relaySessionId(op);
     const started = process.hrtime.bigint();
     const res = await this.send(op, method, path, json, { ...options, sessionId }, started);
     if (res.status !== 200) throw await this.httpError(op, res, sessionId, started);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readAll(res.stream);
+      bytes = await readAll(res.stream);
     } catch (err) {
       const e = this.fromClientError(op, err, sessionId);
       this.record(op, started, e.kind);
       throw e;
     }
     this.record(op, started, 'ok');
-    return text;
+    return bytes;
   }
 
   private async send(
@@ -337,15 +351,15 @@ export class RelayProvider implements Provider {
 
 /** A body already serialised to JSON text. */
 class EncodedJson {
-  constructor(readonly bytes: Buffer) {}
+  constructor(readonly bytes: readonly Buffer[]) {}
 }
 
 /** The whole body of a response; a connection that closes early is a transport failure. */
-function readAll(stream: Readable): Promise<string> {
+function readAll(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
     stream.once('close', () => {
       if (!(stream as { complete?: boolean }).complete)

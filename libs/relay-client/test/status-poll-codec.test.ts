@@ -25,7 +25,7 @@ function status(uid: string, running: boolean): unknown {
 describe('PodArrayEncoder', () => {
   it('encodes a JSON array of the pods without managedFields', () => {
     const pods = [pod('a', 'u1'), pod('b', 'u2')];
-    const parsed = JSON.parse(new PodArrayEncoder().encode(pods).toString()) as V1Pod[];
+    const parsed = JSON.parse(Buffer.concat(new PodArrayEncoder().encode(pods)).toString()) as V1Pod[];
     expect(parsed.map((p) => p.metadata?.name)).toEqual(['a', 'b']);
     expect(parsed.every((p) => p.metadata?.managedFields === undefined)).toBe(true);
     expect(parsed[0]?.spec?.containers[0]?.image).toBe('busybox');
@@ -33,7 +33,7 @@ describe('PodArrayEncoder', () => {
   });
 
   it('encodes an empty list as []', () => {
-    expect(new PodArrayEncoder().encode([]).toString()).toBe('[]');
+    expect(Buffer.concat(new PodArrayEncoder().encode([])).toString()).toBe('[]');
   });
 
   it('serialises each pod object once and a replaced object again', () => {
@@ -42,12 +42,14 @@ describe('PodArrayEncoder', () => {
     encoder.encode([a]);
     // Edited in place: the encoder still sends what it serialised (objects are immutable by contract).
     a.metadata!.name = 'edited';
-    expect((JSON.parse(encoder.encode([a]).toString()) as V1Pod[])[0]?.metadata?.name).toBe('a');
+    expect((JSON.parse(Buffer.concat(encoder.encode([a])).toString()) as V1Pod[])[0]?.metadata?.name).toBe(
+      'a',
+    );
     // A new object (what the watch delivers) is serialised afresh.
     const replaced = { ...a, metadata: { ...a.metadata, name: 'new-copy' } };
-    expect((JSON.parse(encoder.encode([replaced]).toString()) as V1Pod[])[0]?.metadata?.name).toBe(
-      'new-copy',
-    );
+    expect(
+      (JSON.parse(Buffer.concat(encoder.encode([replaced])).toString()) as V1Pod[])[0]?.metadata?.name,
+    ).toBe('new-copy');
   });
 });
 
@@ -99,30 +101,32 @@ describe('PodStatusDecoder', () => {
   });
 });
 
-describe('PodStatusDecoder.decodeList (whole answers)', () => {
-  const answer = (running: boolean) => JSON.stringify([status('u1', running), status('u2', true)]);
+describe('PodStatusDecoder.decodeAnswer (whole answers)', () => {
+  const answer = (running: boolean) =>
+    Buffer.from(JSON.stringify([status('u1', running), status('u2', true)]));
+  const none = () => undefined;
 
   it('gives back the same objects for a byte-identical answer and new ones for what changed', () => {
     const decoder = new PodStatusDecoder();
     const problems: string[] = [];
-    const first = decoder.decodeList(answer(false), (_i, p) => problems.push(p));
-    const again = decoder.decodeList(answer(false), (_i, p) => problems.push(p));
+    const first = decoder.decodeAnswer('k', answer(false), (_i, p) => problems.push(p));
+    const again = decoder.decodeAnswer('k', answer(false), (_i, p) => problems.push(p));
     expect(again[0]).toBe(first[0]);
     expect(again[1]).toBe(first[1]);
-    const changed = decoder.decodeList(answer(true), (_i, p) => problems.push(p));
+    const changed = decoder.decodeAnswer('k', answer(true), (_i, p) => problems.push(p));
     expect(changed[0]).not.toBe(first[0]);
     expect(changed[0]?.containers[0]?.state?.running).toBeDefined();
-    // u2 did not change: the element cache keeps its object across different answers.
+    // u2 did not change: the element memory keeps its object across different answers.
     expect(changed[1]).toBe(first[1]);
     expect(problems).toEqual([]);
   });
 
   it('reports malformed elements every time and keeps the others', () => {
     const decoder = new PodStatusDecoder();
-    const text = JSON.stringify([status('u1', true), { UID: 'u3', containers: 'nope' }]);
+    const bytes = Buffer.from(JSON.stringify([status('u1', true), { UID: 'u3', containers: 'nope' }]));
     for (let round = 0; round < 2; round++) {
       const problems: number[] = [];
-      const out = decoder.decodeList(text, (i) => problems.push(i));
+      const out = decoder.decodeAnswer('k', bytes, (i) => problems.push(i));
       expect(out.map((s) => s.UID)).toEqual(['u1']);
       expect(problems).toEqual([1]);
     }
@@ -130,18 +134,21 @@ describe('PodStatusDecoder.decodeList (whole answers)', () => {
 
   it('reads null as no statuses and refuses what is not a JSON array', () => {
     const decoder = new PodStatusDecoder();
-    expect(decoder.decodeList('null', () => undefined)).toEqual([]);
-    expect(() => decoder.decodeList('{"UID":"u1"}', () => undefined)).toThrow(/must be an array or null/);
-    expect(() => decoder.decodeList('[{', () => undefined)).toThrow(/not valid JSON/);
-    expect(() => decoder.decodeList('', () => undefined)).toThrow(/empty body/);
+    expect(decoder.decodeAnswer('k', Buffer.from('null'), none)).toEqual([]);
+    expect(() => decoder.decodeAnswer('k', Buffer.from('{"UID":"u1"}'), none)).toThrow(
+      /must be an array or null/,
+    );
+    expect(() => decoder.decodeAnswer('k', Buffer.from('[{'), none)).toThrow(/not valid JSON/);
+    expect(() => decoder.decodeAnswer('k', Buffer.alloc(0), none)).toThrow(/empty body/);
   });
 
-  it('remembers a bounded number of answers', () => {
+  it('remembers the last answer of a bounded number of requests', () => {
     const decoder = new PodStatusDecoder(50_000, 1);
-    const a = decoder.decodeList(answer(false), () => undefined);
-    decoder.decodeList(answer(true), () => undefined);
-    const again = decoder.decodeList(answer(false), () => undefined);
+    const a = decoder.decodeAnswer('a', answer(false), none);
+    decoder.decodeAnswer('b', answer(true), none);
+    const again = decoder.decodeAnswer('a', answer(false), none);
     expect(again).not.toBe(a);
     expect(again).toEqual(a);
+    expect(decoder.decodeAnswer('a', answer(false), none)).toBe(again);
   });
 });

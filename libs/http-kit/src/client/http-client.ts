@@ -87,14 +87,14 @@ export class HttpClient {
   private once(options: ClientRequestOptions, method: string): Promise<StreamedResponse> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new HttpClientError('aborted', `${method} ${options.path}: aborted before sending`));
-    let payload: Buffer | undefined;
+    let payload: Buffer | readonly Buffer[] | undefined;
     const headers: OutgoingHttpHeaders = { ...this.options.defaultHeaders, ...options.headers };
     if (options.body !== undefined) payload = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
     else if (options.json !== undefined) {
       payload = Buffer.from(JSON.stringify(options.json));
       if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
     }
-    if (payload) headers['Content-Length'] = payload.length;
+    if (payload) headers['Content-Length'] = Buffer.isBuffer(payload) ? payload.length : payload.reduce((n, b) => n + b.length, 0);
     const target = this.target;
     const path = target.kind === 'tcp' ? target.pathPrefix + options.path : options.path;
     const requestOptions =
@@ -146,7 +146,13 @@ export class HttpClient {
         if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err));
         else reject(toClientError(err, this.baseUrl, `${method} ${options.path}`));
       });
-      req.end(payload);
+      if (payload === undefined || Buffer.isBuffer(payload)) req.end(payload);
+      else {
+        // Pieces go out as they are (one writev), without first copying them into one buffer.
+        req.cork();
+        for (const piece of payload) req.write(piece);
+        req.end();
+      }
     });
   }
 }

@@ -37,8 +37,8 @@ export interface ClientRequestOptions {
   path: string;
   /** Serialised as JSON with `Content-Type: application/json`. Ignored when `body` is set. */
   json?: unknown;
-  /** Raw body. */
-  body?: string | Buffer;
+  /** Raw body; pieces are sent one after the other (Content-Length is their total). */
+  body?: string | Buffer | readonly Buffer[];
   headers?: Record<string, string>;
   /** Headers timeout for this call (ms); default the client's. 0 = none. */
   timeoutMs?: number;
