@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ContractError, PodStatusCodec, type PodStatus } from '@interlink/api';
 
@@ -101,7 +102,8 @@ export class PodStatusDecoder {
 
   decode(item: unknown): DecodedStatus {
     const uid = typeof item === 'object' && item !== null ? (item as { UID?: unknown }).UID : undefined;
-    const text = typeof uid === 'string' ? JSON.stringify(item) : undefined;
+    // A digest, not the text: this memory holds one entry per pod of the node.
+    const text = typeof uid === 'string' ? digest(JSON.stringify(item)) : undefined;
     if (typeof uid === 'string') {
       const hit = this.last.get(uid);
       if (hit && hit.text === text) return { ok: true, value: hit.value };
@@ -120,4 +122,8 @@ export class PodStatusDecoder {
     const oldest = map.keys().next().value;
     if (oldest !== undefined) map.delete(oldest);
   }
+}
+
+function digest(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
 }

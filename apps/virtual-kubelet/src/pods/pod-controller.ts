@@ -10,7 +10,7 @@ import type { PodStatusWriter } from './pod-status-writer';
 import { OWNED_CONDITIONS } from './status/pod-conditions';
 import { isTerminalPhase } from './status/pod-status-mapper';
 import type { StatusPoller } from './status-poller';
-import { jobIdOf, newTrackedPod, podForRelay, type TrackedPod } from './tracked-pod';
+import { jobIdOf, newTrackedPod, podForRelay, statusDigest, type TrackedPod } from './tracked-pod';
 import { WorkQueue } from './work-queue';
 
 export interface PodControllerOptions {
@@ -98,7 +98,7 @@ export class PodController implements PodEventHandler {
     }
     if (isTerminalPhase(pod.status?.phase)) {
       t.local = { kind: 'submitted' };
-      t.lastWritten = JSON.stringify(pod.status);
+      t.lastWritten = statusDigest(JSON.stringify(pod.status));
       return;
     }
     if (t.jobId) {

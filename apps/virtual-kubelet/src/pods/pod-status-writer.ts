@@ -6,7 +6,7 @@ import { podRef } from '../events/event-recorder';
 import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
 import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
-import { isNewer, type TrackedPod } from './tracked-pod';
+import { isNewer, statusDigest, type TrackedPod } from './tracked-pod';
 
 export interface StatusWriterMetrics {
   statusWritten(syncSeconds: number | undefined): void;
@@ -48,7 +48,8 @@ export class PodStatusWriter {
       const status = this.desired(t);
       const needsJobId = t.jobId !== undefined && t.pod.metadata?.annotations?.[JOB_ID_ANNOTATION] !== t.jobId;
       const key = JSON.stringify(status);
-      if (!needsJobId && (key === t.lastWritten || key === JSON.stringify(t.pod.status ?? {}))) return false;
+      const digest = statusDigest(key);
+      if (!needsJobId && (digest === t.lastWritten || key === JSON.stringify(t.pod.status ?? {}))) return false;
       const body: V1Pod = { ...t.pod, status };
       if (needsJobId) body.metadata = { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId ?? '' } };
       // Read before the write: the watch may deliver our own update (and replace t.pod) before
@@ -65,7 +66,7 @@ export class PodStatusWriter {
         // the watch cache and the tracked pod then share one copy.
         if (isNewer(written, t.pod)) t.pod = written;
         // What was sent, not a fresh mapping: the plugin may have reported again meanwhile.
-        t.lastWritten = key;
+        t.lastWritten = digest;
         this.metrics?.statusWritten(t.remoteChangedAt ? (Date.now() - t.remoteChangedAt) / 1000 : undefined);
         t.remoteChangedAt = undefined;
         this.announce(t, before, written.status);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodStatus as RemotePodStatus } from '@interlink/api';
 import { JOB_ID_ANNOTATION } from '@interlink/api';
@@ -26,7 +27,7 @@ export interface TrackedPod {
   /** Deletion in progress or finished. */
   deleting: boolean;
   remotelyDeleted: boolean;
-  /** JSON of the status we last wrote, to write only on change. */
+  /** statusDigest of the status we last wrote, to write only on change. */
   lastWritten?: string;
   /** When the plugin's report last changed (status-sync latency metric). */
   remoteChangedAt?: number;
@@ -70,4 +71,9 @@ export function isNewer(a: V1Pod, b: V1Pod): boolean {
   const ra = Number(a.metadata?.resourceVersion);
   const rb = Number(b.metadata?.resourceVersion);
   return !Number.isFinite(ra) || !Number.isFinite(rb) || ra > rb;
+}
+
+/** A short fingerprint of a status's JSON: what a tracked pod remembers of its last write. */
+export function statusDigest(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
 }
