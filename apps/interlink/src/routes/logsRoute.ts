@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { logRequestProblem, LogStructCodec, type LogStruct } from '@interlink/api';
+import { logRequestProblem, LogStructCodec, makeLogStruct, type LogStruct } from '@interlink/api';
 import { HttpError, type RequestContext } from '@interlink/http-kit';
 import { pluginAnswerError } from '../plugin/pluginErrors';
 import { decodeBody } from './decodeBody';
@@ -71,20 +71,6 @@ export function logsRoute(deps: RelayDeps) {
  * the caller sent (including `__proto__`/`constructor`) never reach the plugin.
  */
 function reencode(req: LogStruct): LogStruct {
-  const o = req.Opts;
-  return {
-    Namespace: req.Namespace,
-    PodUID: req.PodUID,
-    PodName: req.PodName,
-    ContainerName: req.ContainerName,
-    Opts: {
-      Tail: o.Tail,
-      Bytes: o.Bytes,
-      Timestamps: o.Timestamps,
-      Follow: o.Follow,
-      Previous: o.Previous,
-      SinceSeconds: o.SinceSeconds,
-      SinceTime: o.SinceTime,
-    },
-  };
+  const { Namespace, PodUID, PodName, ContainerName, Opts } = req;
+  return makeLogStruct({ Namespace, PodUID, PodName, ContainerName, Opts });
 }

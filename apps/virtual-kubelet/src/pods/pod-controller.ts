@@ -10,7 +10,7 @@ import type { PodStatusWriter } from './pod-status-writer';
 import { OWNED_CONDITIONS } from './status/pod-conditions';
 import { isTerminalPhase } from './status/pod-status-mapper';
 import type { StatusPoller } from './status-poller';
-import { jobIdOf, newTrackedPod, podForRelay, statusDigest, type TrackedPod } from './tracked-pod';
+import { jobIdOf, newTrackedPod, olderThan, podForRelay, statusDigest, type TrackedPod } from './tracked-pod';
 import { WorkQueue } from './work-queue';
 
 export interface PodControllerOptions {
@@ -202,8 +202,3 @@ export class PodController implements PodEventHandler {
   }
 }
 
-function olderThan(a: V1Pod, b: V1Pod): boolean {
-  const ra = Number(a.metadata?.resourceVersion);
-  const rb = Number(b.metadata?.resourceVersion);
-  return Number.isFinite(ra) && Number.isFinite(rb) && ra < rb;
-}

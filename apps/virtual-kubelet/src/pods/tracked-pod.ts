@@ -66,11 +66,23 @@ export function podForRelay(t: TrackedPod): V1Pod {
   return { ...t.pod, metadata: { ...t.pod.metadata, annotations: { ...t.pod.metadata?.annotations, [JOB_ID_ANNOTATION]: t.jobId } } };
 }
 
+function versionOf(pod: V1Pod): number | undefined {
+  const v = Number(pod.metadata?.resourceVersion);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** `a` has a lower resourceVersion than `b` (false when they cannot be compared). */
+export function olderThan(a: V1Pod, b: V1Pod): boolean {
+  const va = versionOf(a);
+  const vb = versionOf(b);
+  return va !== undefined && vb !== undefined && va < vb;
+}
+
 /** `a` has a higher resourceVersion than `b`, or they cannot be compared (then `a` wins). */
 export function isNewer(a: V1Pod, b: V1Pod): boolean {
-  const ra = Number(a.metadata?.resourceVersion);
-  const rb = Number(b.metadata?.resourceVersion);
-  return !Number.isFinite(ra) || !Number.isFinite(rb) || ra > rb;
+  const va = versionOf(a);
+  const vb = versionOf(b);
+  return va === undefined || vb === undefined || va > vb;
 }
 
 /** A short fingerprint of a status's JSON: what a tracked pod remembers of its last write. */
