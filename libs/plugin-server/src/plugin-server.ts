@@ -26,7 +26,7 @@ export interface PluginServerOptions {
   /** `http://host:port` or `unix:///path/plugin.sock` (see pluginListenAddress for the upstream keys). */
   listen: string;
   logger: Logger;
-  /** When set, every contract route requires `Authorization: Bearer <token>` (not /healthz, /metrics). */
+  /** When set, every route requires `Authorization: Bearer <token>`, /metrics and /openapi.json included (not /healthz). */
   token?: string;
   /** Max request body (413 beyond). Default http-kit's 32 MiB. */
   bodyLimitBytes?: number;
@@ -95,7 +95,8 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     .route(PluginPaths.logs, wrap('logs', handleLogs))
     .route(PluginPaths.updateVolumes, wrap('updateVolumes', handleUpdateVolumes))
     .route(PluginPaths.listPods, wrap('listPods', handleListPods))
-    .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'), { auth: false });
+    // Authenticated like the API it describes (issue 15).
+    .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'));
 
   return {
     service,

@@ -293,7 +293,7 @@ describe('plugin server options', () => {
     }
   });
 
-  it('requires the bearer token on contract routes when configured, but not on /healthz', async () => {
+  it('requires the bearer token on contract routes, /metrics and /openapi.json when configured, but not on /healthz', async () => {
     const backend = new InMemoryBackend();
     const server = createPluginServer({
       backend,
@@ -311,6 +311,10 @@ describe('plugin server options', () => {
       const right = await send(server, 'GET', '/status', '[]', { Authorization: 'Bearer s3cret' });
       expect(right.status).toBe(200);
       expect((await send(server, 'GET', '/healthz')).status).toBe(200);
+      for (const path of ['/metrics', '/openapi.json']) {
+        expect((await send(server, 'GET', path)).status).toBe(401);
+        expect((await send(server, 'GET', path, undefined, { Authorization: 'Bearer s3cret' })).status).toBe(200);
+      }
       expect(backend.calls.ping).toBe(1);
     } finally {
       await server.stop();
