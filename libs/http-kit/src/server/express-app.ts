@@ -1,4 +1,5 @@
-import express, { Router, type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { RequestMetrics } from './metrics';
 import { createBodyParsers } from './request-body';
@@ -11,7 +12,8 @@ const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 const DEFAULT_JSON_DEPTH_LIMIT = 1000;
 
 export interface ServiceApp {
-  app: Express;
+  /** The request listener for node's http/https server. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   addRoute(path: string, handler: RouteHandler, options: RouteOptions): void;
 }
 
@@ -23,15 +25,17 @@ export interface ServiceAppDeps {
 }
 
 /**
- * One express app per service: lifecycle (session, log, metrics) → path check → the service's
- * routes → built-in /healthz and /metrics → 404 → the error middleware.
+ * One express router per service: lifecycle (session, log, metrics) → path check → the
+ * service's routes → built-in /healthz and /metrics → 404 → the error middleware.
+ *
+ * The router is mounted on node's server directly, not through an express() application: the
+ * application re-prototypes every req/res (Object.setPrototypeOf), which measured ~120 µs of CPU
+ * per request on this machine (200 vs 77 µs for a trivial route; the bare router: 75 µs), more
+ * than the whole relay budget per /status. No handler uses express's req/res helpers.
  */
 export function createServiceApp(deps: ServiceAppDeps): ServiceApp {
   const { options } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('case sensitive routing', true);
+  const app = Router({ caseSensitive: true });
   const parsers = createBodyParsers(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH_LIMIT);
   app.use(requestLifecycle({ logger: options.logger, metrics: deps.metrics, parsers, live: deps.live, discardBodies: options.discardBodies === true }));
   app.use(rejectMalformedPath);
@@ -40,8 +44,12 @@ export function createServiceApp(deps: ServiceAppDeps): ServiceApp {
   app.use(builtinRoutes(options.name, deps.registry, options.authenticate));
   app.use(notFound);
   app.use(handleErrors(options.errorFormat ?? 'json'));
+  const unhandled = (err?: unknown): void => {
+    // handleErrors answers every error; reaching this means it threw itself.
+    if (err) options.logger.error('unhandled request error', { err });
+  };
   return {
-    app,
+    handle: (req, res) => app(req as Request, res as Response, unhandled),
     addRoute(path, handler, routeOptions) {
       routes.all(path, serveRoute({ path, handler, options: routeOptions }, options.authenticate));
     },

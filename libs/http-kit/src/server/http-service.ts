@@ -16,7 +16,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   return new ExpressHttpService(options);
 }
 
-/** An express app on node's http/https server (TCP, TLS/mTLS, unix socket), with graceful stop. */
+/** An express router on node's http/https server (TCP, TLS/mTLS, unix socket), with graceful stop. */
 class ExpressHttpService implements HttpService {
   readonly name: string;
   readonly logger: Logger;
@@ -71,8 +71,8 @@ class ExpressHttpService implements HttpService {
   async start(): Promise<void> {
     if (this.server) throw new Error(`${this.name}: already started`);
     const tls = this.address.kind === 'tcp' && this.address.protocol === 'https' ? this.options.tls : undefined;
-    const app = this.serviceApp.app;
-    const server: Server = tls ? (createHttpsServer(readServerTls(tls), app) as unknown as Server) : createHttpServer(app);
+    const handle = this.serviceApp.handle;
+    const server: Server = tls ? (createHttpsServer(readServerTls(tls), handle) as unknown as Server) : createHttpServer(handle);
     this.configure(server);
     if (this.address.kind === 'unix') await prepareSocketPath(this.address.path);
     await listen(server, this.address);
