@@ -36,6 +36,8 @@ export interface PluginServerOptions {
   version?: string;
   /** File mode of the unix socket (e.g. 0o660). */
   socketMode?: number;
+  /** Second listener serving /metrics without the token, for scrapers (`http://host:port`, `unix:///…`). */
+  metricsListen?: string;
   registry?: Registry;
 }
 
@@ -61,6 +63,7 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.socketMode !== undefined ? { socketMode: options.socketMode } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.metricsListen ? { metricsListen: options.metricsListen } : {}),
     ...(options.token ? { authenticate: bearerTokenAuthenticator(options.token) } : {}),
   });
   const deps: HandlerDeps = { backend: options.backend, metrics: new PluginMetrics(service.registry) };

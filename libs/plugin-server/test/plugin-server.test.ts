@@ -320,4 +320,24 @@ describe('plugin server options', () => {
       await server.stop();
     }
   });
+
+  it('serves /metrics without the token on metricsListen only', async () => {
+    const server = createPluginServer({
+      backend: new InMemoryBackend(),
+      listen: 'http://127.0.0.1:0',
+      metricsListen: 'http://127.0.0.1:0',
+      logger: quietLogger(),
+      token: 's3cret',
+    });
+    await server.start();
+    try {
+      expect((await send(server, 'GET', '/metrics')).status).toBe(401);
+      const scrape = await send({ url: server.service.metricsUrl! }, 'GET', '/metrics');
+      expect(scrape.status).toBe(200);
+      expect(scrape.body).toContain('interlink_plugin_');
+      expect((await send({ url: server.service.metricsUrl! }, 'GET', '/status', '[]')).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
 });
