@@ -25,6 +25,7 @@ export function createRelay(settings: RelaySettings, logger: Logger, version: st
     listen: settings.listen,
     ...(settings.tls ? { tls: settings.tls } : {}),
     ...(settings.socketMode !== undefined ? { socketMode: settings.socketMode } : {}),
+    ...(settings.metricsListen ? { metricsListen: settings.metricsListen } : {}),
     bodyLimitBytes: settings.bodyLimitBytes,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     logger,

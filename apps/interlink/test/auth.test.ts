@@ -66,9 +66,13 @@ describe('bearer token file', () => {
     expect(await statusWith(r, 'token-rotated')).toBe(200);
   });
 
-  it('/healthz, /metrics and /openapi.json stay open; every relay path needs the token', async () => {
-    for (const path of ['/healthz', '/metrics', '/openapi.json'])
+  it('/healthz and /readyz stay open; /metrics, /openapi.json and every relay path need the token', async () => {
+    for (const path of ['/healthz', '/readyz'])
       expect((await r.client.request({ method: 'GET', path })).status).toBe(200);
+    for (const path of ['/metrics', '/openapi.json']) {
+      expect((await r.client.request({ method: 'GET', path })).status).toBe(401);
+      expect((await r.client.request({ method: 'GET', path, headers: { Authorization: 'Bearer token-rotated' } })).status).toBe(200); // the file holds the rotated token by now
+    }
     for (const path of ['/create', '/status', '/delete', '/getLogs', '/pinglink', '/updateCache']) {
       expect((await r.client.request({ method: 'POST', path, body: '{}' })).status).toBe(401);
     }

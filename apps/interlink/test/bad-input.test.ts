@@ -37,6 +37,16 @@ const CASES: BadCase[] = [
     says: 'no such endpoint',
   },
   { name: 'metrics with POST', method: 'POST', path: '/metrics', status: 405, says: 'not allowed' },
+  // request-level hardening (issue 15)
+  { name: 'malformed percent-encoding in the path', method: 'GET', path: '/status%ZZ', body: '[]', status: 400, says: 'malformed percent-encoding' },
+  {
+    name: 'status: 20,000-deep array inside an unknown field',
+    method: 'GET',
+    path: '/status',
+    body: `[{"metadata":{"uid":"u"},"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}]`,
+    status: 400,
+    says: 'nested deeper than 1000 levels',
+  },
   // /create
   {
     name: 'create: empty body',

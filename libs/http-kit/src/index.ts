@@ -1,10 +1,12 @@
 /**
  * @interlink/http-kit: the HTTP server and client every interLink service uses.
  *
- * Server (`createHttpService`): node:http/node:https directly (GET and DELETE bodies work),
- * path routing for any method, JSON errors `{ "error", "sessionId" }`, body limit (413),
- * session ids from `InterLink-Http-Session`, one structured log line per request, `/healthz`,
- * Prometheus `/metrics`, unix sockets (stale-file cleanup), TLS/mTLS, graceful shutdown.
+ * Server (`createHttpService`): an express 5 app per service on node's http/https server:
+ * routes with path parameters for any method, JSON bodies on every method (GET and DELETE
+ * included; depth-limited), JSON errors `{ "error", "sessionId" }`, body limit (413), session
+ * ids from `InterLink-Http-Session`, one structured log line per request, `/healthz`,
+ * Prometheus `/metrics` (authenticated; optionally anonymous on `metricsListen`), unix sockets
+ * (stale-file cleanup), TLS/mTLS (files with hot reload, or PEM in memory), graceful shutdown.
  *
  * Client (`HttpClient`): http://, https:// (CA, client cert, insecure) and unix:///path with a
  * keep-alive pool; any method with a body; per-call headers timeout and AbortSignal; buffered
@@ -20,6 +22,7 @@ export type {
   AuthResult,
   Authenticator,
   ServerTlsOptions,
+  ServerPemTls,
 } from './server/types';
 export { HttpError } from './server/http-error';
 export {

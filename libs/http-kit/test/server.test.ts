@@ -117,7 +117,7 @@ describe('HTTP service routing and errors', () => {
 });
 
 describe('authentication hook', () => {
-  it('401 without credentials, 403 when refused, /healthz and /metrics stay open', async () => {
+  it('401 without credentials, 403 when refused, /healthz stays open, /metrics needs credentials', async () => {
     const { logger } = captureLogger();
     const service = createHttpService({
       name: 'auth',
@@ -141,7 +141,8 @@ describe('authentication hook', () => {
       expect((await client.request({ method: 'GET', path: '/x', headers: { Authorization: 'Bearer bad' } })).status).toBe(403);
       expect((await client.request({ method: 'GET', path: '/x', headers: { Authorization: 'Bearer good' } })).text()).toBe('alice');
       expect((await client.request({ method: 'GET', path: '/healthz' })).status).toBe(200);
-      expect((await client.request({ method: 'GET', path: '/metrics' })).status).toBe(200);
+      expect((await client.request({ method: 'GET', path: '/metrics' })).status).toBe(401);
+      expect((await client.request({ method: 'GET', path: '/metrics', headers: { Authorization: 'Bearer good' } })).status).toBe(200);
     } finally {
       client.close();
       await service.stop();

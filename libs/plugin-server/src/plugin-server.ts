@@ -27,7 +27,7 @@ export interface PluginServerOptions {
   /** `http://host:port` or `unix:///path/plugin.sock` (see pluginListenAddress for the upstream keys). */
   listen: string;
   logger: Logger;
-  /** When set, every contract route requires `Authorization: Bearer <token>` (not /healthz, /metrics). */
+  /** When set, every route requires `Authorization: Bearer <token>`, /metrics and /openapi.json included (not /healthz). */
   token?: string;
   /** Max request body (413 beyond). Default http-kit's 32 MiB. */
   bodyLimitBytes?: number;
@@ -37,6 +37,8 @@ export interface PluginServerOptions {
   version?: string;
   /** File mode of the unix socket (e.g. 0o660). */
   socketMode?: number;
+  /** Second listener serving /metrics without the token, for scrapers (`http://host:port`, `unix:///…`). */
+  metricsListen?: string;
   registry?: Registry;
   /**
    * Directory where the UIDs of deleted pods are journaled so a /create arriving after its
@@ -69,6 +71,7 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.socketMode !== undefined ? { socketMode: options.socketMode } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.metricsListen ? { metricsListen: options.metricsListen } : {}),
     ...(options.token ? { authenticate: bearerTokenAuthenticator(options.token) } : {}),
   });
   const deps: HandlerDeps = {
@@ -111,7 +114,8 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     .route(PluginPaths.logs, wrap('logs', handleLogs))
     .route(PluginPaths.updateVolumes, wrap('updateVolumes', handleUpdateVolumes))
     .route(PluginPaths.listPods, wrap('listPods', handleListPods))
-    .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'), { auth: false });
+    // Authenticated like the API it describes (issue 15).
+    .route('/openapi.json', (ctx) => ctx.send(200, openApi, 'application/json'));
 
   return {
     service,

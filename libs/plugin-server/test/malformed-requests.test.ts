@@ -31,6 +31,14 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // request-level hardening (issue 15)
+  { name: 'malformed percent-encoding in the path', path: '/status%E0%A4%A', body: '[]', error: /malformed percent-encoding/ },
+  {
+    name: 'status: 100,000-deep array inside an unknown field',
+    path: '/status',
+    body: `[{"metadata":{"uid":"u"},"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`,
+    error: /nested deeper than 1000 levels/,
+  },
   // /create
   { name: 'create: empty body', path: '/create', body: undefined, error: /empty body/ },
   { name: 'create: not JSON', path: '/create', body: 'hello', error: /malformed JSON|not valid JSON/ },

@@ -293,7 +293,7 @@ describe('plugin server options', () => {
     }
   });
 
-  it('requires the bearer token on contract routes when configured, but not on /healthz', async () => {
+  it('requires the bearer token on contract routes, /metrics and /openapi.json when configured, but not on /healthz', async () => {
     const backend = new InMemoryBackend();
     const server = createPluginServer({
       backend,
@@ -311,7 +311,31 @@ describe('plugin server options', () => {
       const right = await send(server, 'GET', '/status', '[]', { Authorization: 'Bearer s3cret' });
       expect(right.status).toBe(200);
       expect((await send(server, 'GET', '/healthz')).status).toBe(200);
+      for (const path of ['/metrics', '/openapi.json']) {
+        expect((await send(server, 'GET', path)).status).toBe(401);
+        expect((await send(server, 'GET', path, undefined, { Authorization: 'Bearer s3cret' })).status).toBe(200);
+      }
       expect(backend.calls.ping).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves /metrics without the token on metricsListen only', async () => {
+    const server = createPluginServer({
+      backend: new InMemoryBackend(),
+      listen: 'http://127.0.0.1:0',
+      metricsListen: 'http://127.0.0.1:0',
+      logger: quietLogger(),
+      token: 's3cret',
+    });
+    await server.start();
+    try {
+      expect((await send(server, 'GET', '/metrics')).status).toBe(401);
+      const scrape = await send({ url: server.service.metricsUrl! }, 'GET', '/metrics');
+      expect(scrape.status).toBe(200);
+      expect(scrape.body).toContain('interlink_plugin_');
+      expect((await send({ url: server.service.metricsUrl! }, 'GET', '/status', '[]')).status).toBe(404);
     } finally {
       await server.stop();
     }

@@ -118,6 +118,11 @@ export const RelayConfigSchema = Type.Object({
   StatusCacheMaxEntries: Type.Integer({ minimum: 1, default: 100_000 }),
   StatusCacheTTLSeconds: Seconds(600, 'entries not requested for this long are dropped'),
   BodyLimitBytes: Type.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
+  MetricsListen: Type.Optional(
+    Type.String({
+      description: 'second listener serving /metrics without authentication (http://host:port or unix:///path), for scrapers; /metrics on the main address needs the same credentials as the API',
+    }),
+  ),
   SocketMode: Type.Optional(Type.String({ pattern: '^0?[0-7]{3}$', description: 'unix socket file mode, e.g. "0660"' })),
   ShutdownTimeoutSeconds: Seconds(30, 'grace period for in-flight requests on SIGTERM'),
 });

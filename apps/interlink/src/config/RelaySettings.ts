@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '@interlink/config';
-import type { ClientTlsOptions, ServerTlsOptions } from '@interlink/http-kit';
+import { parseListenAddress, type ClientTlsOptions, type ServerTlsOptions } from '@interlink/http-kit';
 import type { ScriptBuildConfig } from '@interlink/api';
 import type { LogLevel } from '@interlink/logging';
 import { levelFromConfig } from '@interlink/logging';
@@ -29,11 +29,27 @@ export interface AuthSettings {
   trustForwardedHeaders: boolean;
 }
 
+/** MetricsListen must be a plain listener: the anonymous scrape endpoint has no TLS of its own. */
+function metricsListen(address: string): string {
+  let parsed;
+  try {
+    parsed = parseListenAddress(address);
+  } catch (err) {
+    throw new ConfigError(`config key "MetricsListen": ${(err as Error).message}`, 'MetricsListen');
+  }
+  if (parsed.kind === 'tcp' && parsed.protocol === 'https') {
+    throw new ConfigError('config key "MetricsListen": use http://host:port or unix:///path (the metrics listener serves no TLS)', 'MetricsListen');
+  }
+  return address;
+}
+
 /** Everything the relay needs, derived and cross-checked from the configuration. */
 export interface RelaySettings {
   listen: string;
   tls?: ServerTlsOptions;
   socketMode?: number;
+  /** Anonymous /metrics listener (config MetricsListen). */
+  metricsListen?: string;
   pluginUrl: string;
   pluginTls?: ClientTlsOptions;
   pluginTokenFile?: string;
@@ -98,6 +114,7 @@ export function toRelaySettings(cfg: RelayConfig): RelaySettings {
     listen,
     ...(tls ? { tls } : {}),
     ...(cfg.SocketMode ? { socketMode: parseInt(cfg.SocketMode, 8) } : {}),
+    ...(cfg.MetricsListen ? { metricsListen: metricsListen(cfg.MetricsListen) } : {}),
     pluginUrl,
     ...(pluginTls ? { pluginTls } : {}),
     ...(cfg.SidecarTokenFile ? { pluginTokenFile: cfg.SidecarTokenFile } : {}),

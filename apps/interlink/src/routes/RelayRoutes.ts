@@ -41,9 +41,7 @@ export function registerRelayRoutes(service: HttpService, deps: RelayDeps): void
     .route(RelayPaths.listPods, counted('listPods', listPodsRoute(deps)));
 
   const openapi = JSON.stringify(relayOpenApi(deps.version));
-  service.route('/openapi.json', (ctx) => ctx.send(200, openapi, 'application/json'), {
-    auth: false,
-    methods: ['GET', 'HEAD'],
-  });
+  // Authenticated like the API it describes (issue 15); /readyz stays open for probes.
+  service.route('/openapi.json', (ctx) => ctx.send(200, openapi, 'application/json'), { methods: ['GET', 'HEAD'] });
   service.route('/readyz', readyRoute(deps), { auth: false, methods: ['GET', 'HEAD'] });
 }

@@ -214,7 +214,9 @@ describe('slurm-sidecar process', () => {
       expect((await call(base, 'POST', '/delete', pod, 's3cret')).status).toBe(200);
       expect((await call(base, 'POST', '/delete', pod, 's3cret')).status).toBe(200);
       expect((await call(base, 'GET', '/healthz')).status).toBe(200);
-      const metrics = await call(base, 'GET', '/metrics');
+      // /metrics follows the API's authentication (issue 15): refused without the token.
+      expect((await call(base, 'GET', '/metrics')).status).toBe(401);
+      const metrics = await call(base, 'GET', '/metrics', undefined, 's3cret');
       expect(metrics.text).toMatch(/slurm_sidecar_tracked_jobs/);
       expect(p.output()).toMatch(/"sessionId":"CreatePod#4242"/);
     } finally {

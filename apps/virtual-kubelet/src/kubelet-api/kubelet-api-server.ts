@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
+import { createHttpService, HttpError, type AuthResult, type HttpService, type RequestContext } from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
 import { RelayError, type Provider } from '@interlink/relay-client';
 import type { Registry } from 'prom-client';
@@ -40,165 +39,172 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
   [/^\/(stats|metrics\/resource|metrics\/cadvisor|metrics\/probes)(\/|$)/, '%s is not available: interLink plugins do not report resource usage'],
 ];
 
+function unsupportedMessage(path: string): string | undefined {
+  const match = UNSUPPORTED.find(([pattern]) => pattern.test(path));
+  return match?.[1].replace('%s', path.split('/')[1] ?? path);
+}
+
+function pathOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'https://kubelet').pathname;
+}
+
 /**
  * The kubelet HTTPS endpoint the API server calls for `kubectl logs`: /containerLogs (all
  * query parameters, streaming with follow, stops when the client goes), /pods,
  * /runningpods/, /healthz, /metrics; exec/attach/port-forward answer 501 with a reason.
  * Callers are authenticated (client certificate or TokenReview) and authorized
  * (SubjectAccessReview on nodes/proxy, nodes/metrics, ...) like a kubelet in webhook mode.
+ * Served by an http-kit (express) service; answers are plain text, as a kubelet's are.
  */
 export class KubeletApiServer {
-  private server: Server | undefined;
-  /** Every TLS socket, upgraded ones included (http's closeAllConnections does not see those). */
-  private readonly sockets = new Set<Duplex>();
+  private service: HttpService | undefined;
 
   constructor(private readonly options: KubeletApiOptions) {}
 
   get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? this.options.port;
+    return this.service?.port ?? this.options.port;
   }
 
   async start(): Promise<void> {
-    const cert = await this.options.certs.start();
+    const { options } = this;
+    const cert = await options.certs.start();
     // Without a client CA, client certificates are not asked for: Node would verify them against
     // its default trust store, so any publicly trusted CA could vouch for any user and group.
-    const requestCert = Boolean(this.options.clientCa);
-    if (!requestCert) this.options.log.warn('no client CA (KubeletAuthentication.ClientCAFile, or a CA in the kubeconfig): client certificates are not accepted on the kubelet API');
-    const server = createServer({ ...this.tlsOptions(cert), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => void this.handle(req, res));
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 0; // log follow streams have no end
-    this.options.certs.onChange((c) => {
+    if (!options.clientCa) options.log.warn('no client CA (KubeletAuthentication.ClientCAFile, or a CA in the kubeconfig): client certificates are not accepted on the kubelet API');
+    const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+    const service = createHttpService({
+      name: 'kubelet-api',
+      listen: `https://${host}:${options.port}`,
+      tls: this.tlsOptions(cert),
+      logger: options.log,
+      registry: options.registry,
+      authenticate: (req) => this.authenticate(req),
+      errorFormat: 'text',
+      // No kubelet endpoint takes a body: discard one, so that a client still sending it gets the
+      // answer (e.g. a 401) instead of a reset connection.
+      discardBodies: true,
+      requestTimeoutMs: 0, // log follow streams have no end
+      shutdownTimeoutMs: 0,
+      onUpgrade: (req, socket) => void this.upgrade(req, socket),
+    });
+    this.registerRoutes(service);
+    options.certs.onChange((c) => {
       try {
-        server.setSecureContext(this.tlsOptions(c));
+        service.setTlsCredentials(this.tlsOptions(c));
       } catch (err) {
-        this.options.log.error('new serving certificate rejected; keeping the previous one', { error: (err as Error).message });
+        options.log.error('new serving certificate rejected; keeping the previous one', { error: (err as Error).message });
       }
     });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => void this.upgrade(req, socket));
-    server.on('secureConnection', (socket: Duplex) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.bind, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.options.log.info('kubelet API listening', { address: `https://${this.options.bind}:${this.port}`, certificate: this.options.certs.mode });
+    await service.start();
+    this.service = service;
+    options.log.info('kubelet API listening', { address: service.url, certificate: options.certs.mode });
   }
 
   async stop(): Promise<void> {
     this.options.certs.stop();
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Log streams never finish on their own: cut everything at once, as a stopping kubelet does.
+    await this.service?.stop(0);
+  }
+
+  private registerRoutes(service: HttpService): void {
+    const { pods, registry } = this.options;
+    service
+      .route('/healthz', (ctx) => ctx.send(200, 'ok'), { auth: false })
+      .route('/metrics', async (ctx) => ctx.send(200, await registry.metrics(), registry.contentType))
+      .route('/pods', (ctx) => ctx.sendJson(200, podList(pods.list())))
+      .route('/runningpods', (ctx) => ctx.sendJson(200, podList(pods.running())))
+      .route('/containerLogs/:namespace/:pod/:container', (ctx) => this.containerLogs(ctx), { label: '/containerLogs' })
+      .route(
+        '/{*rest}',
+        (ctx) => {
+          const message = unsupportedMessage(ctx.path);
+          throw message ? new HttpError(501, message) : new HttpError(404, `404 page not found: ${ctx.path}`);
+        },
+        { label: 'other' },
+      );
   }
 
   private tlsOptions(cert: ServingCert): { cert: string; key: string; ca?: string } {
     return { cert: cert.cert, key: cert.key, ...(this.options.clientCa ? { ca: this.options.clientCa } : {}) };
   }
 
+  /** Authentication then authorization of the path, with the kubelet's wording. */
+  private async authenticate(req: IncomingMessage): Promise<AuthResult> {
+    const authn = await this.options.authn.authenticate(req);
+    if (!authn.ok) return { ok: false, status: 401, message: `Unauthorized: ${authn.message}` };
+    const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', pathOf(req));
+    if (!authz.allowed) return { ok: false, status: 403, message: `Forbidden: ${authz.reason}` };
+    return { ok: true, principal: authn.user.username };
+  }
+
   /** exec/attach/port-forward arrive as upgrades (WebSocket or SPDY): authenticate, then refuse clearly. */
   private async upgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
     socket.on('error', () => undefined);
-    const path = new URL(req.url ?? '/', 'https://kubelet').pathname;
+    const path = pathOf(req);
     try {
       const authn = await this.options.authn.authenticate(req);
       if (!authn.ok) return void socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', path);
       if (!authz.allowed) return void socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      const match = UNSUPPORTED.find(([pattern]) => pattern.test(path));
-      const message = match ? match[1].replace('%s', path.split('/')[1] ?? path) : `${path}: no streaming endpoint here`;
-      refuseStream(req, socket, message);
+      refuseStream(req, socket, unsupportedMessage(path) ?? `${path}: no streaming endpoint here`);
     } catch (err) {
       this.options.log.warn('kubelet API upgrade failed', { path, error: (err as Error).message });
       socket.destroy();
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://kubelet');
-    const path = url.pathname;
-    const log = this.options.log;
-    // No kubelet endpoint takes a body: discard one, so that a client still sending it gets the
-    // answer (e.g. a 401) instead of a reset connection.
-    req.resume();
-    try {
-      if (path === '/healthz') return text(res, 200, 'ok');
-      const authn = await this.options.authn.authenticate(req);
-      if (!authn.ok) return text(res, authn.status, `Unauthorized: ${authn.message}`);
-      const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', path);
-      if (!authz.allowed) return text(res, 403, `Forbidden: ${authz.reason}`);
-
-      if (path === '/metrics') return text(res, 200, await this.options.registry.metrics(), this.options.registry.contentType);
-      if (path === '/pods' || path === '/pods/') return json(res, 200, podList(this.options.pods.list()));
-      if (path === '/runningpods' || path === '/runningpods/') return json(res, 200, podList(this.options.pods.running()));
-      const logs = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(path);
-      if (logs) return await this.containerLogs(req, res, decodeURIComponent(logs[1] ?? ''), decodeURIComponent(logs[2] ?? ''), decodeURIComponent(logs[3] ?? ''), url.searchParams);
-      for (const [pattern, message] of UNSUPPORTED) {
-        if (pattern.test(path)) return text(res, 501, message.replace('%s', path.split('/')[1] ?? path));
-      }
-      return text(res, 404, `404 page not found: ${path}`);
-    } catch (err) {
-      log.error('kubelet API request failed', { path, error: (err as Error).message });
-      if (!res.headersSent) text(res, 500, `Internal error: ${(err as Error).message}`);
-      else res.destroy();
-    }
-  }
-
-  private async containerLogs(req: IncomingMessage, res: ServerResponse, ns: string, name: string, container: string, q: URLSearchParams): Promise<void> {
+  private async containerLogs(ctx: RequestContext): Promise<void> {
+    const { namespace: ns = '', pod: name = '', container = '' } = ctx.params;
     const pod = this.options.pods.find(ns, name);
-    if (!pod?.metadata?.uid) return text(res, 404, `pod ${ns}/${name} not found on node ${this.options.nodeName}`);
+    if (!pod?.metadata?.uid) throw new HttpError(404, `pod ${ns}/${name} not found on node ${this.options.nodeName}`);
+    Object.assign(ctx.logFields, { namespace: ns, pod: name, uid: pod.metadata.uid, container });
     const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
-    if (!names.includes(container)) return text(res, 404, `container ${container} is not valid for pod ${ns}/${name}`);
+    if (!names.includes(container)) throw new HttpError(404, `container ${container} is not valid for pod ${ns}/${name}`);
     let request;
     try {
-      request = logStructFor(ns, name, pod.metadata.uid, container, q);
+      request = logStructFor(ns, name, pod.metadata.uid, container, ctx.query);
     } catch (err) {
-      if (err instanceof LogQueryError) return text(res, 400, `invalid log options: ${err.message}`);
+      if (err instanceof LogQueryError) throw new HttpError(400, `invalid log options: ${err.message}`);
       throw err;
     }
-    const abort = new AbortController();
-    const onClose = (): void => abort.abort();
-    res.once('close', onClose);
-    req.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    let stream;
+    let stream: Readable;
     try {
-      stream = await this.options.provider.logs(request, { signal: abort.signal });
+      stream = await this.options.provider.logs(request, { signal: ctx.signal });
     } catch (err) {
-      if (abort.signal.aborted) return;
-      const detail = err instanceof RelayError && err.kind === 'http' ? `relay answered HTTP ${err.status}: ${(err.body ?? '').trim()}` : (err as Error).message;
-      return text(res, err instanceof RelayError && err.kind === 'http' && err.status === 404 ? 404 : 500, `failed to get logs of ${ns}/${name}/${container}: ${detail}`);
+      if (ctx.signal.aborted) return;
+      const relayHttp = err instanceof RelayError && err.kind === 'http';
+      const detail = relayHttp ? `relay answered HTTP ${err.status}: ${(err.body ?? '').trim()}` : (err as Error).message;
+      throw new HttpError(relayHttp && err.status === 404 ? 404 : 500, `failed to get logs of ${ns}/${name}/${container}: ${detail}`);
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
-    res.flushHeaders();
-    abort.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    ctx.res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+    ctx.res.flushHeaders();
+    await relayChunks(stream, ctx.res, ctx.signal);
+  }
+}
+
+/** Copy each chunk as it comes (kubectl logs -f shows lines live); stop when the client goes. */
+function relayChunks(stream: Readable, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const abort = (): void => {
+      stream.destroy();
+      resolve();
+    };
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
     stream.on('data', (chunk: Buffer) => res.write(chunk));
     stream.once('end', () => res.end());
-    stream.once('error', () => res.destroy());
-    stream.once('close', () => {
-      if (!res.writableEnded) res.end();
+    stream.once('error', () => {
+      res.destroy();
+      resolve();
     });
-  }
+    stream.once('close', () => {
+      signal.removeEventListener('abort', abort);
+      if (!res.writableEnded && !res.destroyed) res.end();
+      resolve();
+    });
+  });
 }
 
 function podList(items: V1Pod[]): unknown {
   return { kind: 'PodList', apiVersion: 'v1', metadata: {}, items };
-}
-
-function text(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'Content-Type': contentType });
-  res.end(body.endsWith('\n') || status === 200 ? body : `${body}\n`);
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(value));
 }

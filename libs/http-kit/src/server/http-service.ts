@@ -1,33 +1,32 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Logger } from '@interlink/logging';
 import { parseListenAddress, type ListenAddress } from '../listen-address';
-import { dispatch, type Route } from './dispatch';
+import { createServiceApp, type ServiceApp } from './express-app';
 import type { LazyAbort } from './request-context';
 import { RequestMetrics } from './metrics';
 import { prepareSocketPath, removeSocketFile, setSocketMode } from './unix-socket';
-import { readServerTls, watchTlsFiles } from './tls-files';
-import type { HttpService, HttpServiceOptions, RouteHandler, RouteOptions } from './types';
-
-const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+import { isPemTls, readServerTls, serverPemTls, watchTlsFiles } from './tls-files';
+import type { HttpService, HttpServiceOptions, RouteHandler, RouteOptions, ServerPemTls } from './types';
 
 /** Build (not start) a service; add routes, then `await service.start()`. */
 export function createHttpService(options: HttpServiceOptions): HttpService {
-  return new NodeHttpService(options);
+  return new ExpressHttpService(options);
 }
 
-class NodeHttpService implements HttpService {
+/** An express router on node's http/https server (TCP, TLS/mTLS, unix socket), with graceful stop. */
+class ExpressHttpService implements HttpService {
   readonly name: string;
   readonly logger: Logger;
   readonly registry: Registry;
   server: Server | undefined;
   private readonly address: ListenAddress;
-  private readonly routes = new Map<string, Route>();
-  private readonly metrics: RequestMetrics;
+  private readonly serviceApp: ServiceApp;
   private readonly live = new Set<LazyAbort>();
   private readonly sockets = new Set<Socket>();
+  private metricsService: HttpService | undefined;
   private stopWatching: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -39,17 +38,16 @@ class NodeHttpService implements HttpService {
       throw new Error(`${options.name}: listen address ${options.listen} is https but no TLS certificate/key is configured`);
     }
     this.registry = options.registry ?? new Registry();
-    this.metrics = new RequestMetrics(this.registry, options.name, options.registry === undefined);
-    this.route('/healthz', (ctx) => ctx.sendJson(200, { status: 'ok', service: this.name }), { auth: false });
-    this.route(
-      '/metrics',
-      async (ctx) => ctx.send(200, await this.registry.metrics(), this.registry.contentType),
-      { auth: false, methods: ['GET', 'HEAD'] },
-    );
+    const metrics = RequestMetrics.forRegistry(this.registry, options.name, options.registry === undefined);
+    this.serviceApp = createServiceApp({ options, metrics, registry: this.registry, live: this.live });
+    if (options.metricsListen) {
+      // Scrapers without credentials: the same registry, anonymously, on an address of its own.
+      this.metricsService = createHttpService({ name: options.name, listen: options.metricsListen, logger: options.logger, registry: this.registry });
+    }
   }
 
   route(path: string, handler: RouteHandler, options: RouteOptions = {}): HttpService {
-    this.routes.set(path, { handler, options });
+    this.serviceApp.addRoute(path, handler, options);
     return this;
   }
 
@@ -65,26 +63,30 @@ class NodeHttpService implements HttpService {
     return bound?.port ?? this.address.port;
   }
 
+  /** The separate anonymous /metrics listener (`metricsListen`), once started. */
+  get metricsUrl(): string | undefined {
+    return this.metricsService?.url;
+  }
+
   async start(): Promise<void> {
     if (this.server) throw new Error(`${this.name}: already started`);
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-      void dispatch(
-        {
-          routes: this.routes,
-          logger: this.logger,
-          metrics: this.metrics,
-          bodyLimitBytes: this.options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-          authenticate: this.options.authenticate,
-          live: this.live,
-        },
-        req,
-        res,
-      );
-    };
     const tls = this.address.kind === 'tcp' && this.address.protocol === 'https' ? this.options.tls : undefined;
-    const server: Server = tls
-      ? (createHttpsServer(readServerTls(tls), onRequest) as unknown as Server)
-      : createHttpServer(onRequest);
+    const handle = this.serviceApp.handle;
+    const server: Server = tls ? (createHttpsServer(readServerTls(tls), handle) as unknown as Server) : createHttpServer(handle);
+    this.configure(server);
+    if (this.address.kind === 'unix') await prepareSocketPath(this.address.path);
+    await listen(server, this.address);
+    server.on('error', (err) => this.logger.error('server error', { err }));
+    if (this.address.kind === 'unix') setSocketMode(this.address.path, this.options.socketMode);
+    if (tls && !isPemTls(tls) && tls.watch !== false) {
+      this.stopWatching = watchTlsFiles(tls, () => this.reloadTls());
+    }
+    this.server = server;
+    await this.metricsService?.start();
+    this.logger.info('http service listening', { name: this.name, url: this.url, ...(this.metricsService ? { metricsUrl: this.metricsService.url } : {}) });
+  }
+
+  private configure(server: Server): void {
     server.keepAliveTimeout = this.options.keepAliveTimeoutMs ?? 65_000;
     server.headersTimeout = this.options.headersTimeoutMs ?? 10_000;
     server.requestTimeout = this.options.requestTimeoutMs ?? 30_000;
@@ -99,34 +101,26 @@ class NodeHttpService implements HttpService {
       else socket.destroy();
     });
     server.on('tlsClientError', (err: Error) => this.logger.info('TLS handshake failed', { err: err.message }));
-
-    if (this.address.kind === 'unix') await prepareSocketPath(this.address.path);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      const done = (): void => {
-        server.off('error', reject);
-        resolve();
-      };
-      if (this.address.kind === 'unix') server.listen(this.address.path, done);
-      else server.listen(this.address.port, this.address.host, done);
-    });
-    server.on('error', (err) => this.logger.error('server error', { err }));
-    if (this.address.kind === 'unix') setSocketMode(this.address.path, this.options.socketMode);
-    if (tls && tls.watch !== false) {
-      this.stopWatching = watchTlsFiles(tls, () => this.reloadTls());
-    }
-    this.server = server;
-    this.logger.info('http service listening', { name: this.name, url: this.url });
+    if (this.options.onUpgrade) server.on('upgrade', this.options.onUpgrade);
   }
 
   reloadTls(): void {
-    if (!this.server || !this.options.tls || !('setSecureContext' in this.server)) return;
+    const tls = this.options.tls;
+    if (!tls || isPemTls(tls)) return;
     try {
-      (this.server as unknown as HttpsServer).setSecureContext(readServerTls(this.options.tls));
+      this.httpsServer()?.setSecureContext(readServerTls(tls));
       this.logger.info('TLS certificates reloaded');
     } catch (err) {
       this.logger.error('TLS reload failed; keeping the previous certificates', { err });
     }
+  }
+
+  setTlsCredentials(tls: ServerPemTls): void {
+    this.httpsServer()?.setSecureContext(serverPemTls(tls));
+  }
+
+  private httpsServer(): HttpsServer | undefined {
+    return this.server && 'setSecureContext' in this.server ? (this.server as unknown as HttpsServer) : undefined;
   }
 
   stop(timeoutMs?: number): Promise<void> {
@@ -136,6 +130,7 @@ class NodeHttpService implements HttpService {
 
   private async doStop(timeoutMs: number): Promise<void> {
     const server = this.server;
+    const metricsStopped = this.metricsService?.stop(timeoutMs);
     if (!server) return;
     this.stopWatching?.();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -151,7 +146,20 @@ class NodeHttpService implements HttpService {
       for (const s of this.sockets) s.destroy();
       await closed;
     }
+    await metricsStopped;
     if (this.address.kind === 'unix') removeSocketFile(this.address.path);
     this.logger.info('http service stopped', { name: this.name, url: this.url });
   }
+}
+
+function listen(server: Server, address: ListenAddress): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (address.kind === 'unix') server.listen(address.path, done);
+    else server.listen(address.port, address.host, done);
+  });
 }

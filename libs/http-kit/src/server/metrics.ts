@@ -2,13 +2,29 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 type Route = 'route' | 'method';
 
-/** Per-service request metrics, registered in the service's own registry. */
+/**
+ * Request metrics of every service using one registry (a service and its separate metrics
+ * listener, or the node controller's kubelet API and metrics server, share one): registering
+ * the same names twice would throw, so they share the instruments.
+ */
+const byRegistry = new WeakMap<Registry, RequestMetrics>();
+
+/** Request metrics, registered in the service's registry. */
 export class RequestMetrics {
   readonly requests: Counter<Route | 'code'>;
   readonly duration: Histogram<Route>;
   private inFlightCount = 0;
 
-  constructor(
+  static forRegistry(registry: Registry, service: string, collectDefaults: boolean): RequestMetrics {
+    let metrics = byRegistry.get(registry);
+    if (!metrics) {
+      metrics = new RequestMetrics(registry, service, collectDefaults);
+      byRegistry.set(registry, metrics);
+    }
+    return metrics;
+  }
+
+  private constructor(
     readonly registry: Registry,
     service: string,
     collectDefaults: boolean,

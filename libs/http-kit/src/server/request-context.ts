@@ -1,17 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@interlink/logging';
-import { HttpError } from './http-error';
-import { SESSION_HEADER } from '../session';
+import { RAW_BODY, parseJsonBytes, runParser, type BodyParsers } from './request-body';
 import type { RequestContext } from './types';
 
-/** Concrete RequestContext; the service owns its lifecycle. */
+type ParsedRequest = IncomingMessage & { body?: unknown; params?: Record<string, string>; [RAW_BODY]?: Buffer };
+
+/** RequestContext as glue over express's req/res: bodies come from body-parser, run when asked for. */
 export class HttpRequestContext implements RequestContext {
   readonly method: string;
   readonly path: string;
-  readonly query: URLSearchParams;
   readonly logFields: Record<string, unknown> = {};
   principal: string | undefined;
-  private bodyPromise: Promise<Buffer> | undefined;
+  /** Metric label of the matched route (set by the router). */
+  routeLabel = 'unmatched';
+  /** Access-log line at debug level (anonymous probe routes such as /healthz). */
+  quiet = false;
+  private readonly rawQuery: string;
+  private parsedQuery: URLSearchParams | undefined;
+  private bodyRead: Promise<void> | undefined;
+  private bodyKind: 'json' | 'raw' | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -19,32 +26,49 @@ export class HttpRequestContext implements RequestContext {
     readonly sessionId: string,
     private readonly abort: LazyAbort,
     readonly logger: Logger,
-    private readonly bodyLimitBytes: number,
+    private readonly parsers: BodyParsers,
   ) {
     this.method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     this.path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-    this.query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+    this.rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
+  }
+
+  get query(): URLSearchParams {
+    this.parsedQuery ??= new URLSearchParams(this.rawQuery);
+    return this.parsedQuery;
+  }
+
+  get params(): Readonly<Record<string, string>> {
+    return (this.req as ParsedRequest).params ?? {};
   }
 
   get signal(): AbortSignal {
     return this.abort.signal;
   }
 
-  body(): Promise<Buffer> {
-    this.bodyPromise ??= readBody(this.req, this.bodyLimitBytes);
-    return this.bodyPromise;
+  async body(): Promise<Buffer> {
+    await this.read(this.bodyKind ?? 'raw');
+    // Set by the parsers' verify hook; absent when the request had no body at all.
+    return (this.req as ParsedRequest)[RAW_BODY] ?? Buffer.alloc(0);
   }
 
   async json(): Promise<unknown> {
-    const buf = await this.body();
-    if (buf.length === 0) return undefined;
-    try {
-      return JSON.parse(buf.toString('utf8'));
-    } catch (err) {
-      throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
+    // Raw bytes were read first (and depth-checked): parse those.
+    if (this.bodyKind === 'raw') return parseJsonBytes(await this.body());
+    await this.read('json');
+    const req = this.req as ParsedRequest;
+    // body-parser turns an empty body into {}; Go's decoder sees EOF: report "no body".
+    return (req[RAW_BODY]?.length ?? 0) === 0 ? undefined : req.body;
+  }
+
+  private read(kind: 'json' | 'raw'): Promise<void> {
+    if (!this.bodyRead) {
+      this.bodyKind = kind;
+      this.bodyRead = runParser(this.parsers[kind], this.req, this.res);
     }
+    return this.bodyRead;
   }
 
   send(status: number, body: string | Buffer, contentType?: string): void {
@@ -92,46 +116,3 @@ export class LazyAbort {
     this.controller?.abort(reason);
   }
 }
-
-/** Read a body up to `limit` bytes; 413 beyond (checked on Content-Length first, then on data). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume(); // drain so the 413 can still be delivered on this connection
-      reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(new HttpError(400, `request body could not be read: ${err.message}`));
-    });
-    req.on('close', () => {
-      if (done) return;
-      done = true;
-      reject(new HttpError(400, 'client closed the connection before the body was complete'));
-    });
-  });
-}
-
-export { SESSION_HEADER };

@@ -1,9 +1,32 @@
 import { readFileSync, watchFile, unwatchFile } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
-import type { ServerTlsOptions } from './types';
+import type { ServerPemTls, ServerTlsOptions } from './types';
+
+type ServerTls = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean };
+
+export function isPemTls(tls: ServerTlsOptions | ServerPemTls): tls is ServerPemTls {
+  return 'cert' in tls;
+}
+
+/**
+ * In-memory PEM: client certificates are asked for when a CA is given but judged by the
+ * authenticator (`socket.authorized`), so that a bad one gets a 401 naming why, not a reset.
+ * Without a CA none is asked for: Node would check them against its default trust store.
+ */
+export function serverPemTls(tls: ServerPemTls): ServerTls {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    requestCert: Boolean(tls.ca),
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+  };
+}
 
 /** Read cert/key/CA into secure-context options; errors name the file. */
-export function readServerTls(tls: ServerTlsOptions): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
+export function readServerTls(tls: ServerTlsOptions | ServerPemTls): ServerTls {
+  if (isPemTls(tls)) return serverPemTls(tls);
   const requireClientCert = tls.requireClientCert ?? tls.caFile !== undefined;
   if (requireClientCert && !tls.caFile) throw new Error('TLS: requireClientCert needs caFile to verify client certificates');
   return {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@interlink/logging';
 
@@ -13,6 +14,18 @@ export interface ServerTlsOptions {
   watch?: boolean;
 }
 
+/**
+ * TLS from PEM held in memory (e.g. a certificate obtained through a CSR); swap it with
+ * `HttpService.setTlsCredentials`. Client certificates are asked for when `ca` is set but not
+ * rejected by the TLS layer: the authenticator judges them (`socket.authorized`).
+ */
+export interface ServerPemTls {
+  cert: string;
+  key: string;
+  /** CA bundle (PEM) that client certificates are verified against. */
+  ca?: string;
+}
+
 /** Outcome of `authenticate`. Failures become 401 (no/invalid credentials) or 403 (not allowed). */
 export type AuthResult =
   | { ok: true; /** who the caller is, logged as `principal` */ principal?: string }
@@ -25,11 +38,16 @@ export interface HttpServiceOptions {
   name: string;
   /** `http://host:port`, `https://host:port` (needs `tls`) or `unix:///path/to.sock`. */
   listen: string;
-  tls?: ServerTlsOptions;
+  tls?: ServerTlsOptions | ServerPemTls;
+  /**
+   * Also serve /metrics (and /healthz) without authentication on this second address
+   * (`http://host:port` or `unix:///path`), for scrapers that hold no credentials.
+   */
+  metricsListen?: string;
   /** Max request body; larger bodies get 413 JSON. Default 32 MiB. */
   bodyLimitBytes?: number;
   logger: Logger;
-  /** Called for every route with `auth !== false` (never for /healthz and /metrics). */
+  /** Called for every route with `auth !== false`, /metrics and /openapi.json included (never /healthz). */
   authenticate?: Authenticator;
   /** File mode for a unix socket (e.g. 0o660). */
   socketMode?: number;
@@ -43,6 +61,14 @@ export interface HttpServiceOptions {
   shutdownTimeoutMs?: number;
   /** Prometheus registry; default a fresh one per service (with default process metrics). */
   registry?: Registry;
+  /** Max nesting of `[`/`{` in a JSON body; deeper bodies get 400 JSON. Default 1,000. */
+  jsonDepthLimit?: number;
+  /** Error body format: `json` (default) `{ error, ...details, sessionId }`, or `text` (the message, as a kubelet answers). */
+  errorFormat?: 'json' | 'text';
+  /** No route reads a body: discard bodies on arrival so early answers (401) reach clients still sending. */
+  discardBodies?: boolean;
+  /** Protocol upgrades (WebSocket, SPDY); without it upgrade requests are refused by Node. */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export interface RequestContext {
@@ -53,6 +79,8 @@ export interface RequestContext {
   /** Path without query string. */
   readonly path: string;
   readonly query: URLSearchParams;
+  /** Decoded path parameters of the matched route (`/containerLogs/:namespace/:pod` → `{ namespace, pod }`). */
+  readonly params: Readonly<Record<string, string>>;
   /** From `InterLink-Http-Session`, or a generated `Request-<uuid>`. Echoed in the response header. */
   readonly sessionId: string;
   /** Fires when the client disconnects before the response finished (or on shutdown timeout). */
@@ -91,7 +119,11 @@ export interface HttpService {
   readonly logger: Logger;
   /** Per-service Prometheus registry: add your own metrics here. */
   readonly registry: Registry;
-  /** Register a handler for an exact path. Returns this for chaining. */
+  /**
+   * Register a handler for a path: exact (`/status`, a trailing slash tolerated) or with
+   * parameters (`/containerLogs/:namespace/:pod/:container`, `/exec/*rest`; express 5 syntax).
+   * User routes take precedence over the built-in /healthz and /metrics. Returns this.
+   */
   route(path: string, handler: RouteHandler, options?: RouteOptions): HttpService;
   /** Bind and listen. Resolves once listening. */
   start(): Promise<void>;
@@ -99,6 +131,8 @@ export interface HttpService {
   readonly url: string;
   /** The TCP port after start (0 for unix sockets). */
   readonly port: number;
+  /** The anonymous /metrics listener's address (`metricsListen`) after start. */
+  readonly metricsUrl: string | undefined;
   /**
    * Stop accepting, wait for in-flight requests up to `timeoutMs` (default shutdownTimeoutMs),
    * then abort the rest (their `signal` fires) and destroy sockets. Removes the unix socket file.
@@ -106,6 +140,8 @@ export interface HttpService {
   stop(timeoutMs?: number): Promise<void>;
   /** Re-read TLS files now (also done automatically when `tls.watch`). */
   reloadTls(): void;
+  /** Serve new PEM credentials from now on (services configured with `ServerPemTls`). */
+  setTlsCredentials(tls: ServerPemTls): void;
   /** The underlying server (http.Server or https.Server), after start. */
   readonly server: Server | undefined;
 }
