@@ -141,7 +141,7 @@ export class VirtualKubelet {
       assembler,
       this.events,
       podLog,
-      { hostIP: settings.podIP, retryMaxMs: cfg.CreateRetryMaxSeconds * 1000 },
+      { hostIP: settings.podIP },
       () => objects.invalidate(),
       {
         create: (outcome) => this.metrics.creates.inc({ outcome }),

@@ -75,4 +75,26 @@ describe('PodStatusWriter', () => {
     expect(await writer.sync(t)).toBe(false);
     expect(events).toHaveLength(2);
   });
+
+  it('leaves an invalid interlink.eu/pod-ip out of the status and warns once, naming annotation and value', async () => {
+    const events: string[] = [];
+    const recorder = { event: (_o: unknown, type: string, reason: string, message: string) => events.push(`${type}/${reason}: ${message}`) } as unknown as EventRecorder;
+    const p = runningPod();
+    p.metadata!.annotations = { 'interlink.eu/pod-ip': 'not-an-ip' };
+    const t = newTrackedPod(p, { kind: 'submitted' });
+    const writer = new PodStatusWriter(apiWithFastWatch(() => t), recorder, log, { hostIP: '127.0.0.1' });
+    t.remote = remote('running');
+    expect(await writer.sync(t)).toBe(true);
+    expect(t.pod.status?.podIP).toBeUndefined();
+    expect(t.pod.status?.podIPs).toBeUndefined();
+    expect(events.filter((e) => e.startsWith('Warning/InvalidPodIP'))).toEqual([
+      'Warning/InvalidPodIP: annotation interlink.eu/pod-ip is "not-an-ip", which is not an IPv4 or IPv6 address; status.podIP is left unset',
+    ]);
+    await writer.sync(t);
+    expect(events.filter((e) => e.startsWith('Warning/InvalidPodIP'))).toHaveLength(1);
+    // A corrected annotation is used at once.
+    t.pod = { ...t.pod, metadata: { ...t.pod.metadata, annotations: { 'interlink.eu/pod-ip': '10.4.0.7' } } };
+    expect(await writer.sync(t)).toBe(true);
+    expect(t.pod.status?.podIPs).toEqual([{ ip: '10.4.0.7' }]);
+  });
 });

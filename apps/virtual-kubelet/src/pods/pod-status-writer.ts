@@ -5,6 +5,7 @@ import type { EventRecorder } from '../events/event-recorder';
 import { podRef } from '../events/event-recorder';
 import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
+import { invalidPodIPMessage, podIPAnnotation, podIPOf } from './pod-ip';
 import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
 import { isNewer, statusDigest, type TrackedPod } from './tracked-pod';
 
@@ -43,6 +44,7 @@ export class PodStatusWriter {
 
   /** Writes when something changed; returns true when a write happened. */
   async sync(t: TrackedPod): Promise<boolean> {
+    this.warnInvalidPodIP(t);
     for (let attempt = 0; attempt < 5; attempt++) {
       if (t.deleting || isTerminalPhase(t.pod.status?.phase) && t.lastWritten !== undefined) return false;
       const status = this.desired(t);
@@ -83,6 +85,15 @@ export class PodStatusWriter {
     return false;
   }
 
+  /** One Warning event per bad `interlink.eu/pod-ip` value: the user sees why the pod has no IP. */
+  private warnInvalidPodIP(t: TrackedPod): void {
+    const { invalid } = podIPAnnotation(t.pod);
+    if (invalid === undefined || t.warnedPodIP === invalid) return;
+    t.warnedPodIP = invalid;
+    this.events.event(podRef(t.pod), 'Warning', 'InvalidPodIP', invalidPodIPMessage(invalid));
+    this.log.warn('pod-ip annotation is not an IP address; not copied into the status', { namespace: t.namespace, pod: t.name, uid: t.uid, value: invalid });
+  }
+
   private async read(t: TrackedPod): Promise<V1Pod | undefined> {
     try {
       return await this.kube.request<V1Pod>({ method: 'GET', path: `/api/v1/namespaces/${enc(t.namespace)}/pods/${enc(t.name)}` });
@@ -109,8 +120,4 @@ export class PodStatusWriter {
       this.events.event(ref, 'Normal', 'Completed', 'All containers completed successfully');
     }
   }
-}
-
-export function podIPOf(pod: V1Pod): string | undefined {
-  return pod.metadata?.annotations?.['interlink.eu/pod-ip'] || undefined;
 }

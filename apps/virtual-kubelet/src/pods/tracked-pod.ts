@@ -19,10 +19,14 @@ export interface TrackedPod {
   submittedAt?: number;
   /** First poll answer without this pod (lost-job detection). */
   missingSince?: number;
+  /** Consecutive successful poll answers without this pod (lost-job detection). */
+  missingPolls?: number;
   nextPollAt?: number;
   /** Create retries (config errors, relay trouble). */
   createAttempts: number;
   createFirstAttemptAt?: number;
+  /** Failed attempts to ask the plugin whether it has this pod (restart recovery). */
+  lookupAttempts?: number;
   retryTimer?: NodeJS.Timeout;
   /** Deletion in progress or finished. */
   deleting: boolean;
@@ -35,6 +39,8 @@ export interface TrackedPod {
   volumeFingerprint?: string;
   /** When the volume content was last compared with the API objects. */
   volumesCheckedAt?: number;
+  /** The invalid `interlink.eu/pod-ip` value a Warning event was already sent for. */
+  warnedPodIP?: string;
   /** Containers we already announced as started (Started events). */
   announced: Set<string>;
 }
