@@ -76,13 +76,17 @@ export function upstreamSlurmConfig(d: ConfigDirs, socket: string): string {
   });
 }
 
-/** The relay config keys are the same for ours and upstream's (wire compatibility). */
+/**
+ * The relay config keys are the same for ours and upstream's (wire compatibility). A unix://
+ * plugin has no port: the key is left out (upstream also takes `SidecarPort: ""`, ours refuses
+ * that; see the relay-config test in our-relay-their-slurm.test.ts).
+ */
 export function relayConfig(d: ConfigDirs, relayPort: number, plugin: { url: string; port: string }): string {
   return write(d.dir, 'relay.yaml', {
     InterlinkAddress: 'http://127.0.0.1',
     InterlinkPort: String(relayPort),
     SidecarURL: plugin.url,
-    SidecarPort: plugin.port,
+    ...(plugin.port === '' ? {} : { SidecarPort: plugin.port }),
     DataRootFolder: `${join(d.dataDir, 'relay')}/`,
     VerboseLogging: false,
     ErrorsOnlyLogging: false,
