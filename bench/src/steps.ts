@@ -65,7 +65,11 @@ export function steps(quick: boolean): Step[] {
     {
       // upstream's chain and ours on one Docker sidecar (ports 26100-26119, nodes interop-bench-*)
       name: 'side-by-side',
-      cmd: tsx('tests/interop/tsconfig.json', 'tests/interop/bench/side-by-side.ts', ...(quick ? ['--quick'] : [])),
+      cmd: tsx(
+        'tests/interop/tsconfig.json',
+        'tests/interop/bench/side-by-side.ts',
+        ...(quick ? ['--quick'] : []),
+      ),
     },
   ];
 }
@@ -100,7 +104,8 @@ const SIDE_BY_SIDE: Figure[] = [
     step: 'side-by-side',
     what: 'small burst until all finished: theirs / ours',
     target: 'ours ≥ 2.5× faster',
-    pattern: /side-by-side theirs burst small (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst small \d+ pods all finished (\S+) s/,
+    pattern:
+      /side-by-side theirs burst small (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst small \d+ pods all finished (\S+) s/,
     format: (m) => `${m[1]} pods: ${m[2]} s / ${m[3]} s = ${(n(m, 2) / n(m, 3)).toFixed(2)}×`,
     met: (m) => n(m, 2) / n(m, 3) >= 2.5,
   },
@@ -108,7 +113,8 @@ const SIDE_BY_SIDE: Figure[] = [
     step: 'side-by-side',
     what: 'large burst until all finished: theirs / ours',
     target: 'ours ≥ 2.5× faster',
-    pattern: /side-by-side theirs burst large (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst large \d+ pods all finished (\S+) s/,
+    pattern:
+      /side-by-side theirs burst large (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst large \d+ pods all finished (\S+) s/,
     format: (m) => `${m[1]} pods: ${m[2]} s / ${m[3]} s = ${(n(m, 2) / n(m, 3)).toFixed(2)}×`,
     met: (m) => n(m, 2) / n(m, 3) >= 2.5,
   },
@@ -123,7 +129,8 @@ const SIDE_BY_SIDE: Figure[] = [
     step: 'side-by-side',
     what: 'node controller peak RSS: theirs / ours',
     target: 'ours ≤ 1.5× theirs',
-    pattern: /side-by-side theirs node controller cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours node controller cpu (\S+) s, peak RSS (\S+) MB/,
+    pattern:
+      /side-by-side theirs node controller cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours node controller cpu (\S+) s, peak RSS (\S+) MB/,
     format: (m) => `${m[2]} MB / ${m[4]} MB (CPU ${m[1]} s / ${m[3]} s)`,
     met: (m) => n(m, 4) <= 1.5 * n(m, 2),
   },
@@ -131,7 +138,8 @@ const SIDE_BY_SIDE: Figure[] = [
     step: 'side-by-side',
     what: 'relay peak RSS: theirs / ours',
     target: 'ours ≤ 1.5× theirs',
-    pattern: /side-by-side theirs relay cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours relay cpu (\S+) s, peak RSS (\S+) MB/,
+    pattern:
+      /side-by-side theirs relay cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours relay cpu (\S+) s, peak RSS (\S+) MB/,
     format: (m) => `${m[2]} MB / ${m[4]} MB (CPU ${m[1]} s / ${m[3]} s)`,
     met: (m) => n(m, 4) <= 1.5 * n(m, 2),
   },

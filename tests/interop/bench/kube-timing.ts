@@ -18,7 +18,12 @@ export interface PodTimes {
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
 /** Creates one pod and polls it every 100 ms: seconds from the create call to Running and to the end. */
-export async function timeOnePod(api: CoreV1Api, ns: string, pod: V1Pod, timeoutMs = 180_000): Promise<PodTimes> {
+export async function timeOnePod(
+  api: CoreV1Api,
+  ns: string,
+  pod: V1Pod,
+  timeoutMs = 180_000,
+): Promise<PodTimes> {
   const t0 = Date.now();
   await api.createNamespacedPod({ namespace: ns, body: pod });
   const name = pod.metadata?.name ?? '';
@@ -33,12 +38,22 @@ export async function timeOnePod(api: CoreV1Api, ns: string, pod: V1Pod, timeout
 }
 
 /** Creates `count` pods at once; seconds until every one of them has finished. */
-export async function timeBurst(api: CoreV1Api, ns: string, node: string, count: number, tag: string): Promise<number> {
+export async function timeBurst(
+  api: CoreV1Api,
+  ns: string,
+  node: string,
+  count: number,
+  tag: string,
+): Promise<number> {
   const t0 = Date.now();
-  const pods = Array.from({ length: count }, (_, i) => podOn(node, `${tag}-${i}`, { containers: [box('c', 'echo done')] }));
+  const pods = Array.from({ length: count }, (_, i) =>
+    podOn(node, `${tag}-${i}`, { containers: [box('c', 'echo done')] }),
+  );
   await Promise.all(pods.map((body) => api.createNamespacedPod({ namespace: ns, body })));
   for (;;) {
-    const list = (await api.listNamespacedPod({ namespace: ns })).items.filter((p) => p.metadata?.name?.startsWith(`${tag}-`));
+    const list = (await api.listNamespacedPod({ namespace: ns })).items.filter((p) =>
+      p.metadata?.name?.startsWith(`${tag}-`),
+    );
     const finished = list.filter((p) => TERMINAL.has(p.status?.phase ?? '')).length;
     if (finished === count) return (Date.now() - t0) / 1000;
     if (Date.now() - t0 > 900_000) throw new Error(`burst ${tag}: ${finished}/${count} finished after 900 s`);

@@ -34,26 +34,43 @@ async function sequential(api: CoreV1Api, ns: string, node: string, side: string
     finished.push(t.finished);
   }
   const seenRunning = running.filter((x) => !Number.isNaN(x)).length;
-  console.log(`side-by-side ${side} apply→Running p50 ${fmt(p50(running))} s (Running seen in ${seenRunning}/${SEQUENTIAL})`);
+  console.log(
+    `side-by-side ${side} apply→Running p50 ${fmt(p50(running))} s (Running seen in ${seenRunning}/${SEQUENTIAL})`,
+  );
   console.log(`side-by-side ${side} apply→Succeeded p50 ${fmt(p50(finished))} s (${SEQUENTIAL} pods, echo)`);
   await clearPods(api, ns);
 }
 
 /** A running pod's container is killed behind the chain's back: seconds until the pod shows it. */
 async function propagation(api: CoreV1Api, ns: string, node: string, side: string): Promise<void> {
-  await api.createNamespacedPod({ namespace: ns, body: podOn(node, 'prop', { containers: [box('c', 'sleep 600')] }) });
-  const uid = await waitFor('prop Running', async () => {
-    const p = await api.readNamespacedPod({ name: 'prop', namespace: ns });
-    return p.status?.phase === 'Running' && p.metadata?.uid;
-  }, { timeoutMs: 180_000, intervalMs: 200 });
-  const ids = (await runOk('docker', ['ps', '-q', '--filter', `label=interlink.pod-uid=${uid}`])).split('\n').filter(Boolean);
+  await api.createNamespacedPod({
+    namespace: ns,
+    body: podOn(node, 'prop', { containers: [box('c', 'sleep 600')] }),
+  });
+  const uid = await waitFor(
+    'prop Running',
+    async () => {
+      const p = await api.readNamespacedPod({ name: 'prop', namespace: ns });
+      return p.status?.phase === 'Running' && p.metadata?.uid;
+    },
+    { timeoutMs: 180_000, intervalMs: 200 },
+  );
+  const ids = (await runOk('docker', ['ps', '-q', '--filter', `label=interlink.pod-uid=${uid}`]))
+    .split('\n')
+    .filter(Boolean);
   const t0 = Date.now();
   await runOk('docker', ['kill', ...ids]);
-  await waitFor('prop Failed', async () => (await api.readNamespacedPod({ name: 'prop', namespace: ns })).status?.phase === 'Failed', {
-    timeoutMs: 120_000,
-    intervalMs: 100,
-  });
-  console.log(`side-by-side ${side} status propagation ${fmt((Date.now() - t0) / 1000)} s (container killed → pod Failed)`);
+  await waitFor(
+    'prop Failed',
+    async () => (await api.readNamespacedPod({ name: 'prop', namespace: ns })).status?.phase === 'Failed',
+    {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    },
+  );
+  console.log(
+    `side-by-side ${side} status propagation ${fmt((Date.now() - t0) / 1000)} s (container killed → pod Failed)`,
+  );
   await clearPods(api, ns);
 }
 
@@ -71,12 +88,16 @@ async function measureSide(api: CoreV1Api, chain: RunningChain, side: string): P
     await sequential(api, ns, chain.nodeName, side);
     for (const [i, n] of BURSTS.entries()) {
       const s = await timeBurst(api, ns, chain.nodeName, n, `burst${n}`);
-      console.log(`side-by-side ${side} burst ${i === 0 ? 'small' : 'large'} ${n} pods all finished ${fmt(s)} s`);
+      console.log(
+        `side-by-side ${side} burst ${i === 0 ? 'small' : 'large'} ${n} pods all finished ${fmt(s)} s`,
+      );
       await clearPods(api, ns);
     }
     await propagation(api, ns, chain.nodeName, side);
     for (const [name, u] of sampler.end())
-      console.log(`side-by-side ${side} ${name} cpu ${u.cpuSeconds.toFixed(1)} s, peak RSS ${u.peakRssMb.toFixed(0)} MB`);
+      console.log(
+        `side-by-side ${side} ${name} cpu ${u.cpuSeconds.toFixed(1)} s, peak RSS ${u.peakRssMb.toFixed(0)} MB`,
+      );
   } finally {
     await deleteNamespace(ns);
   }
@@ -89,13 +110,23 @@ async function main(): Promise<void> {
     console.log(`side-by-side NOT RUN: ${upstream.reason}`);
     process.exit(process.env.CI === 'true' ? 1 : 0);
   }
-  const ours = await startChain({ id: 'bench-ours', vk: 'ours', relay: 'ours', plugin: 'docker', basePort: 26100 }, upstream.binDir);
+  const ours = await startChain(
+    { id: 'bench-ours', vk: 'ours', relay: 'ours', plugin: 'docker', basePort: 26100 },
+    upstream.binDir,
+  );
   const shared = { url: 'http://127.0.0.1', port: String(ours.ports.plugin) };
-  const theirs = await startChain({ id: 'bench-theirs', vk: 'theirs', relay: 'theirs', plugin: 'docker', basePort: 26110 }, upstream.binDir, shared);
+  const theirs = await startChain(
+    { id: 'bench-theirs', vk: 'theirs', relay: 'theirs', plugin: 'docker', basePort: 26110 },
+    upstream.binDir,
+    shared,
+  );
   try {
     const api = coreApi();
     for (const c of [ours, theirs])
-      await waitFor(`${c.nodeName} Ready`, async () => nodeReady(await getNode(c.nodeName)), { timeoutMs: 120_000, intervalMs: 500 });
+      await waitFor(`${c.nodeName} Ready`, async () => nodeReady(await getNode(c.nodeName)), {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+      });
     await sleep(2000);
     // one side after the other: both at once would measure each other's load
     await measureSide(api, theirs, 'theirs');

@@ -88,10 +88,14 @@ export function describeChain(spec: ChainSpec, extra?: (ctx: () => ChainContext)
 function podKindTests(get: () => ChainContext): void {
   it('registers its node, which becomes Ready', async () => {
     const { chain } = get();
-    const node = await waitFor(`node ${chain.nodeName} Ready`, async () => nodeReady(await getNode(chain.nodeName)) && getNode(chain.nodeName), {
-      timeoutMs: 120_000,
-      intervalMs: 1000,
-    }).catch((err: Error) => {
+    const node = await waitFor(
+      `node ${chain.nodeName} Ready`,
+      async () => nodeReady(await getNode(chain.nodeName)) && getNode(chain.nodeName),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 1000,
+      },
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- vk log\n${chain.group.tail('vk')}`);
     });
     expect(node.status?.addresses?.some((a) => a.address === '127.0.0.1')).toBe(true);
@@ -101,46 +105,74 @@ function podKindTests(get: () => ChainContext): void {
     await apply(ns, [helloPod(n), configPod(n, ns), sharedDirPod(n, ns), failingPod(n), longRunningPod(n)]);
   }, 180_000);
 
-  it('hello: a fieldRef env var reaches the container, Succeeded, log matches', async () => {
-    const { ns } = get();
-    await waitPhase(ns, 'hello', ['Succeeded'], PHASE_TIMEOUT_MS);
-    // toContain, not toBe: upstream's Slurm plugin puts job.out (the job's own output) in front of
-    // every container log (its bug).
-    expect(await podLogs(ns, 'hello')).toContain('hello from hello');
-  }, PHASE_TIMEOUT_MS + 30_000);
+  it(
+    'hello: a fieldRef env var reaches the container, Succeeded, log matches',
+    async () => {
+      const { ns } = get();
+      await waitPhase(ns, 'hello', ['Succeeded'], PHASE_TIMEOUT_MS);
+      // toContain, not toBe: upstream's Slurm plugin puts job.out (the job's own output) in front of
+      // every container log (its bug).
+      expect(await podLogs(ns, 'hello')).toContain('hello from hello');
+    },
+    PHASE_TIMEOUT_MS + 30_000,
+  );
 
-  it('ConfigMap and Secret as env and as volumes', async () => {
-    const { ns } = get();
-    await waitPhase(ns, 'config', ['Succeeded'], PHASE_TIMEOUT_MS);
-    const log = await podLogs(ns, 'config');
-    for (const line of CONFIG_LINES) expect(log).toContain(line);
-  }, PHASE_TIMEOUT_MS + 30_000);
+  it(
+    'ConfigMap and Secret as env and as volumes',
+    async () => {
+      const { ns } = get();
+      await waitPhase(ns, 'config', ['Succeeded'], PHASE_TIMEOUT_MS);
+      const log = await podLogs(ns, 'config');
+      for (const line of CONFIG_LINES) expect(log).toContain(line);
+    },
+    PHASE_TIMEOUT_MS + 30_000,
+  );
 
-  it('init container, then two containers sharing an emptyDir', async () => {
-    const { ns } = get();
-    const pod = await waitPhase(ns, 'shared', ['Succeeded'], PHASE_TIMEOUT_MS);
-    const states = (pod.status?.containerStatuses ?? []).map((s) => [s.name, s.state?.terminated?.exitCode]);
-    expect(Object.fromEntries(states)).toEqual({ writer: 0, reader: 0 });
-    expect(await podLogs(ns, 'shared', 'writer')).toContain('from-init');
-    expect(await podLogs(ns, 'shared', 'reader')).toContain('reader sees from-init from-writer');
-  }, PHASE_TIMEOUT_MS + 30_000);
+  it(
+    'init container, then two containers sharing an emptyDir',
+    async () => {
+      const { ns } = get();
+      const pod = await waitPhase(ns, 'shared', ['Succeeded'], PHASE_TIMEOUT_MS);
+      const states = (pod.status?.containerStatuses ?? []).map((s) => [
+        s.name,
+        s.state?.terminated?.exitCode,
+      ]);
+      expect(Object.fromEntries(states)).toEqual({ writer: 0, reader: 0 });
+      expect(await podLogs(ns, 'shared', 'writer')).toContain('from-init');
+      expect(await podLogs(ns, 'shared', 'reader')).toContain('reader sees from-init from-writer');
+    },
+    PHASE_TIMEOUT_MS + 30_000,
+  );
 
-  it('exit 3 → Failed with exit code 3', async () => {
-    const { ns } = get();
-    const pod = await waitPhase(ns, 'exit3', ['Failed'], PHASE_TIMEOUT_MS);
-    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
-    expect(await podLogs(ns, 'exit3')).toContain('about to fail');
-  }, PHASE_TIMEOUT_MS + 30_000);
+  it(
+    'exit 3 → Failed with exit code 3',
+    async () => {
+      const { ns } = get();
+      const pod = await waitPhase(ns, 'exit3', ['Failed'], PHASE_TIMEOUT_MS);
+      expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+      expect(await podLogs(ns, 'exit3')).toContain('about to fail');
+    },
+    PHASE_TIMEOUT_MS + 30_000,
+  );
 
-  it('long-running pod: kubectl logs -f streams, delete ends the stream and the pod', async () => {
-    const ctx = get();
-    const pod = await waitPhase(ctx.ns, 'ticker', ['Running'], PHASE_TIMEOUT_MS);
-    const uid = pod.metadata?.uid ?? '';
-    const streamed = await followLogsThenDelete(ctx.ns, 'ticker', 'tick 2');
-    expect(streamed).toMatch(/tick 0\ntick 1\ntick 2/);
-    await waitGone(ctx.ns, 'ticker', 120_000);
-    await eventually(`nothing left of ${uid}`, async () => ((await leftovers(ctx.chain, [uid])).length === 0 ? true : undefined), 90_000, 1000);
-  }, PHASE_TIMEOUT_MS + 150_000);
+  it(
+    'long-running pod: kubectl logs -f streams, delete ends the stream and the pod',
+    async () => {
+      const ctx = get();
+      const pod = await waitPhase(ctx.ns, 'ticker', ['Running'], PHASE_TIMEOUT_MS);
+      const uid = pod.metadata?.uid ?? '';
+      const streamed = await followLogsThenDelete(ctx.ns, 'ticker', 'tick 2');
+      expect(streamed).toMatch(/tick 0\ntick 1\ntick 2/);
+      await waitGone(ctx.ns, 'ticker', 120_000);
+      await eventually(
+        `nothing left of ${uid}`,
+        async () => ((await leftovers(ctx.chain, [uid])).length === 0 ? true : undefined),
+        90_000,
+        1000,
+      );
+    },
+    PHASE_TIMEOUT_MS + 150_000,
+  );
 }
 
 function burstAndCleanupTests(get: () => ChainContext): void {
@@ -185,6 +217,11 @@ async function deleteAllPods(ctx: ChainContext): Promise<string[]> {
   const uids = pods.map((p) => p.metadata?.uid ?? '').filter(Boolean);
   ctx.uids.push(...uids);
   await kubectl(['delete', 'pods', '--all', '-n', ctx.ns, '--wait=false']);
-  await eventually(`pods of ${ctx.ns} gone`, async () => ((await listPods(ctx.ns)).length === 0 ? true : undefined), 180_000, 1000);
+  await eventually(
+    `pods of ${ctx.ns} gone`,
+    async () => ((await listPods(ctx.ns)).length === 0 ? true : undefined),
+    180_000,
+    1000,
+  );
   return ctx.uids;
 }

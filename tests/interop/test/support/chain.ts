@@ -55,7 +55,11 @@ export interface SharedPlugin {
  * Starts plugin, relay, node controller (in that order, each healthy before the next). With
  * `shared`, the relay uses that plugin and this chain starts none.
  */
-export async function startChain(spec: ChainSpec, upstreamBin: string, shared?: SharedPlugin): Promise<RunningChain> {
+export async function startChain(
+  spec: ChainSpec,
+  upstreamBin: string,
+  shared?: SharedPlugin,
+): Promise<RunningChain> {
   const dir = mkdtempSync(join(tmpdir(), `interop-${spec.id}-`));
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -106,7 +110,9 @@ async function startPlugin(
     return { url: `unix://${socket}`, port: '' };
   }
   const config =
-    spec.plugin === 'docker' ? dockerSidecarConfig(dirs, ports, chain.instance) : slurmSidecarConfig(dirs, ports);
+    spec.plugin === 'docker'
+      ? dockerSidecarConfig(dirs, ports, chain.instance)
+      : slurmSidecarConfig(dirs, ports);
   const app = spec.plugin === 'docker' ? 'docker-sidecar' : 'slurm-sidecar';
   group.start({ name: 'plugin', cmd: process.execPath, args: [...ourApp(app), '--config', config], env: {} });
   await waitHealthy(chain, 'plugin', () => httpOk(`http://127.0.0.1:${ports.plugin}/healthz`));
@@ -123,11 +129,21 @@ async function startRelay(
   const config = relayConfig(dirs, ports.relay, plugin);
   if (spec.relay === 'theirs') {
     // upstream reads its config only from INTERLINKCONFIGPATH (no flag)
-    group.start({ name: 'relay', cmd: join(upstreamBin, 'interlink'), args: [], env: { INTERLINKCONFIGPATH: config } });
+    group.start({
+      name: 'relay',
+      cmd: join(upstreamBin, 'interlink'),
+      args: [],
+      env: { INTERLINKCONFIGPATH: config },
+    });
     await waitHealthy(chain, 'relay', () => tcpOpen(ports.relay));
     return;
   }
-  group.start({ name: 'relay', cmd: process.execPath, args: [...ourApp('interlink'), '--config', config], env: {} });
+  group.start({
+    name: 'relay',
+    cmd: process.execPath,
+    args: [...ourApp('interlink'), '--config', config],
+    env: {},
+  });
   await waitHealthy(chain, 'relay', () => httpOk(`http://127.0.0.1:${ports.relay}/readyz`));
 }
 

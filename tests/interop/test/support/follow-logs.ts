@@ -20,7 +20,8 @@ export async function followLogsThenDelete(ns: string, pod: string, until: strin
     const deadline = Date.now() + 60_000;
     while (!out.includes(until)) {
       if (child.exitCode !== null) throw new Error(`kubectl logs -f ended early: ${err || out}`);
-      if (Date.now() > deadline) throw new Error(`no "${until}" in the stream after 60 s: ${out.slice(-500)} ${err}`);
+      if (Date.now() > deadline)
+        throw new Error(`no "${until}" in the stream after 60 s: ${out.slice(-500)} ${err}`);
       await sleep(200);
     }
     await kubectl(['delete', 'pod', '-n', ns, pod, '--wait=false']);

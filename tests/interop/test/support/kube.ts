@@ -14,7 +14,14 @@ export async function createNamespace(name: string): Promise<string> {
   await kubectl(['create', 'namespace', name]);
   await eventually(
     `default ServiceAccount in ${name}`,
-    async () => ((await run('kubectl', ['get', 'sa', 'default', '-n', name], { env: { KUBECONFIG: benchEnv.kubeconfig } })).code === 0 ? true : undefined),
+    async () =>
+      (
+        await run('kubectl', ['get', 'sa', 'default', '-n', name], {
+          env: { KUBECONFIG: benchEnv.kubeconfig },
+        })
+      ).code === 0
+        ? true
+        : undefined,
     30_000,
     200,
   );
@@ -22,7 +29,9 @@ export async function createNamespace(name: string): Promise<string> {
 }
 
 export async function deleteNamespace(name: string): Promise<void> {
-  await run('kubectl', ['delete', 'namespace', name, '--wait=false'], { env: { KUBECONFIG: benchEnv.kubeconfig } });
+  await run('kubectl', ['delete', 'namespace', name, '--wait=false'], {
+    env: { KUBECONFIG: benchEnv.kubeconfig },
+  });
 }
 
 export async function deleteNode(name: string): Promise<void> {
@@ -32,7 +41,10 @@ export async function deleteNode(name: string): Promise<void> {
 }
 
 export async function apply(ns: string, objs: object[]): Promise<void> {
-  await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
+  await kubectl(
+    ['apply', '-n', ns, '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }),
+  );
 }
 
 export async function getPod(ns: string, name: string): Promise<V1Pod | undefined> {
@@ -51,7 +63,9 @@ export async function listPods(ns: string): Promise<V1Pod[]> {
 }
 
 export async function getNode(name: string): Promise<V1Node | undefined> {
-  const r = await run('kubectl', ['get', 'node', name, '-o', 'json'], { env: { KUBECONFIG: benchEnv.kubeconfig } });
+  const r = await run('kubectl', ['get', 'node', name, '-o', 'json'], {
+    env: { KUBECONFIG: benchEnv.kubeconfig },
+  });
   return r.code === 0 ? (JSON.parse(r.stdout) as V1Node) : undefined;
 }
 
@@ -60,7 +74,12 @@ export function nodeReady(node: V1Node | undefined): boolean {
 }
 
 /** Waits for one of `phases`; another terminal phase fails at once, with the pod's status. */
-export async function waitPhase(ns: string, name: string, phases: string[], timeoutMs: number): Promise<V1Pod> {
+export async function waitPhase(
+  ns: string,
+  name: string,
+  phases: string[],
+  timeoutMs: number,
+): Promise<V1Pod> {
   let last: V1Pod | undefined;
   try {
     return await eventually(
@@ -85,5 +104,10 @@ export async function podLogs(ns: string, pod: string, container?: string): Prom
 }
 
 export async function waitGone(ns: string, name: string, timeoutMs: number): Promise<void> {
-  await eventually(`pod ${ns}/${name} deleted`, async () => ((await getPod(ns, name)) ? undefined : true), timeoutMs, 500);
+  await eventually(
+    `pod ${ns}/${name} deleted`,
+    async () => ((await getPod(ns, name)) ? undefined : true),
+    timeoutMs,
+    500,
+  );
 }

@@ -28,7 +28,12 @@ export function createAfterDeleteTests(get: () => ChainContext): void {
     expect(del.status).toBeLessThan(500);
     const create = await axios.post(
       pluginUrl(ctx, '/create'),
-      { pod, container: [{ name: 'c', configMaps: null, secrets: null, projectedvolumemaps: null, emptyDirs: null }] },
+      {
+        pod,
+        container: [
+          { name: 'c', configMaps: null, secrets: null, projectedvolumemaps: null, emptyDirs: null },
+        ],
+      },
       { validateStatus: () => true },
     );
     expect(create.status).toBe(409);
@@ -48,6 +53,11 @@ export function createAfterDeleteTests(get: () => ChainContext): void {
     expect(create.status, JSON.stringify(create.data)).toBe(200);
     expect(create.data).toMatchObject({ PodUID: uid });
     await axios.post(pluginUrl(ctx, '/delete'), pod);
-    await eventually(`container of ${uid} removed`, async () => ((await dockerLeftovers([uid])).length === 0 ? true : undefined), 60_000, 500);
+    await eventually(
+      `container of ${uid} removed`,
+      async () => ((await dockerLeftovers([uid])).length === 0 ? true : undefined),
+      60_000,
+      500,
+    );
   }, 90_000);
 }

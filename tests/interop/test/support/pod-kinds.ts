@@ -6,7 +6,13 @@ export function mountRoot(ns: string): string {
 }
 
 export function box(name: string, script: string, extra: Partial<V1Container> = {}): V1Container {
-  return { name, image: 'busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script], ...extra };
+  return {
+    name,
+    image: 'busybox:latest',
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', script],
+    ...extra,
+  };
 }
 
 /** A pod bound to the chain's node (no scheduler in between), tolerating upstream's taint. */
@@ -37,8 +43,18 @@ export function helloPod(node: string): V1Pod {
 }
 
 export const CONFIG_OBJECTS = [
-  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'interop-cm' }, data: { greeting: 'hi-from-configmap' } },
-  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'interop-secret' }, stringData: { token: 's3cret-token' } },
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'interop-cm' },
+    data: { greeting: 'hi-from-configmap' },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'interop-secret' },
+    stringData: { token: 's3cret-token' },
+  },
 ];
 
 export function configPod(node: string, ns: string): V1Pod {
@@ -67,7 +83,10 @@ export function configPod(node: string, ns: string): V1Pod {
   });
 }
 
-export const CONFIG_LINES = ['env cm=hi-from-configmap secret=s3cret-token', 'file cm=hi-from-configmap secret=s3cret-token'];
+export const CONFIG_LINES = [
+  'env cm=hi-from-configmap secret=s3cret-token',
+  'file cm=hi-from-configmap secret=s3cret-token',
+];
 
 export function sharedDirPod(node: string, ns: string): V1Pod {
   const dir = `${mountRoot(ns)}/shared`;

@@ -8,7 +8,10 @@ export function slurmFlagsAnnotationTests(get: () => ChainContext): void {
   it('slurm-job.vk.io/flags "--job-name=test-pod-cfg -t 2800" (upstream example) runs the pod', async () => {
     const { ns, chain } = get();
     const pod = podOn(chain.nodeName, 'flags', { containers: [box('flags', 'echo flags accepted')] });
-    pod.metadata = { ...pod.metadata, annotations: { 'slurm-job.vk.io/flags': '--job-name=test-pod-cfg -t 2800' } };
+    pod.metadata = {
+      ...pod.metadata,
+      annotations: { 'slurm-job.vk.io/flags': '--job-name=test-pod-cfg -t 2800' },
+    };
     await apply(ns, [pod]);
     await waitPhase(ns, 'flags', ['Succeeded'], 150_000);
     expect(await podLogs(ns, 'flags')).toContain('flags accepted');

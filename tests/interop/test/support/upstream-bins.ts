@@ -4,8 +4,7 @@ import { runOk } from '@interlink/testbench';
 
 /** Where the upstream Go programs are, or why the suite cannot run against them. */
 export type UpstreamAvailability =
-  | { available: true; binDir: string; summary: string }
-  | { available: false; reason: string };
+  { available: true; binDir: string; summary: string } | { available: false; reason: string };
 
 const PROGRAMS = ['vk', 'interlink', 'slurm-plugin'] as const;
 export type UpstreamProgram = (typeof PROGRAMS)[number];
