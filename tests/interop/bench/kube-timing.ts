@@ -55,7 +55,11 @@ export async function timeBurst(
       p.metadata?.name?.startsWith(`${tag}-`),
     );
     const finished = list.filter((p) => TERMINAL.has(p.status?.phase ?? '')).length;
-    if (finished === count) return (Date.now() - t0) / 1000;
+    if (finished === count) {
+      const failed = list.filter((p) => p.status?.phase === 'Failed').length;
+      if (failed > 0) console.log(`side-by-side burst ${tag}: ${failed} of ${count} pods Failed`);
+      return (Date.now() - t0) / 1000;
+    }
     if (Date.now() - t0 > 900_000) throw new Error(`burst ${tag}: ${finished}/${count} finished after 900 s`);
     await sleep(250);
   }
