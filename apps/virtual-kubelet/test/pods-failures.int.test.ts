@@ -18,7 +18,7 @@ beforeAll(async () => {
   await createNamespace(admin, ns);
   relay = new TestRelay();
   await relay.start();
-  started = await startVk({ kc, nodeName, relayUrl: relay.url, relayPort: relay.portString, cfg: { CreateRetryMaxSeconds: 60 } });
+  started = await startVk({ kc, nodeName, relayUrl: relay.url, relayPort: relay.portString });
 });
 
 afterAll(async () => {
@@ -44,17 +44,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const longRunning = { containers: [{ name: 'main', image: 'busybox:latest', command: ['sleep', '3600'] }] };
 
 describe('failures surface as pod state, never silently', () => {
-  it('a create refused by the plugin fails a restartPolicy Never pod with the plugin message', async () => {
-    relay.fail('create', 500, 'sbatch: error: invalid partition specified: gpu', 1);
+  it('a create refused by the plugin (4xx) fails the pod with the plugin message', async () => {
+    relay.fail('create', 400, 'sbatch: error: invalid partition specified: gpu', 1);
     await apply(virtualPod(nodeName, 'refused'));
     await expect.poll(async () => (await pod('refused')).status?.phase, { timeout: 20_000 }).toBe('Failed');
     const p = await pod('refused');
     expect(p.status?.reason).toBe('ProviderFailed');
-    expect(p.status?.message).toBe('error creating pod (HTTP 500): sbatch: error: invalid partition specified: gpu');
+    expect(p.status?.message).toBe('error creating pod (HTTP 400): sbatch: error: invalid partition specified: gpu');
     expect(p.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 1, reason: 'ProviderFailed' });
   });
 
-  it('a refused create of a restartPolicy Always pod stays Pending with the reason and is retried', async () => {
+  it('a create answered 5xx stays Pending with the reason and is retried', async () => {
     relay.fail('create', 500, 'quota exceeded', 1);
     await apply(virtualPod(nodeName, 'retried', { ...longRunning, restartPolicy: 'Always' }));
     await expect.poll(async () => (await pod('retried')).status?.reason, { timeout: 20_000 }).toBe('ProviderFailed');
