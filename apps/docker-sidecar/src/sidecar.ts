@@ -1,6 +1,7 @@
 import type { Logger } from '@interlink/logging';
 import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
 import type { SidecarSettings } from './config/sidecar-settings';
+import { tombstoneDirOf } from './backend-settings';
 import { createDockerClient } from './docker-client';
 import { DockerBackend } from './docker-backend';
 import { registerSidecarMetrics } from './sidecar-metrics';
@@ -26,6 +27,7 @@ export function createDockerSidecar(
     name: 'docker-sidecar',
     version,
     bodyLimitBytes: settings.bodyLimitBytes,
+    tombstoneDir: tombstoneDirOf(settings.backend.dataRoot),
     ...(settings.token ? { token: settings.token } : {}),
   });
   registerSidecarMetrics(server.service.registry, backend);

@@ -10,7 +10,11 @@ type JsonSchema = Record<string, unknown> & {
   anyOf?: JsonSchema[];
   allOf?: JsonSchema[];
   default?: unknown;
+  enum?: unknown[];
 };
+
+/** Checks a schema cannot express (reference grammars, RFC 3339 times); returns `path: problem` lines. */
+export type Refinement<T> = (value: T) => string[];
 
 /** A body that does not match the contract. `issues` name each offending field path. */
 export class ContractError extends Error {
@@ -22,6 +26,9 @@ export class ContractError extends Error {
     this.name = 'ContractError';
   }
 }
+
+/** Schema annotation: a Go struct value (not a pointer), which `null` leaves at its zero value. */
+export const GO_STRUCT = 'x-go-struct';
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false });
 
@@ -35,6 +42,7 @@ export class Codec<T> {
   constructor(
     readonly name: string,
     readonly schema: TSchema,
+    private readonly refine?: Refinement<T>,
   ) {}
 
   /** Compiled on first use: a process pays only for the message types it actually reads. */
@@ -49,6 +57,8 @@ export class Codec<T> {
     if (!this.validate(normalized)) {
       throw new ContractError(this.name, formatErrors(this.validate.errors ?? []));
     }
+    const problems = this.refine?.(normalized as T) ?? [];
+    if (problems.length > 0) throw new ContractError(this.name, problems.slice(0, 8));
     return normalized as T;
   }
 
@@ -94,10 +104,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Go's decoder matches known keys case-insensitively and writes empty slices as null. */
+/** A field's zero value, itself normalized so nested defaults are filled too. */
+function zeroValue(schema: JsonSchema): unknown {
+  return normalize(schema, structuredClone(schema.default));
+}
+
+/**
+ * Go's decoder matches known keys case-insensitively, writes empty slices as null and leaves a
+ * field at its zero value when the key is missing or null: fields with a default get it.
+ */
 function normalize(schema: JsonSchema, value: unknown): unknown {
   if (value === null) {
-    return Array.isArray(schema.default) ? [] : null;
+    if (schema[GO_STRUCT] === true) return normalize(schema, {});
+    return schema.default !== undefined && schema.default !== null ? zeroValue(schema) : null;
   }
   if (schema.anyOf) {
     const branch = schema.anyOf.find((b) =>
@@ -131,7 +150,7 @@ function normalize(schema: JsonSchema, value: unknown): unknown {
     for (const [key, sub] of Object.entries(props)) {
       if (key in value) value[key] = normalize(sub, value[key]);
       // ajv ignores defaults below anyOf (e.g. inside a nullable array), so fill them here.
-      else if (sub.default !== undefined) value[key] = structuredClone(sub.default);
+      else if (sub.default !== undefined) value[key] = zeroValue(sub);
     }
   }
   const additional = schema.patternProperties ? Object.values(schema.patternProperties)[0] : undefined;
@@ -149,6 +168,17 @@ function pointerToPath(pointer: string): string {
     out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
   }
   return out;
+}
+
+/** ajv's enum and int64 messages do not say what is allowed in the caller's terms. */
+function describeError(e: ErrorObject): string {
+  const limit = (e.params as { limit?: number }).limit;
+  if (e.keyword === 'maximum' && limit !== undefined && limit >= 2 ** 63) {
+    return 'must fit in a 64-bit integer (at most 9223372036854775807)';
+  }
+  if (e.keyword !== 'enum') return e.message ?? 'invalid';
+  const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.filter((v) => v !== '');
+  return `must be one of ${allowed.join(', ')}`;
 }
 
 function formatErrors(errors: ErrorObject[]): string[] {
@@ -176,7 +206,7 @@ function formatErrors(errors: ErrorObject[]): string[] {
     }
     const types = list.filter((e) => e.keyword === 'type').map((e) => (e.params as { type: string }).type);
     const others = list.filter((e) => e.keyword !== 'type' && e.keyword !== 'anyOf');
-    if (others.length > 0) out.push(`${path}: ${others.map((e) => e.message).join(', ')}`);
+    if (others.length > 0) out.push(`${path}: ${others.map(describeError).join(', ')}`);
     else if (types.length > 0) out.push(`${path}: must be ${[...new Set(types)].join(' or ')}`);
     else out.push(`${path}: ${list[0]?.message ?? 'invalid'}`);
   }

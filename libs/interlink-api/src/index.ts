@@ -1,5 +1,6 @@
 export * from './constants';
-export { Codec, ContractError } from './codec';
+export { Codec, ContractError, type Refinement } from './codec';
+export { imageReferenceProblem } from './refinements';
 export * from './codecs';
 export * from './encode';
 export { logRequestProblem, type LogRequestRules } from './log-request';

@@ -11,8 +11,9 @@ import {
   type RetrievedPodData,
 } from '@interlink/api';
 import { HttpError, type RequestContext } from '@interlink/http-kit';
-import type { CallContext, PluginBackend } from './backend';
+import { PluginError, type CallContext, type PluginBackend } from './backend';
 import type { PluginMetrics } from './metrics';
+import { deletedBeforeCreateMessage, type TombstoneStore } from './tombstones';
 
 /** Text upstream plugins answer on delete; the relay ignores it but humans read it. */
 export const DELETE_ANSWER = 'All containers for submitted Pods have been deleted';
@@ -20,6 +21,8 @@ export const DELETE_ANSWER = 'All containers for submitted Pods have been delete
 export interface HandlerDeps {
   backend: PluginBackend;
   metrics: PluginMetrics;
+  /** UIDs whose /delete arrived: a /create for them starts nothing (409). */
+  tombstones: TombstoneStore;
 }
 
 function callContext(ctx: RequestContext): CallContext {
@@ -50,6 +53,7 @@ export async function handleCreate(ctx: RequestContext, deps: HandlerDeps): Prom
   } else {
     items = [RetrievedPodDataCodec.decode(body)];
   }
+  refuseDeletedPods(ctx, deps.tombstones, items);
   let answer: CreateStruct | undefined;
   for (const data of items) {
     Object.assign(ctx.logFields, podFields(data.pod));
@@ -58,6 +62,20 @@ export async function handleCreate(ctx: RequestContext, deps: HandlerDeps): Prom
     ctx.logger.info('pod submitted', { ...podFields(data.pod), jobId: created.PodJID });
   }
   ctx.sendJson(200, answer);
+}
+
+/** Checked before anything is submitted, so a refused request never leaves half a pod behind. */
+function refuseDeletedPods(ctx: RequestContext, tombstones: TombstoneStore, items: RetrievedPodData[]): void {
+  for (const data of items) {
+    const tombstone = tombstones.get(data.pod.metadata?.uid ?? '');
+    if (!tombstone) continue;
+    Object.assign(ctx.logFields, podFields(data.pod));
+    ctx.logger.info('create refused: the pod was deleted before its create arrived', {
+      ...podFields(data.pod),
+      deletedAt: tombstone.deletedAt,
+    });
+    throw new PluginError(409, deletedBeforeCreateMessage(tombstone));
+  }
 }
 
 function decodeElement(item: unknown, index: number): RetrievedPodData {
@@ -111,12 +129,17 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** `/delete`: stop and clean up; unknown pods succeed. */
+/**
+ * `/delete`: stop and clean up; unknown pods succeed. The tombstone is written first, so a
+ * create arriving while (or after) the backend deletes is refused instead of starting the pod.
+ */
 export async function handleDelete(ctx: RequestContext, deps: HandlerDeps): Promise<void> {
   const body = await requireBody(ctx, 'one Pod object');
   if (Array.isArray(body)) throw new HttpError(400, 'expected one Pod object, got an array');
   const pod = PodCodec.decode(body);
   Object.assign(ctx.logFields, podFields(pod));
+  const meta = pod.metadata ?? {};
+  deps.tombstones.add({ uid: meta.uid ?? '', namespace: meta.namespace ?? '', name: meta.name ?? '' });
   await deps.backend.delete(pod, callContext(ctx));
   ctx.logger.info('pod deleted', podFields(pod));
   ctx.send(200, DELETE_ANSWER);

@@ -6,3 +6,10 @@ export { toHttpError } from './errors';
 export { DELETE_ANSWER } from './handlers';
 export { InMemoryBackend, type InMemoryBackendOptions } from './in-memory-backend';
 export { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from './log-options';
+export {
+  TombstoneStore,
+  TOMBSTONE_FILE,
+  deletedBeforeCreateMessage,
+  type Tombstone,
+  type TombstoneStoreOptions,
+} from './tombstones';

@@ -6,9 +6,13 @@ export interface TimedLogLine {
   text: string;
 }
 
-/** The earliest time a line may carry to pass `SinceSeconds`/`SinceTime`, or undefined. */
+/**
+ * The earliest time a line may carry to pass `SinceSeconds`/`SinceTime`, or undefined. The codec
+ * bounds SinceSeconds to int64, which still reaches far before any log line (and beyond what a
+ * Date can hold): such a request means "everything", so it is clamped to the epoch.
+ */
 export function logSince(opts: ContainerLogOpts, now: Date = new Date()): Date | undefined {
-  if (opts.SinceSeconds > 0) return new Date(now.getTime() - opts.SinceSeconds * 1000);
+  if (opts.SinceSeconds > 0) return new Date(Math.max(0, now.getTime() - opts.SinceSeconds * 1000));
   return sinceTimeOf(opts);
 }
 

@@ -20,6 +20,7 @@ import {
   type HandlerDeps,
 } from './handlers';
 import { PluginMetrics, type PluginOperation } from './metrics';
+import { TombstoneStore } from './tombstones';
 
 export interface PluginServerOptions {
   backend: PluginBackend;
@@ -37,6 +38,13 @@ export interface PluginServerOptions {
   /** File mode of the unix socket (e.g. 0o660). */
   socketMode?: number;
   registry?: Registry;
+  /**
+   * Directory where the UIDs of deleted pods are journaled so a /create arriving after its
+   * /delete is refused (409) even across restarts. Without it they are remembered in memory only.
+   */
+  tombstoneDir?: string;
+  /** How many deleted UIDs are remembered. Default 10,000. */
+  tombstoneCapacity?: number;
 }
 
 export interface PluginServer extends Stoppable {
@@ -63,7 +71,15 @@ export function createPluginServer(options: PluginServerOptions): PluginServer {
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.token ? { authenticate: bearerTokenAuthenticator(options.token) } : {}),
   });
-  const deps: HandlerDeps = { backend: options.backend, metrics: new PluginMetrics(service.registry) };
+  const deps: HandlerDeps = {
+    backend: options.backend,
+    metrics: new PluginMetrics(service.registry),
+    tombstones: new TombstoneStore({
+      dir: options.tombstoneDir,
+      capacity: options.tombstoneCapacity,
+      logger: options.logger,
+    }),
+  };
   const version =
     options.version ?? (typeof __INTERLINK_VERSION__ === 'string' ? __INTERLINK_VERSION__ : '0.0.0');
   const openApi = JSON.stringify(pluginOpenApi(version));

@@ -172,10 +172,11 @@ const cases: Case[] = [
     error: /Namespace: required/,
   },
   {
-    name: 'logs: missing Opts',
+    // A missing Opts is Go's zero ContainerLogOpts (accepted); Opts of the wrong type is not.
+    name: 'logs: Opts a string',
     path: '/getLogs',
-    body: JSON.stringify({ Namespace: 'default', PodUID: UID }),
-    error: /Opts: required/,
+    body: JSON.stringify({ Namespace: 'default', PodUID: UID, Opts: 'tail' }),
+    error: /Opts: must be object/,
   },
   {
     name: 'logs: namespace not a DNS label',

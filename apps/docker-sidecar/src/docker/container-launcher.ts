@@ -14,6 +14,7 @@ import { dockerMessage, ImagePullError, type ImagePuller } from './image-puller'
 import type { InspectCache } from './inspect-cache';
 import type { LifecycleSettings } from './pod-lifecycle';
 import type { PodRuntime } from './pod-runtime';
+import { markLaunched } from './pod-store';
 
 /**
  * Brings one container instance into existence: image per pull policy (failures become
@@ -130,6 +131,7 @@ export class ContainerLauncher {
       return;
     }
     rt.waiting.delete(c.name);
+    if (rt.launched.size === 0) await persistLaunched(rt, this.logger);
     rt.launched.add(c.name);
     await this.start(rt, id);
   }
@@ -164,4 +166,11 @@ export class ContainerLauncher {
     );
     return (role === 'init' ? split.init[index] : split.app[index]) ?? [];
   }
+}
+
+/** Best effort: without the marker a vanished sandbox-less pod is only recreated after a restart. */
+async function persistLaunched(rt: PodRuntime, logger: Logger): Promise<void> {
+  await markLaunched(rt.podDir).catch((err: unknown) =>
+    logger.warn('cannot record that the pod was launched', { uid: rt.ref.uid, err }),
+  );
 }

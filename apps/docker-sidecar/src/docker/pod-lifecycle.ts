@@ -98,7 +98,7 @@ export class PodLifecycle {
 
   private async reconcile(uid: string): Promise<void> {
     const rt = this.runtimes.get(uid);
-    if (!rt?.data || rt.deleting || this.stopped) return;
+    if (!rt?.data || rt.deleting || rt.lost || this.stopped) return;
     const pc = await this.inventory.listPod(uid);
     if (rt.deleting) return;
     this.logger.debug('reconciling pod', {

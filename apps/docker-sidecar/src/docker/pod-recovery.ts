@@ -1,3 +1,4 @@
+import type { RetrievedPodData } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import type { DockerBackendSettings } from '../backend-settings';
 import type { GpuAllocator } from '../pod/gpu-allocator';
@@ -7,7 +8,7 @@ import { needsSandbox } from '../pod/pod-sandbox-spec';
 import type { ContainerInventory } from './container-inventory';
 import type { InspectCache } from './inspect-cache';
 import { PodRuntime } from './pod-runtime';
-import type { PodStore } from './pod-store';
+import { wasLaunched, type PodStore } from './pod-store';
 
 export interface RecoveryDeps {
   inventory: ContainerInventory;
@@ -20,11 +21,60 @@ export interface RecoveryDeps {
 }
 
 /**
+ * A pod directory with no container in Docker. Its pod.json is written only once the create
+ * succeeded (sandbox included), so the pod was created here: if it ever had containers (a
+ * sandbox, or the launched marker) they were removed behind our back and the pod is kept as
+ * lost, to be reported terminated until its /delete. A sandbox-less pod never launched is still
+ * waiting for its image and keeps running. Undefined: leftovers of an unreadable record.
+ */
+async function recordWithoutContainers(d: RecoveryDeps, dir: string): Promise<PodRuntime | undefined> {
+  const data = await d.store.load(dir);
+  const meta = data?.pod.metadata;
+  if (
+    !data ||
+    !meta?.uid ||
+    !meta.name ||
+    !meta.namespace ||
+    dir !== d.store.podDir(meta.namespace, meta.uid)
+  )
+    return undefined;
+  const ref = { namespace: meta.namespace, podName: meta.name, uid: meta.uid };
+  const plan = planOf(d, data, dir);
+  const lost = needsSandbox(data.pod, plan ?? { volumes: new Map() }) || (await wasLaunched(dir));
+  if (!lost && !plan) return undefined;
+  const rt = new PodRuntime(ref, data, plan ?? { volumes: new Map() }, dir, '');
+  if (lost) {
+    rt.lost =
+      'The Docker sidecar created this pod but found none of its containers when it restarted: they were removed outside interLink (no /delete arrived)';
+    d.logger.warn('pod created here has no containers left; reporting it terminated', {
+      uid: ref.uid,
+      namespace: ref.namespace,
+      pod: ref.podName,
+    });
+  }
+  return rt;
+}
+
+/** The pod's volume plan under the current configuration, or undefined when it is no longer valid. */
+function planOf(d: RecoveryDeps, data: RetrievedPodData, podDir: string): VolumePlan | undefined {
+  try {
+    return planVolumes({
+      data,
+      podDir,
+      hostPathAllowList: d.settings.hostPathAllowList,
+      exportPodData: d.settings.exportPodData,
+    });
+  } catch (err) {
+    if (!(err instanceof PodSpecError)) throw err;
+    return undefined;
+  }
+}
+
+/**
  * After a restart: every pod is found again from Docker's labels, its create request from its
- * directory, GPU allocations from container labels. Sandbox-less pods whose container does
- * not exist yet are adopted from their directory; other directories without containers are
- * leftovers of a create that never finished and are removed. Inspect results are warmed in the
- * background so the first status call stays fast.
+ * directory, GPU allocations from container labels. Recorded pods without containers are kept
+ * (still pulling, or lost: see recordWithoutContainers); unreadable directories are removed.
+ * Inspect results are warmed in the background so the first status call stays fast.
  */
 export async function recoverPods(d: RecoveryDeps): Promise<void> {
   const all = await d.inventory.listAll();
@@ -61,40 +111,10 @@ export async function recoverPods(d: RecoveryDeps): Promise<void> {
   const known = new Set([...d.runtimes.values()].map((rt) => rt.podDir));
   for (const dir of await d.store.podDirs()) {
     if (known.has(dir)) continue;
-    // A pod without a sandbox has no container until its image is there: keep running it.
-    // Anything else without containers is what a failed or interrupted create left behind.
-    const data = await d.store.load(dir);
-    const meta = data?.pod.metadata;
-    if (
-      data &&
-      meta?.uid &&
-      meta.name &&
-      meta.namespace &&
-      dir === d.store.podDir(meta.namespace, meta.uid)
-    ) {
-      try {
-        const plan = planVolumes({
-          data,
-          podDir: dir,
-          hostPathAllowList: d.settings.hostPathAllowList,
-          exportPodData: d.settings.exportPodData,
-        });
-        if (!needsSandbox(data.pod, plan)) {
-          d.runtimes.set(
-            meta.uid,
-            new PodRuntime(
-              { namespace: meta.namespace, podName: meta.name, uid: meta.uid },
-              data,
-              plan,
-              dir,
-              '',
-            ),
-          );
-          continue;
-        }
-      } catch (err) {
-        if (!(err instanceof PodSpecError)) throw err;
-      }
+    const kept = await recordWithoutContainers(d, dir);
+    if (kept) {
+      d.runtimes.set(kept.ref.uid, kept);
+      continue;
     }
     d.logger.info('removing directory of a pod that has no containers', { dir });
     await d.store.remove(dir);

@@ -30,6 +30,11 @@ export class PodRuntime {
    * removed behind our back: it is reported lost, not silently created again.
    */
   readonly launched = new Set<string>();
+  /**
+   * Set when the pod's record says it was created (and ran) here but Docker has none of its
+   * containers: it is reported terminated with this message and never started again.
+   */
+  lost: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 

@@ -1,9 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RetrievedPodDataCodec, type RetrievedPodData } from '@interlink/api';
 
 const SPEC_FILE = 'pod.json';
+const LAUNCHED_FILE = 'launched';
+
+/**
+ * Durable "a container of this pod was created": after a restart, a recorded pod without any
+ * container then means "removed behind our back", not "still pulling its image".
+ */
+export async function markLaunched(podDir: string): Promise<void> {
+  await writeFile(join(podDir, LAUNCHED_FILE), '', { mode: 0o600, flag: 'a' });
+}
+
+export async function wasLaunched(podDir: string): Promise<boolean> {
+  return access(join(podDir, LAUNCHED_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
 
 /**
  * The create request of each pod, kept next to its volume files (`<root>/<ns>-<uid>/pod.json`,

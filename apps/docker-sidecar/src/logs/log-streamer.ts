@@ -1,8 +1,8 @@
 import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { sinceTimeOf, type LogStruct } from '@interlink/api';
-import { PluginError } from '@interlink/plugin-server';
+import type { LogStruct } from '@interlink/api';
+import { PluginError, logSince } from '@interlink/plugin-server';
 import {
   current,
   previous,
@@ -53,10 +53,7 @@ export class LogStreamer {
     const tty = Boolean((await container.inspect()).Config?.Tty);
     const opts = req.Opts;
     const follow = opts.Follow && !opts.Previous;
-    const sinceIso =
-      opts.SinceSeconds > 0
-        ? new Date(Date.now() - opts.SinceSeconds * 1000).toISOString()
-        : sinceTimeOf(opts)?.toISOString();
+    const sinceIso = logSince(opts)?.toISOString();
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     signal.addEventListener('abort', abort, { once: true });

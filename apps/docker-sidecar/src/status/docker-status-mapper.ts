@@ -30,12 +30,15 @@ export class DockerStatusMapper {
     rt: PodRuntime | undefined,
     pc: PodContainers | undefined,
   ): Promise<PodStatus | undefined> {
+    // Never created here, its create not arrived yet, or deleted: left out of the answer. A
+    // made-up terminated state would read as a final Failed (upstream) or as "the plugin runs it".
+    if (!rt && !pc) return undefined;
     const spec = rt?.data?.pod.spec ?? requested.spec;
     const inits = specContainers(spec?.initContainers, pc, 'init');
     const apps = specContainers(spec?.containers, pc, 'app');
-    // No containers at all: never created here, or removed behind our back (a pod with a sandbox
-    // always has one once created; a sandbox-less pod may still be pulling its image).
-    if (!pc && (!rt || rt.sandboxId)) return lostStatus(rt?.data?.pod ?? requested, [...apps]);
+    const gone = rt && !pc ? vanishedMessage(rt) : undefined;
+    if (rt && gone)
+      return lostStatus(rt.data?.pod ?? requested, apps, { message: gone, jid: podJobId(rt.ref) });
     if (apps.length === 0 && inits.length === 0) return undefined;
 
     const initStatuses: V1ContainerStatus[] = [];
@@ -153,8 +156,22 @@ function specContainers(
   return found.sort((a, b) => a.index - b.index).map((i) => ({ name: i.container, image: i.image }));
 }
 
-/** A pod the sidecar never ran or whose containers vanished: say so, as the kubelet does. */
-function lostStatus(pod: V1Pod, apps: SpecContainer[]): PodStatus | undefined {
+/**
+ * Why a pod this sidecar created has no container at all, or undefined when that is expected:
+ * a pod with a sandbox always has one once created; a sandbox-less pod may still be pulling.
+ */
+function vanishedMessage(rt: PodRuntime): string | undefined {
+  if (rt.lost) return rt.lost;
+  if (!rt.sandboxId && rt.launched.size === 0) return undefined;
+  return 'The Docker sidecar created this pod but its containers are gone: they were removed outside interLink (no /delete arrived)';
+}
+
+/** A pod the sidecar created whose containers vanished: say so, as the kubelet does. */
+function lostStatus(
+  pod: V1Pod,
+  apps: SpecContainer[],
+  { message, jid }: { message: string; jid: string },
+): PodStatus | undefined {
   if (apps.length === 0) return undefined;
   const lost = (c: SpecContainer): V1ContainerStatus => ({
     name: c.name,
@@ -162,8 +179,7 @@ function lostStatus(pod: V1Pod, apps: SpecContainer[]): PodStatus | undefined {
       terminated: {
         exitCode: 137,
         reason: 'ContainerStatusUnknown',
-        message:
-          'The Docker sidecar has no container for this pod: it was never created here or was removed outside interLink',
+        message,
       },
     },
     lastState: {},
@@ -173,5 +189,5 @@ function lostStatus(pod: V1Pod, apps: SpecContainer[]): PodStatus | undefined {
     imageID: '',
   });
   const inits = (pod.spec?.initContainers ?? []).map((c) => lost({ name: c.name, image: c.image ?? '' }));
-  return makePodStatus(pod, { containers: apps.map(lost), initContainers: inits });
+  return makePodStatus(pod, { JID: jid, containers: apps.map(lost), initContainers: inits });
 }

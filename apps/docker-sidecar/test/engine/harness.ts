@@ -17,7 +17,7 @@ import { completeLogOpts } from '@interlink/api';
 import { createLogger } from '@interlink/logging';
 import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
 import { ensureBench, waitFor } from '@interlink/testbench';
-import { DEFAULT_BACKOFF, type DockerBackendSettings } from '../../src/backend-settings';
+import { DEFAULT_BACKOFF, tombstoneDirOf, type DockerBackendSettings } from '../../src/backend-settings';
 import { DockerBackend } from '../../src/docker-backend';
 
 export const docker = new Docker();
@@ -129,7 +129,12 @@ export async function startHarness(
   });
   const backend = new DockerBackend(docker, testSettings(instance, dataRoot, opts.settings), logger);
   await backend.start();
-  const server = createPluginServer({ backend, listen: 'http://127.0.0.1:0', logger });
+  const server = createPluginServer({
+    backend,
+    listen: 'http://127.0.0.1:0',
+    logger,
+    tombstoneDir: tombstoneDirOf(dataRoot),
+  });
   await server.start();
   const url = server.url;
   const h: Harness = {

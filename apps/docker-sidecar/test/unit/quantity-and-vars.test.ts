@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cpuToMilli,
-  cpuToNanoCpus,
-  memoryToBytes,
-  milliCpuToShares,
-} from '../../src/pod/quantity';
+import { cpuToMilli, cpuToNanoCpus, memoryToBytes, milliCpuToShares } from '../../src/pod/quantity';
 import { expandKubeVars } from '../../src/pod/kube-vars';
 import { restartDelayMs, pullRetryDelayMs, shouldRestart } from '../../src/pod/restart-policy';
 import { normalizeImage, pullPolicyOf, registryOf } from '../../src/docker/image-ref';

@@ -218,25 +218,23 @@ describe('DockerStatusMapper', () => {
     });
   });
 
-  it('says so for a pod it has no containers of, instead of failing', async () => {
+  it('leaves out a pod it never created, and reports a created pod whose containers vanished', async () => {
     const { docker } = fakeDocker({});
-    const status = await new DockerStatusMapper(new InspectCache(docker)).podStatus(
-      pod,
-      undefined,
-      undefined,
-    );
+    const mapper = new DockerStatusMapper(new InspectCache(docker));
+    expect(await mapper.podStatus(pod, undefined, undefined)).toBeUndefined();
+    const ref = { namespace: 'ns', podName: 'web', uid: UID };
+    const pending = new PodRuntime(ref, undefined, { volumes: new Map() }, '/d', '');
+    // Sandbox-less and never launched: still pulling, so waiting rather than lost.
+    expect((await mapper.podStatus(pod, pending, undefined))!.containers[0]!.state!.waiting).toBeDefined();
+    const rt = new PodRuntime(ref, undefined, { volumes: new Map() }, '/d', 'sb');
+    const status = await mapper.podStatus(pod, rt, undefined);
+    expect(status!.containers[0]!.state!.terminated!.message).toMatch(/removed outside interLink/);
     expect(status!.containers.map((c) => c.state?.terminated?.reason)).toEqual([
       'ContainerStatusUnknown',
       'ContainerStatusUnknown',
     ]);
     expect(status!.initContainers).toHaveLength(2);
-    expect(
-      await new DockerStatusMapper(new InspectCache(docker)).podStatus(
-        { metadata: { name: 'x', uid: UID } },
-        undefined,
-        undefined,
-      ),
-    ).toBeUndefined();
+    expect(await mapper.podStatus({ metadata: { name: 'x', uid: UID } }, rt, undefined)).toBeUndefined();
   });
 
   it('inspects a container once per state and serves steady pods from the cache', async () => {

@@ -1,5 +1,10 @@
-import { buildRetrievedPodData, CreateStructCodec, emptyScriptBuildConfig, PodCreateRequestsCodec } from '@interlink/api';
-import { HttpError, type RequestContext } from '@interlink/http-kit';
+import {
+  buildRetrievedPodData,
+  CreateStructCodec,
+  emptyScriptBuildConfig,
+  PodCreateRequestsCodec,
+} from '@interlink/api';
+import { HttpError, type BufferedResponse, type RequestContext } from '@interlink/http-kit';
 import { pluginAnswerError, pluginGarbage } from '../plugin/pluginErrors';
 import { decodeBody, logPod } from './decodeBody';
 import type { RelayDeps } from './RelayDeps';
@@ -23,6 +28,7 @@ export function createRoute(deps: RelayDeps) {
     // Not bound to the caller's connection: abandoning a half-done submission would leave the
     // plugin guessing; plugins are idempotent per pod UID, so a retried create is harmless.
     const res = await deps.plugin.create(data, { sessionId: ctx.sessionId });
+    if (res.status === 409) return passConflictThrough(ctx, res);
     if (res.status !== 200) throw pluginAnswerError(res, '/create');
     let answer: unknown;
     try {
@@ -35,6 +41,31 @@ export function createRoute(deps: RelayDeps) {
     const created = CreateStructCodec.safeDecode(answer);
     if (!created.ok) throw pluginGarbage('/create', created.error.message);
     ctx.logFields['jid'] = created.value.PodJID;
-    ctx.sendJson(200, { PodUID: created.value.PodUID, PodJID: created.value.PodJID });
+    const { PodUID, PodJID, Warnings } = created.value;
+    ctx.sendJson(200, { PodUID, PodJID, ...(Warnings?.length ? { Warnings } : {}) });
   };
+}
+
+/**
+ * 409 from the plugin: the pod was deleted before this create arrived and nothing was started.
+ * The node controller needs the plugin's exact answer (status and message) to tell that apart
+ * from a failure, so it goes back unchanged; a plugin answering plain text gets it wrapped.
+ */
+function passConflictThrough(ctx: RequestContext, res: BufferedResponse): void {
+  const text = res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  ctx.logFields['pluginError'] = text;
+  if (isErrorObject(body)) ctx.send(409, text, 'application/json');
+  else ctx.sendJson(409, { error: text.trim() || 'plugin answered 409 Conflict on /create' });
+}
+
+function isErrorObject(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { error?: unknown }).error === 'string'
+  );
 }

@@ -1,4 +1,24 @@
-import { Type, type TOptional, type TSchema, type Static, type TUnsafe } from '@sinclair/typebox';
+import {
+  Type,
+  type TObject,
+  type TOptional,
+  type TProperties,
+  type TSchema,
+  type Static,
+  type TUnsafe,
+} from '@sinclair/typebox';
+import { GO_STRUCT } from '../codec';
+
+/**
+ * Largest Go int64, 2^63 - 1, as the nearest double (2^63): a JSON number beyond it is refused
+ * instead of overflowing as it would in Go.
+ */
+export const INT64_MAX = 2 ** 63;
+
+/** A nested Go struct value: missing or `null` means all fields at their zero values. */
+export function GoStruct<T extends TProperties>(properties: T): TObject<T> {
+  return Type.Object(properties, { default: {}, [GO_STRUCT]: true });
+}
 
 /**
  * An array that Go may emit as `null`, `[]` or leave out. After decoding it is always an

@@ -1,6 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import type { V1ConfigMap, V1ContainerStatus, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { K8sArray, K8sObject, Quantity, StringMap, Time } from './helpers';
+import { INT64_MAX, K8sArray, K8sObject, Quantity, StringMap, Time } from './helpers';
+
+/** An optional Go `*int64` the API server bounds: null or an integer in [minimum, int64 max]. */
+function OptionalInt64(minimum: number, description?: string) {
+  return Type.Optional(
+    Type.Union(
+      [Type.Integer({ minimum, maximum: INT64_MAX }), Type.Null()],
+      description ? { description } : {},
+    ),
+  );
+}
+
+/** User and group ids as the API server accepts them: integers ≥ 0, never shell text. */
+const SecurityIds = {
+  runAsUser: OptionalInt64(0),
+  runAsGroup: OptionalInt64(0),
+};
+const ContainerSecurityContext = Type.Union([Type.Object(SecurityIds), Type.Null()]);
+const PodSecurityContext = Type.Union([
+  Type.Object({ ...SecurityIds, fsGroup: OptionalInt64(0) }),
+  Type.Null(),
+]);
 
 // Kubernetes objects are validated only as far as the interLink components depend on them;
 // every other field passes through untouched (additional properties are allowed everywhere).
@@ -13,6 +34,7 @@ const ObjectMeta = Type.Object(
     resourceVersion: Type.Optional(Type.String()),
     creationTimestamp: Type.Optional(Time),
     deletionTimestamp: Type.Optional(Time),
+    deletionGracePeriodSeconds: OptionalInt64(0),
     labels: Type.Optional(Type.Union([StringMap, Type.Null()])),
     annotations: Type.Optional(Type.Union([StringMap, Type.Null()])),
   },
@@ -74,10 +96,17 @@ const Container = Type.Object(
   { title: 'Container' },
 );
 
-/** A container that is about to run: it needs an image. */
-const RunnableContainer = Type.Composite([Container, Type.Object({ image: Type.String({ minLength: 1 }) })], {
-  title: 'RunnableContainer',
-});
+/** A container that is about to run: it needs an image (a valid reference, checked in pod-checks.ts). */
+const RunnableContainer = Type.Composite(
+  [
+    Container,
+    Type.Object({
+      image: Type.String({ minLength: 1, description: 'an image reference (distribution grammar)' }),
+      securityContext: Type.Optional(ContainerSecurityContext),
+    }),
+  ],
+  { title: 'RunnableContainer' },
+);
 
 const Volume = Type.Object(
   {
@@ -128,13 +157,28 @@ export const PodSchema = K8sObject<V1Pod>(
   ),
 );
 
+/** What the API server validates in a pod spec before any kubelet sees it. */
+const ValidatedPodSpecFields = {
+  ...PodSpecFields,
+  restartPolicy: Type.Optional(
+    Type.Unsafe<string>({
+      type: 'string',
+      enum: ['Always', 'OnFailure', 'Never', ''],
+      description: 'Always, OnFailure or Never; empty (Go zero value) means Always',
+    }),
+  ),
+  terminationGracePeriodSeconds: OptionalInt64(0, 'seconds, ≥ 0'),
+  activeDeadlineSeconds: OptionalInt64(1, 'seconds, a positive int64'),
+  securityContext: Type.Optional(PodSecurityContext),
+};
+
 /** A pod to run: it needs a spec with at least one container, every container with an image. */
 export const PodToCreateSchema = K8sObject<V1Pod>(
   Type.Object(
     {
       metadata: ObjectMeta,
       spec: Type.Object({
-        ...PodSpecFields,
+        ...ValidatedPodSpecFields,
         containers: Type.Array(RunnableContainer, { minItems: 1 }),
         initContainers: K8sArray(RunnableContainer),
       }),

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigMapSchema, ContainerStatusSchema, PodSchema, PodToCreateSchema, SecretSchema } from './k8s';
-import { GO_ZERO_TIME, NullableArray, Quantity } from './helpers';
+import { GO_STRUCT } from '../codec';
+import { GO_ZERO_TIME, GoStruct, INT64_MAX, NullableArray, Quantity } from './helpers';
 
 /** Hop 1 `/create` request (node controller → relay). Note the spelling `projectedvolumesmaps`. */
 export const PodCreateRequestsSchema = Type.Object(
@@ -33,12 +34,12 @@ export type RetrievedContainer = Static<typeof RetrievedContainerSchema>;
 
 export const ScriptBuildConfigSchema = Type.Object(
   {
-    SingularityHubProxy: Type.Object({
+    SingularityHubProxy: GoStruct({
       server: Type.String({ default: '' }),
       master_token: Type.String({ default: '' }),
       cache_validity_seconds: Type.Integer({ default: 0 }),
     }),
-    ApptainerOptions: Type.Object({
+    ApptainerOptions: GoStruct({
       executable: Type.String({ default: '' }),
       fakeroot: Type.Boolean({ default: false }),
       containall: Type.Boolean({ default: false }),
@@ -50,7 +51,7 @@ export const ScriptBuildConfigSchema = Type.Object(
       cleanenv: Type.Boolean({ default: false }),
       unsquash: Type.Boolean({ default: false }),
     }),
-    Volumes: Type.Object({
+    Volumes: GoStruct({
       scratch_area: Type.String({ default: '' }),
       apptainer_cachedir: Type.String({ default: '' }),
       image_dir: Type.String({ default: '' }),
@@ -60,7 +61,8 @@ export const ScriptBuildConfigSchema = Type.Object(
   },
   {
     title: 'ScriptBuildConfig',
-    description: 'Job script builder options; always emitted (all zero when unused)',
+    description: 'Job script builder options; always emitted (all zero when unused); missing groups are zero',
+    [GO_STRUCT]: true,
   },
 );
 export type ScriptBuildConfig = Static<typeof ScriptBuildConfigSchema>;
@@ -83,7 +85,13 @@ export type RetrievedPodData = Static<typeof RetrievedPodDataSchema>;
 export const CreateStructSchema = Type.Object(
   {
     PodUID: Type.String({ minLength: 1 }),
-    PodJID: Type.String(),
+    PodJID: Type.String({ default: '' }),
+    Warnings: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'Extension (not upstream; Go ignores it): human-readable warnings about the accepted pod, e.g. a dropped option; the node controller turns each into a Warning event',
+      }),
+    ),
   },
   { title: 'CreateStruct' },
 );
@@ -139,25 +147,25 @@ export const RemotePodListSchema = NullableArray(RemotePodSchema, {
 /** Log options. The byte limit travels as `Bytes` (Go field LimitBytes). */
 export const ContainerLogOptsSchema = Type.Object(
   {
-    Tail: Type.Integer({ minimum: 0, default: 0 }),
-    Bytes: Type.Integer({ minimum: 0, default: 0 }),
+    Tail: Type.Integer({ minimum: 0, maximum: INT64_MAX, default: 0 }),
+    Bytes: Type.Integer({ minimum: 0, maximum: INT64_MAX, default: 0 }),
     Timestamps: Type.Boolean({ default: false }),
     Follow: Type.Boolean({ default: false }),
     Previous: Type.Boolean({ default: false }),
-    SinceSeconds: Type.Integer({ minimum: 0, default: 0 }),
+    SinceSeconds: Type.Integer({ minimum: 0, maximum: INT64_MAX, default: 0 }),
     SinceTime: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       default: GO_ZERO_TIME,
-      description: `RFC 3339; "${GO_ZERO_TIME}" means unset`,
+      description: `RFC 3339; "${GO_ZERO_TIME}" or null means unset`,
     }),
   },
-  { title: 'ContainerLogOpts' },
+  { title: 'ContainerLogOpts', default: {}, [GO_STRUCT]: true },
 );
 export type ContainerLogOpts = Static<typeof ContainerLogOptsSchema>;
 
 export const LogStructSchema = Type.Object(
   {
-    Namespace: Type.String(),
-    PodUID: Type.String(),
+    Namespace: Type.String({ description: 'required: a log request without it can only be refused' }),
+    PodUID: Type.String({ description: 'required: a log request without it can only be refused' }),
     PodName: Type.String({ default: '' }),
     ContainerName: Type.String({ default: '' }),
     Opts: ContainerLogOptsSchema,
