@@ -66,13 +66,16 @@ describe('failures surface as pod state, never silently', () => {
     expect((await pod('retried')).status?.reason).toBeUndefined();
   });
 
-  it('retries a create while the relay is unreachable, then runs the pod', async () => {
+  it('retries a create while the relay is unreachable, then runs the pod as soon as the relay is back', async () => {
     await relay.stop();
     await apply(virtualPod(nodeName, 'outage', longRunning));
     await expect.poll(async () => (await pod('outage')).status?.message ?? '', { timeout: 20_000 }).toMatch(/relay|unreachable|ECONNREFUSED/);
     expect((await pod('outage')).status?.phase).toBe('Pending');
+    // Let the back-off grow to 8 s, then bring the relay back: the first good ping (every 1 s
+    // here) starts the waiting create instead of the back-off timer.
+    await expect.poll(async () => (await pod('outage')).status?.message ?? '', { timeout: 30_000 }).toMatch(/\(retrying in (8|16|30)s\)$/);
     await relay.start();
-    await expect.poll(async () => (await pod('outage')).status?.phase, { timeout: 30_000 }).toBe('Running');
+    await expect.poll(async () => (await pod('outage')).status?.phase, { timeout: 5_000 }).toBe('Running');
   });
 
   it('keeps running pods as they are during a relay outage, with the node NotReady, then resumes', async () => {
