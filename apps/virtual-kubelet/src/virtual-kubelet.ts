@@ -58,6 +58,7 @@ export class VirtualKubelet {
   certs!: ServingCertSource;
   events!: EventRecorder;
   private phaseTimer: NodeJS.Timeout | undefined;
+  private lastPingFailed = false;
 
   constructor(private readonly deps: VirtualKubeletDeps) {}
 
@@ -103,7 +104,7 @@ export class VirtualKubelet {
         leaseRenewIntervalMs: cfg.LeaseRenewIntervalSeconds * 1000,
       },
       {
-        ping: (ok) => this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' }),
+        ping: (ok) => this.pingOutcome(ok),
         nodeReady: (ready) => this.metrics.nodeReady.set(ready ? 1 : 0),
       },
     );
@@ -264,6 +265,13 @@ export class VirtualKubelet {
     await this.events?.flush();
     if (this.provider instanceof RelayProvider) this.provider.close();
     this.kube?.close();
+  }
+
+  /** Counts pings; the first success after a failure lets waiting creates run at once. */
+  private pingOutcome(ok: boolean): void {
+    this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' });
+    if (ok && this.lastPingFailed) this.pods?.retryWaitingNow();
+    this.lastPingFailed = !ok;
   }
 
   private async apiPodUid(namespace: string, name: string): Promise<string | undefined> {

@@ -148,11 +148,37 @@ export class PodController implements PodEventHandler {
       .catch((err: Error) => this.log.error('pod deletion failed', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message }));
   }
 
+  /** A create or plugin lookup again after `afterMs`, or sooner when the relay is back (retryWaitingNow). */
+  private scheduleRetry(t: TrackedPod, mode: 'create' | 'lookup', afterMs: number): void {
+    if (t.deleting || this.stopped) return;
+    clearTimeout(t.retryTimer);
+    t.pendingRetry = mode;
+    t.retryTimer = setTimeout(() => {
+      t.pendingRetry = undefined;
+      this.runCreate(t, mode === 'lookup');
+    }, afterMs);
+  }
+
+  /**
+   * The relay answers again (a ping succeeded after failures): creates and plugin lookups
+   * waiting out their back-off (up to 30 s) run now instead of leaving pods Pending longer
+   * than the outage.
+   */
+  retryWaitingNow(): void {
+    for (const t of this.pods.values()) {
+      const mode = t.pendingRetry;
+      if (!mode || t.deleting || this.stopped) continue;
+      clearTimeout(t.retryTimer);
+      t.pendingRetry = undefined;
+      this.runCreate(t, mode === 'lookup');
+    }
+  }
+
   /** Queue a create attempt; an unexpected failure is logged and retried, never thrown away. */
   private runCreate(t: TrackedPod, checkPluginFirst: boolean): void {
     this.serial.run(t.uid, () => this.create(t, checkPluginFirst)).catch((err: Error) => {
       this.log.error('create attempt failed unexpectedly; retrying', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message });
-      if (!t.deleting && !this.stopped) t.retryTimer = setTimeout(() => this.runCreate(t, false), 5_000);
+      this.scheduleRetry(t, 'create', 5_000);
     });
   }
 
@@ -172,7 +198,7 @@ export class PodController implements PodEventHandler {
     this.dirty(t);
     if (result.next === 'poll') this.poller.track(t);
     else if (result.next === 'retry') {
-      t.retryTimer = setTimeout(() => this.runCreate(t, false), result.afterMs);
+      this.scheduleRetry(t, 'create', result.afterMs);
     }
   }
 
@@ -196,7 +222,7 @@ export class PodController implements PodEventHandler {
       if (t.lookupAttempts === 1 || t.lookupAttempts % 10 === 0) {
         this.log.warn('cannot ask the plugin whether it has this pod; the pod keeps its status, asking again', { ...fields, error: (err as Error).message, retryInMs: afterMs });
       }
-      if (!t.deleting && !this.stopped) t.retryTimer = setTimeout(() => this.runCreate(t, true), afterMs);
+      this.scheduleRetry(t, 'lookup', afterMs);
       return 'unknown';
     }
     if (!answer) {

@@ -28,6 +28,8 @@ export interface TrackedPod {
   /** Failed attempts to ask the plugin whether it has this pod (restart recovery). */
   lookupAttempts?: number;
   retryTimer?: NodeJS.Timeout;
+  /** What retryTimer will run: a create attempt or a restart lookup at the plugin. */
+  pendingRetry?: 'create' | 'lookup';
   /** Deletion in progress or finished. */
   deleting: boolean;
   remotelyDeleted: boolean;
