@@ -37,14 +37,17 @@ export async function timeOnePod(
   throw new Error(`pod ${ns}/${name} did not finish within ${timeoutMs / 1000} s`);
 }
 
+export interface Burst {
+  ns: string;
+  node: string;
+  count: number;
+  /** pod name prefix */
+  tag: string;
+}
+
 /** Creates `count` pods at once; seconds until every one of them has finished. */
-export async function timeBurst(
-  api: CoreV1Api,
-  ns: string,
-  node: string,
-  count: number,
-  tag: string,
-): Promise<number> {
+export async function timeBurst(api: CoreV1Api, burst: Burst): Promise<number> {
+  const { ns, node, count, tag } = burst;
   const t0 = Date.now();
   const pods = Array.from({ length: count }, (_, i) =>
     podOn(node, `${tag}-${i}`, { containers: [box('c', 'echo done')] }),

@@ -92,7 +92,7 @@ async function measureSide(api: CoreV1Api, chain: RunningChain, side: string): P
     sampler.begin();
     await sequential(api, ns, chain.nodeName, side);
     for (const [i, n] of BURSTS.entries()) {
-      const s = await timeBurst(api, ns, chain.nodeName, n, `burst${n}`);
+      const s = await timeBurst(api, { ns, node: chain.nodeName, count: n, tag: `burst${n}` });
       console.log(
         `side-by-side ${side} burst ${i === 0 ? 'small' : 'large'} ${n} pods all finished ${fmt(s)} s`,
       );

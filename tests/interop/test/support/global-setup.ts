@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { ensureBench } from '@interlink/testbench';
 import { locateUpstream } from './upstream-bins';
@@ -10,6 +10,8 @@ declare module 'vitest' {
   }
 }
 
+const NOT_RUN_NOTE = '.vitest-reports/interop-not-run.txt';
+
 /**
  * Provisions the bench services every chain needs and the upstream binaries, once for all
  * files. Without the upstream sources (developer machine, not CI) every chain file reports
@@ -19,6 +21,7 @@ export default async function setup(project: TestProject): Promise<void> {
   await ensureBench(['docker', 'slurm', 'k8s']);
   const upstream = await locateUpstream();
   if (upstream.available) {
+    rmSync(NOT_RUN_NOTE, { force: true });
     project.provide('upstreamBinDir', upstream.binDir);
     project.provide('upstreamMissing', '');
     return;
@@ -27,5 +30,7 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('upstreamMissing', upstream.reason);
   const banner = `interop suite NOT RUN: ${upstream.reason}`;
   process.stderr.write(`\n${'!'.repeat(banner.length)}\n${banner}\n${'!'.repeat(banner.length)}\n\n`);
-  writeFileSync('.vitest-reports/interop-not-run.txt', `${banner}\n`, { flag: 'w' });
+  // tools/scripts/test-summary.mjs puts this into npm test's closing line
+  mkdirSync('.vitest-reports', { recursive: true });
+  writeFileSync(NOT_RUN_NOTE, `${banner}\n`);
 }
