@@ -27,7 +27,8 @@ export async function locateUpstream(): Promise<UpstreamAvailability> {
     const status = await runOk('bash', ['tools/testbench/testbench.sh', 'status', 'upstream']).catch(
       (e: Error) => e.message,
     );
-    const reason = status.split('\n').find((l) => l.startsWith('upstream')) ?? status.trim();
+    const line = status.split('\n').find((l) => l.startsWith('upstream')) ?? status.trim();
+    const reason = line.replace(/^upstream\s+(unavailable\s+)?/, '');
     if (process.env.CI === 'true') throw new Error(`upstream programs unavailable in CI: ${reason}`);
     return { available: false, reason };
   }
