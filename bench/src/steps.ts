@@ -1,4 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from '@interlink/testbench';
 import type { Figure } from './figures';
+
+/**
+ * Whether the side-by-side step can run: it needs upstream's programs, built by the bench from
+ * their source tarballs. Without the sources (a developer machine; never in CI, where the step
+ * then fails loudly) the step and its figures are left out and the reason is printed.
+ */
+function upstreamMissing(): string {
+  if (process.env.CI === 'true') return '';
+  const r = spawnSync('bash', ['tools/testbench/testbench.sh', 'status', 'upstream'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('upstream')) ?? '';
+  return /^upstream\s+unavailable\s+/.test(line) ? line.replace(/^upstream\s+unavailable\s+/, '') : '';
+}
+
+export const SIDE_BY_SIDE_NOT_RUN = upstreamMissing();
+if (SIDE_BY_SIDE_NOT_RUN) console.log(`side-by-side NOT RUN: ${SIDE_BY_SIDE_NOT_RUN}`);
 
 export interface Step {
   name: string;
@@ -20,7 +40,7 @@ const tsx = (tsconfig: string, script: string, ...args: string[]) => [
  * come from this project's ranges (3200-3299, kubelet 10400-10499); nodes are named bench-*.
  */
 export function steps(quick: boolean): Step[] {
-  return [
+  const all: Step[] = [
     {
       name: 'vk-scale',
       cmd: tsx(
@@ -72,6 +92,7 @@ export function steps(quick: boolean): Step[] {
       ),
     },
   ];
+  return all.filter((s) => s.name !== 'side-by-side' || !SIDE_BY_SIDE_NOT_RUN);
 }
 
 const n = (m: RegExpMatchArray, i: number) => Number(m[i]);
@@ -269,5 +290,5 @@ export const FIGURES: Figure[] = [
     pattern: /= (\S+) MB\/s/,
     format: (m) => `${m[1]} MB/s`,
   },
-  ...SIDE_BY_SIDE,
+  ...(SIDE_BY_SIDE_NOT_RUN ? [] : SIDE_BY_SIDE),
 ];
