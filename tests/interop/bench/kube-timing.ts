@@ -59,13 +59,24 @@ export async function timeBurst(api: CoreV1Api, burst: Burst): Promise<number> {
     );
     const finished = list.filter((p) => TERMINAL.has(p.status?.phase ?? '')).length;
     if (finished === count) {
-      const failed = list.filter((p) => p.status?.phase === 'Failed').length;
-      if (failed > 0) console.log(`side-by-side burst ${tag}: ${failed} of ${count} pods Failed`);
+      reportFailed(list, count, tag);
       return (Date.now() - t0) / 1000;
     }
     if (Date.now() - t0 > 900_000) throw new Error(`burst ${tag}: ${finished}/${count} finished after 900 s`);
     await sleep(250);
   }
+}
+
+/** Failed pods are counted, not timed; the first one's reason says why. */
+function reportFailed(pods: V1Pod[], count: number, tag: string): void {
+  const failed = pods.filter((p) => p.status?.phase === 'Failed');
+  if (failed.length === 0) return;
+  const first = failed[0]?.status;
+  const why =
+    first?.containerStatuses?.[0]?.state?.terminated?.message ?? first?.message ?? first?.reason ?? '?';
+  console.log(
+    `side-by-side burst ${tag}: ${failed.length} of ${count} pods Failed (first: ${why.slice(0, 300)})`,
+  );
 }
 
 /** Deletes every pod of the namespace and waits until none is left. */
