@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { PodStatus as RemotePodStatus } from '@interlink/api';
 import { createLogger } from '@interlink/logging';
 import type { EventRecorder } from '../events/event-recorder';
-import type { KubeClient, KubeRequest } from '../kube/kube-client';
+import { KubeApiError, type KubeClient, type KubeRequest } from '../kube/kube-client';
 import { PodStatusWriter } from './pod-status-writer';
 import { newTrackedPod, type TrackedPod } from './tracked-pod';
 
@@ -96,5 +96,18 @@ describe('PodStatusWriter', () => {
     t.pod = { ...t.pod, metadata: { ...t.pod.metadata, annotations: { 'interlink.eu/pod-ip': '10.4.0.7' } } };
     expect(await writer.sync(t)).toBe(true);
     expect(t.pod.status?.podIPs).toEqual([{ ip: '10.4.0.7' }]);
+  });
+
+  it('turns a status the API server refuses as invalid (422) into one Warning event, and still fails the write', async () => {
+    const events: string[] = [];
+    const recorder = { event: (_o: unknown, type: string, reason: string, message: string) => events.push(`${type}/${reason}: ${message}`) } as unknown as EventRecorder;
+    const message = 'Pod "p" is invalid: status.containerStatuses[0].restartCount: Invalid value: -1';
+    const kube = { request: () => Promise.reject(new KubeApiError(422, 'Invalid', message)) } as unknown as KubeClient;
+    const t = newTrackedPod(runningPod(), { kind: 'submitted' });
+    t.remote = remote('running');
+    const writer = new PodStatusWriter(kube, recorder, log, { hostIP: '127.0.0.1' });
+    await expect(writer.sync(t)).rejects.toThrow(message);
+    await expect(writer.sync(t)).rejects.toThrow(message);
+    expect(events).toEqual([`Warning/StatusRejected: The API server refused the pod status written by the virtual node: ${message}`]);
   });
 });

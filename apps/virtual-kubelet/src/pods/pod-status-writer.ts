@@ -3,7 +3,7 @@ import { JOB_ID_ANNOTATION } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import type { EventRecorder } from '../events/event-recorder';
 import { podRef } from '../events/event-recorder';
-import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
+import { isConflict, isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
 import { invalidPodIPMessage, podIPAnnotation, podIPOf } from './pod-ip';
 import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
@@ -75,6 +75,7 @@ export class PodStatusWriter {
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
+        if (err instanceof KubeApiError && err.status === 422) this.warnRejected(t, err);
         if (!isConflict(err)) throw err;
         const fresh = await this.read(t);
         if (!fresh || fresh.metadata?.uid !== t.uid) return false;
@@ -92,6 +93,18 @@ export class PodStatusWriter {
     t.warnedPodIP = invalid;
     this.events.event(podRef(t.pod), 'Warning', 'InvalidPodIP', invalidPodIPMessage(invalid));
     this.log.warn('pod-ip annotation is not an IP address; not copied into the status', { namespace: t.namespace, pod: t.name, uid: t.uid, value: invalid });
+  }
+
+  /**
+   * The API server refused the status as invalid (422): whatever value caused it, the pod must
+   * not sit Pending in silence. One Warning event per distinct message; the write is retried
+   * at the next change or resync.
+   */
+  private warnRejected(t: TrackedPod, err: KubeApiError): void {
+    if (t.warnedStatusRejection === err.message) return;
+    t.warnedStatusRejection = err.message;
+    this.events.event(podRef(t.pod), 'Warning', 'StatusRejected', `The API server refused the pod status written by the virtual node: ${err.message}`);
+    this.log.error('pod status refused as invalid', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message });
   }
 
   private async read(t: TrackedPod): Promise<V1Pod | undefined> {

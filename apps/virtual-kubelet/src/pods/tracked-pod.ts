@@ -43,6 +43,8 @@ export interface TrackedPod {
   volumesCheckedAt?: number;
   /** The invalid `interlink.eu/pod-ip` value a Warning event was already sent for. */
   warnedPodIP?: string;
+  /** The API server's 422 message a StatusRejected Warning event was already sent for. */
+  warnedStatusRejection?: string;
   /** Containers we already announced as started (Started events). */
   announced: Set<string>;
 }
