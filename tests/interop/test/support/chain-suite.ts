@@ -109,7 +109,7 @@ function podKindTests(get: () => ChainContext): void {
     'hello: a fieldRef env var reaches the container, Succeeded, log matches',
     async () => {
       const { ns } = get();
-      await waitPhase(ns, 'hello', ['Succeeded'], PHASE_TIMEOUT_MS);
+      await phaseOf(get(), 'hello', ['Succeeded']);
       // toContain, not toBe: upstream's Slurm plugin puts job.out (the job's own output) in front of
       // every container log (its bug).
       expect(await podLogs(ns, 'hello')).toContain('hello from hello');
@@ -121,7 +121,7 @@ function podKindTests(get: () => ChainContext): void {
     'ConfigMap and Secret as env and as volumes',
     async () => {
       const { ns } = get();
-      await waitPhase(ns, 'config', ['Succeeded'], PHASE_TIMEOUT_MS);
+      await phaseOf(get(), 'config', ['Succeeded']);
       const log = await podLogs(ns, 'config');
       for (const line of CONFIG_LINES) expect(log).toContain(line);
     },
@@ -132,7 +132,7 @@ function podKindTests(get: () => ChainContext): void {
     'init container, then two containers sharing an emptyDir',
     async () => {
       const { ns } = get();
-      const pod = await waitPhase(ns, 'shared', ['Succeeded'], PHASE_TIMEOUT_MS);
+      const pod = await phaseOf(get(), 'shared', ['Succeeded']);
       const states = (pod.status?.containerStatuses ?? []).map((s) => [
         s.name,
         s.state?.terminated?.exitCode,
@@ -148,7 +148,7 @@ function podKindTests(get: () => ChainContext): void {
     'exit 3 → Failed with exit code 3',
     async () => {
       const { ns } = get();
-      const pod = await waitPhase(ns, 'exit3', ['Failed'], PHASE_TIMEOUT_MS);
+      const pod = await phaseOf(get(), 'exit3', ['Failed']);
       expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
       expect(await podLogs(ns, 'exit3')).toContain('about to fail');
     },
@@ -159,7 +159,7 @@ function podKindTests(get: () => ChainContext): void {
     'long-running pod: kubectl logs -f streams, delete ends the stream and the pod',
     async () => {
       const ctx = get();
-      const pod = await waitPhase(ctx.ns, 'ticker', ['Running'], PHASE_TIMEOUT_MS);
+      const pod = await phaseOf(ctx, 'ticker', ['Running']);
       const uid = pod.metadata?.uid ?? '';
       const streamed = await followLogsThenDelete(ctx.ns, 'ticker', 'tick 2');
       expect(streamed).toMatch(/tick 0\ntick 1\ntick 2/);
@@ -189,7 +189,12 @@ function burstAndCleanupTests(get: () => ChainContext): void {
       { timeoutMs: 300_000, intervalMs: 2000 },
     );
     const phases = done.map((p) => `${p.metadata?.name}=${p.status?.phase}`).sort();
-    expect(phases.filter((p) => !p.endsWith('=Succeeded'))).toEqual([]);
+    const firstFailed = done.find((p) => p.status?.phase !== 'Succeeded')?.status;
+    const why = JSON.stringify(firstFailed?.containerStatuses?.[0]?.state ?? firstFailed?.message ?? '');
+    expect(
+      phases.filter((p) => !p.endsWith('=Succeeded')),
+      `first failed: ${why}`,
+    ).toEqual([]);
     for (const p of done) {
       const i = (p.metadata?.name ?? '').replace('burst-', '');
       expect(await podLogs(ns, p.metadata?.name ?? '')).toContain(`burst pod ${i} done`);
@@ -209,6 +214,18 @@ function burstAndCleanupTests(get: () => ChainContext): void {
       throw new Error(`${err.message}: ${(await leftovers(ctx.chain, uids)).join(', ')}`);
     });
   }, 300_000);
+}
+
+/** waitPhase, and on failure the lines of the chain's logs that name the pod: why it is stuck. */
+async function phaseOf(ctx: ChainContext, name: string, phases: string[]): Promise<V1Pod> {
+  try {
+    return await waitPhase(ctx.ns, name, phases, PHASE_TIMEOUT_MS);
+  } catch (err) {
+    const lines = ['plugin', 'relay', 'vk'].map(
+      (p) => `--- ${p}\n${ctx.chain.group.linesAbout(p, `"${name}"`, 8) || ctx.chain.group.tail(p, 5)}`,
+    );
+    throw new Error(`${(err as Error).message}\n${lines.join('\n')}`);
+  }
 }
 
 /** Deletes every pod of the chain's namespace and waits until the API has none; returns their UIDs. */

@@ -48,6 +48,20 @@ export class ProcessGroup {
     }
   }
 
+  /** The last `lines` lines of a process's log that contain `needle`. */
+  linesAbout(name: string, needle: string, lines: number): string {
+    try {
+      const all = readFileSync(this.logPath(name), 'utf8').split('\n');
+      return all
+        .filter((l) => l.includes(needle))
+        .slice(-lines)
+        .map((l) => l.slice(0, 600))
+        .join('\n');
+    } catch {
+      return '';
+    }
+  }
+
   exited(name: string): boolean {
     const c = this.children.get(name);
     return c === undefined || c.exitCode !== null || c.signalCode !== null;
