@@ -49,6 +49,9 @@ DataRootFolder: $STACK_DIR/data/slurm-jobs/
 Partition: debug
 # Commands run on the Slurm node itself; the image is not used (see config/slurm-sidecar).
 ContainerRuntime: none
+# The stack runs as root and its Slurm pods pick runtime none or docker: a submit user
+# (DefaultUID) could not reach the Docker socket, so root stays, said out loud here.
+AllowRootWithRuntimeNone: true
 MemoryDefault: 256M
 Flavors:
   small:

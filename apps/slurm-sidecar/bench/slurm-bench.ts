@@ -131,6 +131,7 @@ async function main(): Promise<void> {
       `SidecarHost: 127.0.0.1`,
       `DataRootFolder: ${dir}/jobs`,
       `ContainerRuntime: none`,
+      `AllowRootWithRuntimeNone: true`,
       `StatusCacheSeconds: 0`,
       `SqueuePath: ${squeue}`,
       `MemoryDefault: 64M`,

@@ -148,6 +148,31 @@ describe('what the API server would refuse is refused, naming the field', () => 
       (b) => (b.pod.metadata.deletionGracePeriodSeconds = -5),
       'pod.metadata.deletionGracePeriodSeconds: must be >= 0',
     ],
+    [
+      'runAsUser beyond int32',
+      (b) => (b.pod.spec.securityContext = { runAsUser: 2 ** 31 }),
+      'pod.spec.securityContext.runAsUser: must be <= 2147483647',
+    ],
+    [
+      'negative supplemental group',
+      (b) => (b.pod.spec.securityContext = { supplementalGroups: [10, -1] }),
+      'pod.spec.securityContext.supplementalGroups[1]: must be >= 0',
+    ],
+    [
+      'containerPort 0',
+      (b) => (b.pod.spec.containers[0].ports = [{ containerPort: 0 }]),
+      'pod.spec.containers[0].ports[0].containerPort: must be >= 1',
+    ],
+    [
+      'hostPort 70000',
+      (b) => (b.pod.spec.containers[0].ports = [{ containerPort: 80, hostPort: 70000 }]),
+      'pod.spec.containers[0].ports[0].hostPort: must be <= 65535',
+    ],
+    [
+      'port protocol ICMP',
+      (b) => (b.pod.spec.containers[0].ports = [{ containerPort: 80, protocol: 'ICMP' }]),
+      'pod.spec.containers[0].ports[0].protocol: must be one of TCP, UDP, SCTP',
+    ],
   ];
   for (const [title, edit, expected] of cases) {
     it(`${title}: hop 1 (relay) and hop 2 (plugin)`, () => {
@@ -168,6 +193,7 @@ describe('what the API server would refuse is refused, naming the field', () => 
       b.pod.spec.activeDeadlineSeconds = 9007199254740991;
       b.pod.spec.securityContext = { runAsUser: 0, runAsGroup: 0, fsGroup: 2000, runAsNonRoot: false };
       b.pod.spec.containers[0].securityContext = { runAsUser: 1000, privileged: false };
+      b.pod.spec.containers[0].ports = [{ containerPort: 8080, hostPort: 0, protocol: 'TCP', name: 'http' }];
       b.pod.spec.containers[0].image = `localhost:5000/team/app@sha256:${'a'.repeat(64)}`;
     });
     expect(() => PodCreateRequestsCodec.decode(ok)).not.toThrow();

@@ -40,7 +40,6 @@ export class TombstoneStore {
   constructor(private readonly options: TombstoneStoreOptions = {}) {
     this.capacity = Math.max(1, options.capacity ?? DEFAULT_CAPACITY);
     this.file = options.dir ? join(options.dir, TOMBSTONE_FILE) : undefined;
-    if (options.dir) mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     this.load();
   }
 
@@ -58,6 +57,9 @@ export class TombstoneStore {
     this.remember(tombstone);
     if (!this.file) return tombstone;
     try {
+      // Created on first use: a sidecar that never deleted anything leaves no trace on disk.
+      if (this.journalLines === 0 && this.options.dir)
+        mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
       appendFileSync(this.file, `${JSON.stringify(tombstone)}\n`, { mode: 0o600 });
       this.journalLines++;
       if (this.journalLines > 2 * this.capacity) this.compact();

@@ -2,6 +2,7 @@ import type { RetrievedPodData } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import type { DockerBackendSettings } from '../backend-settings';
 import type { GpuAllocator } from '../pod/gpu-allocator';
+import type { PodRef } from '../pod/container-spec-builder';
 import { PodSpecError } from '../pod/pod-spec-error';
 import { planVolumes, type VolumePlan } from '../pod/volume-planner';
 import { needsSandbox } from '../pod/pod-sandbox-spec';
@@ -29,16 +30,8 @@ export interface RecoveryDeps {
  */
 async function recordWithoutContainers(d: RecoveryDeps, dir: string): Promise<PodRuntime | undefined> {
   const data = await d.store.load(dir);
-  const meta = data?.pod.metadata;
-  if (
-    !data ||
-    !meta?.uid ||
-    !meta.name ||
-    !meta.namespace ||
-    dir !== d.store.podDir(meta.namespace, meta.uid)
-  )
-    return undefined;
-  const ref = { namespace: meta.namespace, podName: meta.name, uid: meta.uid };
+  const ref = data && recordedRef(d, data, dir);
+  if (!data || !ref) return undefined;
   const plan = planOf(d, data, dir);
   const lost = needsSandbox(data.pod, plan ?? { volumes: new Map() }) || (await wasLaunched(dir));
   if (!lost && !plan) return undefined;
@@ -53,6 +46,14 @@ async function recordWithoutContainers(d: RecoveryDeps, dir: string): Promise<Po
     });
   }
   return rt;
+}
+
+/** The pod a directory's record names, when the record is complete and really belongs there. */
+function recordedRef(d: RecoveryDeps, data: RetrievedPodData, dir: string): PodRef | undefined {
+  const meta = data.pod.metadata;
+  if (!meta?.uid || !meta.name || !meta.namespace) return undefined;
+  if (dir !== d.store.podDir(meta.namespace, meta.uid)) return undefined;
+  return { namespace: meta.namespace, podName: meta.name, uid: meta.uid };
 }
 
 /** The pod's volume plan under the current configuration, or undefined when it is no longer valid. */

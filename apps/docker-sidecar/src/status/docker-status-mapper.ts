@@ -36,9 +36,8 @@ export class DockerStatusMapper {
     const spec = rt?.data?.pod.spec ?? requested.spec;
     const inits = specContainers(spec?.initContainers, pc, 'init');
     const apps = specContainers(spec?.containers, pc, 'app');
-    const gone = rt && !pc ? vanishedMessage(rt) : undefined;
-    if (rt && gone)
-      return lostStatus(rt.data?.pod ?? requested, apps, { message: gone, jid: podJobId(rt.ref) });
+    const lost = vanishedStatus(requested, rt, pc, apps);
+    if (lost) return lost;
     if (apps.length === 0 && inits.length === 0) return undefined;
 
     const initStatuses: V1ContainerStatus[] = [];
@@ -154,6 +153,19 @@ function specContainers(
     .map((l) => l[l.length - 1])
     .filter((i): i is ContainerInstance => i?.role === role);
   return found.sort((a, b) => a.index - b.index).map((i) => ({ name: i.container, image: i.image }));
+}
+
+/** The terminated status of a pod this sidecar created whose containers are all gone. */
+function vanishedStatus(
+  requested: V1Pod,
+  rt: PodRuntime | undefined,
+  pc: PodContainers | undefined,
+  apps: SpecContainer[],
+): PodStatus | undefined {
+  if (!rt || pc) return undefined;
+  const message = vanishedMessage(rt);
+  if (!message) return undefined;
+  return lostStatus(rt.data?.pod ?? requested, apps, { message, jid: podJobId(rt.ref) });
 }
 
 /**

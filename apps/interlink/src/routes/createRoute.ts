@@ -3,6 +3,7 @@ import {
   CreateStructCodec,
   emptyScriptBuildConfig,
   PodCreateRequestsCodec,
+  type CreateStruct,
 } from '@interlink/api';
 import { HttpError, type BufferedResponse, type RequestContext } from '@interlink/http-kit';
 import { pluginAnswerError, pluginGarbage } from '../plugin/pluginErrors';
@@ -30,20 +31,25 @@ export function createRoute(deps: RelayDeps) {
     const res = await deps.plugin.create(data, { sessionId: ctx.sessionId });
     if (res.status === 409) return passConflictThrough(ctx, res);
     if (res.status !== 200) throw pluginAnswerError(res, '/create');
-    let answer: unknown;
-    try {
-      answer = JSON.parse(res.text());
-    } catch (err) {
-      throw pluginGarbage('/create', `not JSON (${(err as Error).message})`);
-    }
-    // Old plugin SDK examples answer a one-element array, which upstream node controllers reject.
-    if (Array.isArray(answer)) answer = answer[0];
-    const created = CreateStructCodec.safeDecode(answer);
-    if (!created.ok) throw pluginGarbage('/create', created.error.message);
-    ctx.logFields['jid'] = created.value.PodJID;
-    const { PodUID, PodJID, Warnings } = created.value;
+    const { PodUID, PodJID, Warnings } = readCreateAnswer(res);
+    ctx.logFields['jid'] = PodJID;
     ctx.sendJson(200, { PodUID, PodJID, ...(Warnings?.length ? { Warnings } : {}) });
   };
+}
+
+/** The plugin's 200 answer as one CreateStruct; 502 when it is not one. */
+function readCreateAnswer(res: BufferedResponse): CreateStruct {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(res.text());
+  } catch (err) {
+    throw pluginGarbage('/create', `not JSON (${(err as Error).message})`);
+  }
+  // Old plugin SDK examples answer a one-element array, which upstream node controllers reject.
+  if (Array.isArray(answer)) answer = answer[0];
+  const created = CreateStructCodec.safeDecode(answer);
+  if (!created.ok) throw pluginGarbage('/create', created.error.message);
+  return created.value;
 }
 
 /**

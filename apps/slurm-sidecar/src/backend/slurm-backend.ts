@@ -35,6 +35,13 @@ import { runCommand } from '../slurm/command-runner';
 import { stopJob } from './stop-job';
 import { retryTransient } from './retry';
 
+/**
+ * The `/create` answer with what the sidecar changed or ignored in the pod (a dropped sbatch
+ * flag, an unresolved env reference): the node controller turns `Warnings` into Warning events.
+ * Local until the contract's CreateStruct carries the optional key itself.
+ */
+export type SlurmCreateResult = CreateStruct & { Warnings?: string[] };
+
 /** Slurm as a PluginBackend: one batch job per pod, job directories as the source of truth. */
 export class SlurmBackend implements PluginBackend {
   private readonly locks = new KeyedMutex();
@@ -108,7 +115,7 @@ export class SlurmBackend implements PluginBackend {
     }
   }
 
-  async create(data: RetrievedPodData, ctx: CallContext): Promise<CreateStruct> {
+  async create(data: RetrievedPodData, ctx: CallContext): Promise<SlurmCreateResult> {
     const built = this.build(data);
     const { plan } = built;
     const log = this.log.child({
@@ -118,6 +125,7 @@ export class SlurmBackend implements PluginBackend {
       uid: plan.uid,
     });
     for (const w of built.warnings) log.warn(w);
+    const warned = built.warnings.length > 0 ? { Warnings: built.warnings } : {};
     return this.locks.run(plan.uid, async () => {
       let existing = this.store.get(plan.uid);
       if (existing?.phase === 'submitting') {
@@ -127,7 +135,7 @@ export class SlurmBackend implements PluginBackend {
         existing = this.store.get(plan.uid);
       }
       if (existing?.jobId && existing.phase === 'submitted')
-        return { PodUID: plan.uid, PodJID: existing.jobId };
+        return { PodUID: plan.uid, PodJID: existing.jobId, ...warned };
       if (existing?.phase === 'deleting') throw new PluginError(409, `pod ${plan.uid} is being deleted`);
       const jobUid = plan.sbatchFlags.find((f) => f.name === 'uid')?.value;
       let script: string;
@@ -180,7 +188,7 @@ export class SlurmBackend implements PluginBackend {
       }
       await this.store.put({ ...record, phase: 'submitted', jobId, submittedAt: new Date().toISOString() });
       log.info('job submitted', { jobId });
-      return { PodUID: plan.uid, PodJID: jobId };
+      return { PodUID: plan.uid, PodJID: jobId, ...warned };
     });
   }
 

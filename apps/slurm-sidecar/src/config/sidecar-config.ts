@@ -96,6 +96,15 @@ export const SlurmSidecarConfigSchema = Type.Object({
     [],
     'ours: long sbatch options pods may set by annotation; empty = built-in list',
   ),
+  ExtraAllowedSlurmFlags: strings(
+    [],
+    'ours: options added to the allowed list; privileged ones (priority, reservation, negative nice, export, ...) are allowed only when named here or in AllowedSlurmFlags',
+  ),
+  AllowRootWithRuntimeNone: Type.Boolean({
+    default: false,
+    description:
+      'ours: let runtime "none" (and jobScript) pods run as root on the Slurm node when no runAsUser, flavor UID or DefaultUID names another user',
+  }),
   AllowedHostPathPrefixes: strings(['/'], 'ours: hostPath volumes must be under one of these'),
   LogTimestamps: Type.Boolean({
     default: true,

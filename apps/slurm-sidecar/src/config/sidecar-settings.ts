@@ -5,7 +5,8 @@ import type { LogLevel } from '@interlink/logging';
 import { pluginListenAddress } from '@interlink/plugin-server';
 import { parseMemorySize } from './quantity';
 import { RUNTIME_NAMES, type RuntimeName, type SlurmSidecarConfig } from './sidecar-config';
-import { DEFAULT_ALLOWED_SLURM_FLAGS, parseFlagList } from '../pod/annotation-flags';
+import { parseAdminFlags } from '../pod/annotation-flags';
+import { DEFAULT_ALLOWED_SLURM_FLAGS, unallowableReason, type FlagPolicy } from '../pod/flag-policy';
 import type { SbatchFlag } from '../pod/sbatch-flags';
 
 export interface Flavor {
@@ -30,7 +31,8 @@ export interface SidecarSettings {
   baseFlags: SbatchFlag[];
   flavors: Map<string, Flavor>;
   defaultFlavor?: Flavor;
-  allowedSlurmFlags: ReadonlySet<string>;
+  /** what pods may pass through slurm-job.vk.io/flags */
+  flagPolicy: FlagPolicy;
   allowedHostPathPrefixes: string[];
   /** http://host:port or unix:///path for the plugin server */
   listen: string;
@@ -128,10 +130,6 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
       );
     }
   }
-  const allowedFlags =
-    cfg.AllowedSlurmFlags.length > 0
-      ? cfg.AllowedSlurmFlags.map((f) => f.replace(/^-+/, ''))
-      : DEFAULT_ALLOWED_SLURM_FLAGS;
   return {
     raw: cfg,
     dataRoot,
@@ -142,7 +140,7 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
     baseFlags,
     flavors,
     ...(defaultFlavor ? { defaultFlavor } : {}),
-    allowedSlurmFlags: new Set(allowedFlags),
+    flagPolicy: flagPolicyOf(cfg),
     allowedHostPathPrefixes: cfg.AllowedHostPathPrefixes.map((p) => resolve(p)),
     listen,
     ...(token ? { token } : {}),
@@ -167,8 +165,30 @@ function memoryOf(value: string | number, key: string): number {
 function flagsOf(list: string[], key: string): SbatchFlag[] {
   try {
     // Administrator flags are trusted: no allow-list, but they must still be well-formed.
-    return parseFlagList(list, undefined);
+    return parseAdminFlags(list);
   } catch (err) {
     throw new ConfigError(`config key "${key}": ${(err as Error).message}`, key);
   }
+}
+
+/**
+ * AllowedSlurmFlags replaces the built-in list, ExtraAllowedSlurmFlags adds to it; options the
+ * sidecar manages or the job identity can never be allowed, so naming one is a start-up error.
+ */
+function flagPolicyOf(cfg: SlurmSidecarConfig): FlagPolicy {
+  const named = (key: 'AllowedSlurmFlags' | 'ExtraAllowedSlurmFlags') =>
+    cfg[key].map((f, i) => {
+      const name = f.trim().replace(/^-+/, '');
+      const why = unallowableReason(name);
+      if (why)
+        throw new ConfigError(
+          `config key "${key}[${i}]": --${name} cannot be allowed (${why})`,
+          `${key}.${i}`,
+        );
+      return name;
+    });
+  const replaced = named('AllowedSlurmFlags');
+  const extra = named('ExtraAllowedSlurmFlags');
+  const base = replaced.length > 0 ? replaced : DEFAULT_ALLOWED_SLURM_FLAGS;
+  return { allowed: new Set([...base, ...extra]), configured: new Set([...replaced, ...extra]) };
 }

@@ -1,4 +1,5 @@
 import { splitShellWords } from '../shell/shell-words';
+import { judgePodFlag, MANAGED_BY_SIDECAR, type FlagPolicy } from './flag-policy';
 import type { SbatchFlag } from './sbatch-flags';
 
 /** sbatch's short options that take a value, mapped to their long names. */
@@ -41,101 +42,6 @@ const SHORT_SWITCHES: Record<string, string> = {
   v: 'verbose',
 };
 
-/** Options a pod may set through `slurm-job.vk.io/flags` unless the configuration lists others. */
-export const DEFAULT_ALLOWED_SLURM_FLAGS = [
-  'account',
-  'acctg-freq',
-  'begin',
-  'comment',
-  'constraint',
-  'core-spec',
-  'cores-per-socket',
-  'cpu-freq',
-  'cpus-per-gpu',
-  'cpus-per-task',
-  'deadline',
-  'delay-boot',
-  'distribution',
-  'exclude',
-  'exclusive',
-  'extra-node-info',
-  'gpu-bind',
-  'gpu-freq',
-  'gpus',
-  'gpus-per-node',
-  'gpus-per-socket',
-  'gpus-per-task',
-  'gres',
-  'gres-flags',
-  'hint',
-  'licenses',
-  'mail-type',
-  'mail-user',
-  'mem',
-  'mem-bind',
-  'mem-per-cpu',
-  'mem-per-gpu',
-  'mincpus',
-  'network',
-  'nice',
-  'no-requeue',
-  'nodelist',
-  'nodes',
-  'ntasks',
-  'ntasks-per-core',
-  'ntasks-per-gpu',
-  'ntasks-per-node',
-  'ntasks-per-socket',
-  'oversubscribe',
-  'partition',
-  'prefer',
-  'priority',
-  'qos',
-  'requeue',
-  'reservation',
-  'signal',
-  'sockets-per-node',
-  'spread-job',
-  'switches',
-  'thread-spec',
-  'threads-per-core',
-  'time',
-  'time-min',
-  'tmp',
-  'use-min-nodes',
-  'wckey',
-];
-
-/**
- * Options that would break how the sidecar tracks and reads the job (output files, working
- * directory, job name, blocking submission), refused even when configured.
- */
-const NEVER_ALLOWED = new Set([
-  'output',
-  'error',
-  'input',
-  'chdir',
-  'job-name',
-  'parsable',
-  'wait',
-  'array',
-  'wrap',
-  'test-only',
-  'help',
-  'usage',
-  'version',
-]);
-/** Additionally refused from pods: identity and environment of the job. */
-const NEVER_FROM_PODS = new Set([
-  'uid',
-  'gid',
-  'export',
-  'export-file',
-  'get-user-env',
-  'container',
-  'container-id',
-]);
-
 export class FlagError extends Error {
   override readonly name = 'FlagError';
 }
@@ -144,62 +50,93 @@ export class FlagError extends Error {
  * Parses flags written as shell words (`-p debug --time=10 -t 2800 --exclusive`): a word
  * starting with `-` plus a following word that does not start with `-` form one flag, so
  * short options with separate values work (interlink-slurm-plugin#116). Short options are
- * normalised to long names. With `allowed` set (pod annotations) every option must be in
- * it; without it (administrator configuration) only options that break the sidecar are refused.
+ * normalised to long names. Throws FlagError for anything that is not a well-formed option.
  */
-export function parseFlagList(
-  words: readonly string[],
-  allowed: ReadonlySet<string> | undefined,
-): SbatchFlag[] {
+export function parseFlagWords(words: readonly string[]): SbatchFlag[] {
   const tokens = words.flatMap((w) => splitShellWords(w));
   const flags: SbatchFlag[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as string;
-    const next = tokens[i + 1];
-    const nextIsValue = next !== undefined && !next.startsWith('-');
-    let flag: SbatchFlag;
-    let consumedNext = false;
-    if (token.startsWith('--') && token.length > 2) {
-      const eq = token.indexOf('=');
-      if (eq >= 0) flag = { name: token.slice(2, eq), value: token.slice(eq + 1) };
-      else if (nextIsValue) {
-        flag = { name: token.slice(2), value: next };
-        consumedNext = true;
-      } else flag = { name: token.slice(2) };
-    } else if (/^-[A-Za-z]/.test(token)) {
-      const letter = token[1] as string;
-      const long = SHORT_WITH_VALUE[letter];
-      const rest = token.slice(2).replace(/^=/, '');
-      if (long) {
-        if (rest !== '') flag = { name: long, value: rest };
-        else if (nextIsValue) {
-          flag = { name: long, value: next };
-          consumedNext = true;
-        } else throw new FlagError(`option -${letter} needs a value`);
-      } else if (SHORT_SWITCHES[letter] && rest === '') {
-        flag = { name: SHORT_SWITCHES[letter] };
-      } else {
-        throw new FlagError(`unknown short option "${token}"`);
-      }
-    } else {
-      throw new FlagError(`"${token}" is not an option (options start with -)`);
-    }
+    const { flag, consumedNext } = parseOption(tokens[i] as string, tokens[i + 1]);
     if (consumedNext) i += 1;
-    check(flag, allowed);
+    checkWellFormed(flag);
     flags.push(flag);
   }
   return flags;
 }
 
-function check(flag: SbatchFlag, allowed: ReadonlySet<string> | undefined): void {
+/**
+ * Administrator flags (SlurmFlags, flavors) are trusted: no allow-list, but options that would
+ * break how the sidecar submits and tracks the job are refused.
+ */
+export function parseAdminFlags(words: readonly string[]): SbatchFlag[] {
+  const flags = parseFlagWords(words);
+  for (const flag of flags) {
+    const managed = MANAGED_BY_SIDECAR[flag.name];
+    if (managed)
+      throw new FlagError(`--${flag.name} is managed by the sidecar and cannot be set (${managed})`);
+  }
+  return flags;
+}
+
+export interface DroppedFlag {
+  flag: SbatchFlag;
+  reason: string;
+}
+
+/** What remains of a pod's `slurm-job.vk.io/flags`, and what was left out and why. */
+export interface PodFlags {
+  flags: SbatchFlag[];
+  dropped: DroppedFlag[];
+}
+
+/**
+ * A pod's flags screened by the policy: harmless options the sidecar cannot pass on are
+ * dropped (the pod still runs; the caller reports them), privileged ones throw FlagError.
+ */
+export function parsePodFlags(words: readonly string[], policy: FlagPolicy): PodFlags {
+  const result: PodFlags = { flags: [], dropped: [] };
+  for (const flag of parseFlagWords(words)) {
+    const verdict = judgePodFlag(flag, policy);
+    if (verdict.action === 'refuse') throw new FlagError(`--${flag.name} is refused: ${verdict.reason}`);
+    if (verdict.action === 'drop') result.dropped.push({ flag, reason: verdict.reason });
+    else result.flags.push(flag);
+  }
+  return result;
+}
+
+function parseOption(token: string, next: string | undefined): { flag: SbatchFlag; consumedNext: boolean } {
+  const nextIsValue = next !== undefined && !next.startsWith('-');
+  if (token.startsWith('--') && token.length > 2) {
+    const eq = token.indexOf('=');
+    if (eq >= 0)
+      return { flag: { name: token.slice(2, eq), value: token.slice(eq + 1) }, consumedNext: false };
+    if (nextIsValue) return { flag: { name: token.slice(2), value: next }, consumedNext: true };
+    return { flag: { name: token.slice(2) }, consumedNext: false };
+  }
+  if (/^-[A-Za-z]/.test(token)) return parseShortOption(token, nextIsValue ? next : undefined);
+  throw new FlagError(`"${token}" is not an option (options start with -)`);
+}
+
+function parseShortOption(
+  token: string,
+  nextValue: string | undefined,
+): { flag: SbatchFlag; consumedNext: boolean } {
+  const letter = token[1] as string;
+  const long = SHORT_WITH_VALUE[letter];
+  const rest = token.slice(2).replace(/^=/, '');
+  if (long) {
+    if (rest !== '') return { flag: { name: long, value: rest }, consumedNext: false };
+    if (nextValue !== undefined) return { flag: { name: long, value: nextValue }, consumedNext: true };
+    throw new FlagError(`option -${letter} needs a value`);
+  }
+  const switchName = SHORT_SWITCHES[letter];
+  if (switchName && rest === '') return { flag: { name: switchName }, consumedNext: false };
+  throw new FlagError(`unknown short option "${token}"`);
+}
+
+function checkWellFormed(flag: SbatchFlag): void {
   if (!/^[a-z][a-z0-9-]*$/.test(flag.name)) throw new FlagError(`invalid option name "--${flag.name}"`);
   if (flag.value !== undefined && /[\0\n\r]/.test(flag.value)) {
     throw new FlagError(`value of --${flag.name} must not contain newlines or NUL`);
-  }
-  if (NEVER_ALLOWED.has(flag.name))
-    throw new FlagError(`--${flag.name} is managed by the sidecar and cannot be set`);
-  if (allowed) {
-    if (NEVER_FROM_PODS.has(flag.name)) throw new FlagError(`--${flag.name} cannot be set by a pod`);
-    if (!allowed.has(flag.name)) throw new FlagError(`--${flag.name} is not in the allowed sbatch options`);
   }
 }

@@ -16,9 +16,11 @@ import { splitShellWords } from '../shell/shell-words';
 import { JobFiles, jobDirName, type ContainerKind } from '../store/job-files';
 import { splitMeshScript } from './mesh-script';
 import { Annotations, PodSpecError } from './annotations';
-import { parseFlagList } from './annotation-flags';
+import { parsePodFlags } from './annotation-flags';
+import { checkJobUser } from './job-user';
 import { checkId, checkLiteral, checkPodIdentity, isDnsLabel } from './names';
 import { assembleSbatchFlags, selectFlavor } from './resource-flags';
+import type { SbatchFlag } from './sbatch-flags';
 import { planVolumes, type VolumePlan } from './volume-plan';
 
 export interface BuiltJob {
@@ -55,13 +57,7 @@ export function buildJob(
   if ((pod.spec?.containers ?? []).length === 0) throw new PodSpecError('pod has no containers');
 
   const runtime = chooseRuntime(annotations[Annotations.containerRuntime], settings);
-  let annotationFlags;
-  try {
-    const text = annotations[Annotations.flags];
-    annotationFlags = parseFlagList(text ? [text] : [], settings.allowedSlurmFlags);
-  } catch (err) {
-    throw new PodSpecError(`annotation ${Annotations.flags}: ${(err as Error).message}`);
-  }
+  const annotationFlags = podAnnotationFlags(annotations[Annotations.flags], settings, warnings);
   let flavor;
   try {
     flavor = selectFlavor(pod, settings, annotations[Annotations.flavor]);
@@ -71,6 +67,12 @@ export function buildJob(
   const podRunAsUser = checkId(pod.spec?.securityContext?.runAsUser, 'spec.securityContext.runAsUser');
   const podRunAsGroup = checkId(pod.spec?.securityContext?.runAsGroup, 'spec.securityContext.runAsGroup');
   const jobUid = podRunAsUser ?? flavor?.uid ?? settings.raw.DefaultUID;
+  checkJobUser({
+    runsOnHost: runtime === 'none' || Boolean(data.jobScript),
+    jobUid,
+    processUid,
+    allowRoot: settings.raw.AllowRootWithRuntimeNone,
+  });
   let sbatchFlags;
   try {
     sbatchFlags = assembleSbatchFlags({
@@ -187,6 +189,22 @@ export function buildJob(
   const problems = planProblems(plan);
   if (problems.length > 0) throw new PodSpecError(problems.join('; '));
   return { plan, volumes, warnings };
+}
+
+/** The pod's own sbatch flags; what the sidecar leaves out becomes a warning naming the option. */
+function podAnnotationFlags(
+  text: string | undefined,
+  settings: SidecarSettings,
+  warnings: string[],
+): SbatchFlag[] {
+  try {
+    const { flags, dropped } = parsePodFlags(text ? [text] : [], settings.flagPolicy);
+    for (const d of dropped)
+      warnings.push(`annotation ${Annotations.flags}: --${d.flag.name} dropped (${d.reason})`);
+    return flags;
+  } catch (err) {
+    throw new PodSpecError(`annotation ${Annotations.flags}: ${(err as Error).message}`);
+  }
 }
 
 function literal(value: string, where: string): string {

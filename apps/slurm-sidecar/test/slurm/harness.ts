@@ -42,6 +42,8 @@ export async function startSidecar(overrides: Partial<SlurmSidecarConfig> = {}):
       DataRootFolder: root,
       StatusCacheSeconds: 0,
       MemoryDefault: '128M',
+      // Tests run as root with runtime "none"; the tests of that refusal set it back to false.
+      AllowRootWithRuntimeNone: true,
       ...overrides,
       ...o,
     });

@@ -153,7 +153,9 @@ describe('pods as Slurm jobs (real Slurm, none runtime)', () => {
       ),
     ).rejects.toMatchObject({
       status: 400,
-      message: expect.stringMatching(/--uid cannot be set by a pod/),
+      message: expect.stringMatching(
+        /^annotation slurm-job\.vk\.io\/flags: --uid is refused: the job user comes from securityContext.runAsUser/,
+      ),
     });
   });
 

@@ -127,6 +127,7 @@ describe('slurm-sidecar process', () => {
         `StatusCacheSeconds: 0`,
         `BearerTokenFile: ${tokenFile}`,
         `MemoryDefault: 128M`,
+        `AllowRootWithRuntimeNone: true`,
       ].join('\n'),
     );
     try {
@@ -181,6 +182,34 @@ describe('slurm-sidecar process', () => {
       );
       expect(refused.status).toBe(400);
       expect(refused.text).toMatch(/EnablePreExec/);
+
+      // upstream's example annotation: the pod runs, the dropped option comes back as a warning
+      const upstreamExample = makePod({
+        name: 'test-pod-cfg',
+        containers: [{ name: 'm', image: 'none', command: ['true'] }],
+        annotations: { 'slurm-job.vk.io/flags': '--job-name=test-pod-cfg -t 2800' },
+      });
+      const warned = await call(base, 'POST', '/create', makeCreate(upstreamExample), 's3cret');
+      expect(warned.status).toBe(200);
+      expect(JSON.parse(warned.text)).toEqual({
+        PodUID: upstreamExample.metadata!.uid,
+        PodJID: expect.stringMatching(/^\d+$/),
+        Warnings: [
+          'annotation slurm-job.vk.io/flags: --job-name dropped (the sidecar names the job after the pod UID)',
+        ],
+      });
+      const warnLine = p
+        .output()
+        .split('\n')
+        .find((l) => l.includes('--job-name dropped'));
+      expect(JSON.parse(warnLine ?? '{}')).toMatchObject({
+        level: 'warn',
+        sessionId: 'CreatePod#4242',
+        namespace: 'default',
+        pod: 'test-pod-cfg',
+        uid: upstreamExample.metadata!.uid,
+      });
+      expect((await call(base, 'POST', '/delete', upstreamExample, 's3cret')).status).toBe(200);
 
       expect((await call(base, 'POST', '/delete', pod, 's3cret')).status).toBe(200);
       expect((await call(base, 'POST', '/delete', pod, 's3cret')).status).toBe(200);

@@ -5,7 +5,8 @@ import { insideDir, planVolumes } from '../../src/pod/volume-plan';
 import { renderSbatchScript } from '../../src/script/sbatch-script';
 import { makeCreate, makePod, testSettings } from '../fixtures';
 
-const settings = testSettings({ ContainerRuntime: 'none' });
+// These tests run as uid 0 and are about the plan, not about who may run it (job-user.test.ts).
+const settings = testSettings({ ContainerRuntime: 'none', AllowRootWithRuntimeNone: true });
 const job = (overrides: Parameters<typeof makePod>[0], extra = {}) =>
   buildJob(makeCreate(makePod(overrides), extra), settings, 0);
 const sh = { name: 'main', image: 'busybox', command: ['sh', '-c', 'true'] };
@@ -60,7 +61,7 @@ describe('JobPlan builder validation', () => {
     expect(() => job({ annotations: ann, containers: [sh] })).toThrow(/EnablePreExec: false/);
     const enabled = buildJob(
       makeCreate(makePod({ annotations: ann, containers: [sh] })),
-      testSettings({ ContainerRuntime: 'none', EnablePreExec: true }),
+      testSettings({ ContainerRuntime: 'none', EnablePreExec: true, AllowRootWithRuntimeNone: true }),
       0,
     );
     expect(enabled.plan.preExec).toBe('module load x');
@@ -73,7 +74,11 @@ describe('JobPlan builder validation', () => {
   });
 
   it('runtime per pod is limited to the allowed list', () => {
-    const restricted = testSettings({ ContainerRuntime: 'none', AllowedContainerRuntimes: ['none'] });
+    const restricted = testSettings({
+      ContainerRuntime: 'none',
+      AllowedContainerRuntimes: ['none'],
+      AllowRootWithRuntimeNone: true,
+    });
     const pod = makePod({ annotations: { 'slurm-job.vk.io/container-runtime': 'docker' }, containers: [sh] });
     expect(() => buildJob(makeCreate(pod), restricted, 0)).toThrow(
       /"docker" is not allowed \(allowed: none\)/,

@@ -17,6 +17,7 @@ const settings = testSettings({
   MpiexecPath: mpiexec,
   ApptainerPath: apptainer,
   SingularityDefaultOptions: [],
+  AllowRootWithRuntimeNone: true,
 });
 const env = (ntasks?: string): NodeJS.ProcessEnv => {
   const e = { ...process.env };

@@ -70,7 +70,13 @@ function goldenPod(runtime: RuntimeName) {
 const RUNTIMES: RuntimeName[] = ['apptainer', 'singularity', 'enroot', 'podman', 'docker', 'none'];
 
 describe('SbatchScript golden scripts', () => {
-  const settings = testSettings({ ImagePrefix: 'docker://', DataRootFolder: '/data/jobs' });
+  const settings = testSettings({
+    ImagePrefix: 'docker://',
+    DataRootFolder: '/data/jobs',
+    // the golden pod asks for --exclusive, which pods get only when the administrator allows it
+    ExtraAllowedSlurmFlags: ['exclusive'],
+    AllowRootWithRuntimeNone: true,
+  });
   for (const runtime of RUNTIMES) {
     it(`renders the ${runtime} script`, () => {
       const create = goldenPod(runtime);

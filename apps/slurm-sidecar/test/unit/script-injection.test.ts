@@ -28,7 +28,12 @@ const fileName = () =>
  */
 describe('job script shell safety (bash, none runtime)', () => {
   it('arbitrary args, env names/values and program file names reach the process exactly', () => {
-    const settings = testSettings({ ContainerRuntime: 'none', DataRootFolder: root, LogTimestamps: false });
+    const settings = testSettings({
+      ContainerRuntime: 'none',
+      DataRootFolder: root,
+      LogTimestamps: false,
+      AllowRootWithRuntimeNone: true,
+    });
     fc.assert(
       fc.property(
         fc.array(podText(), { minLength: 1, maxLength: 6 }),
@@ -61,7 +66,12 @@ describe('job script shell safety (bash, none runtime)', () => {
   });
 
   it('timestamped logs give back every printed line exactly', async () => {
-    const settings = testSettings({ ContainerRuntime: 'none', DataRootFolder: root, LogTimestamps: true });
+    const settings = testSettings({
+      ContainerRuntime: 'none',
+      DataRootFolder: root,
+      LogTimestamps: true,
+      AllowRootWithRuntimeNone: true,
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -141,6 +151,7 @@ const stub = writeArgvStub(stubDir);
 const stubSettings = () =>
   testSettings({
     DataRootFolder: root,
+    AllowRootWithRuntimeNone: true,
     LogTimestamps: false,
     ImagePrefix: 'docker://',
     SingularityPath: stub,

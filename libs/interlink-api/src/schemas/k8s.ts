@@ -12,14 +12,19 @@ function OptionalInt64(minimum: number, description?: string) {
   );
 }
 
-/** User and group ids as the API server accepts them: integers ≥ 0, never shell text. */
+/** A user or group id as the API server accepts it: an integer in [0, 2^31 - 1], never shell text. */
+const PosixId = Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2147483647 }), Type.Null()]));
 const SecurityIds = {
-  runAsUser: OptionalInt64(0),
-  runAsGroup: OptionalInt64(0),
+  runAsUser: PosixId,
+  runAsGroup: PosixId,
 };
 const ContainerSecurityContext = Type.Union([Type.Object(SecurityIds), Type.Null()]);
 const PodSecurityContext = Type.Union([
-  Type.Object({ ...SecurityIds, fsGroup: OptionalInt64(0) }),
+  Type.Object({
+    ...SecurityIds,
+    fsGroup: PosixId,
+    supplementalGroups: K8sArray(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+  }),
   Type.Null(),
 ]);
 
@@ -96,6 +101,15 @@ const Container = Type.Object(
   { title: 'Container' },
 );
 
+const ContainerPort = Type.Object(
+  {
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    hostPort: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()])),
+    protocol: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['TCP', 'UDP', 'SCTP', ''] })),
+  },
+  { title: 'ContainerPort' },
+);
+
 /** A container that is about to run: it needs an image (a valid reference, checked in pod-checks.ts). */
 const RunnableContainer = Type.Composite(
   [
@@ -103,6 +117,7 @@ const RunnableContainer = Type.Composite(
     Type.Object({
       image: Type.String({ minLength: 1, description: 'an image reference (distribution grammar)' }),
       securityContext: Type.Optional(ContainerSecurityContext),
+      ports: K8sArray(ContainerPort),
     }),
   ],
   { title: 'RunnableContainer' },
