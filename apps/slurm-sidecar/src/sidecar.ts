@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from '@interlink/logging';
 import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
 import { Gauge } from 'prom-client';
@@ -34,6 +35,8 @@ export function createSlurmSidecar(settings: SidecarSettings, logger: Logger, ve
     logger,
     name: 'slurm-sidecar',
     version,
+    // Beside the job directories, so a restart keeps refusing late creates of deleted pods.
+    tombstoneDir: join(settings.dataRoot, '.tombstones'),
     ...(settings.token ? { token: settings.token } : {}),
   });
   new Gauge({

@@ -107,6 +107,28 @@ describe('ESLint module boundaries', () => {
     expect(boundary(messages)).toEqual([]);
   });
 
+  it('refuses a core lib reaching up into the HTTP toolkit', async () => {
+    const messages = await lint(
+      'libs/interlink-api/src/boundary-probe.ts',
+      "import { HttpError } from '@interlink/http-kit';\nexport const y = HttpError;\n",
+    );
+    expect(boundary(messages)).toHaveLength(1);
+  });
+
+  it('refuses a plugin importing the node controller side, in production code', async () => {
+    const messages = await lint(
+      'apps/docker-sidecar/src/boundary-probe.ts',
+      "import { RelayProvider } from '@interlink/relay-client';\nexport const y = RelayProvider;\n",
+    );
+    expect(boundary(messages)).toHaveLength(1);
+  });
+
+  it('refuses production code importing the test bench, but lets its tests use it', async () => {
+    const text = "import { waitFor } from '@interlink/testbench';\nexport const y = waitFor;\n";
+    expect(boundary(await lint('apps/interlink/src/boundary-probe.ts', text))).toHaveLength(1);
+    expect(boundary(await lint('apps/interlink/test/boundary-probe.test.ts', text))).toEqual([]);
+  });
+
   it('is configured as an error with tag constraints for apps and libs', async () => {
     const { ESLint } = await import('eslint');
     const config = (await new ESLint({ cwd: root }).calculateConfigForFile(

@@ -63,7 +63,8 @@ export class JobStore {
     const skipped: string[] = [];
     const entries = await readdir(this.root, { withFileTypes: true });
     for (const e of entries) {
-      if (!e.isDirectory()) continue;
+      // Dot-directories are the plugin server's (e.g. .tombstones), never a pod's <namespace>-<uid>.
+      if (!e.isDirectory() || e.name.startsWith('.')) continue;
       const dir = join(this.root, e.name);
       const rec = (await readState(dir)) ?? (await readLegacy(dir));
       if (rec && this.dirOf(rec.namespace, rec.uid) === dir) this.records.set(rec.uid, rec);
