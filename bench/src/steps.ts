@@ -1,4 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from '@interlink/testbench';
 import type { Figure } from './figures';
+
+/**
+ * Whether the side-by-side step can run: it needs upstream's programs, built by the bench from
+ * their source tarballs. Without the sources (a developer machine; never in CI, where the step
+ * then fails loudly) the step and its figures are left out and the reason is printed.
+ */
+function upstreamMissing(): string {
+  if (process.env.CI === 'true') return '';
+  const r = spawnSync('bash', ['tools/testbench/testbench.sh', 'status', 'upstream'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('upstream')) ?? '';
+  return /^upstream\s+unavailable\s+/.test(line) ? line.replace(/^upstream\s+unavailable\s+/, '') : '';
+}
+
+export const SIDE_BY_SIDE_NOT_RUN = upstreamMissing();
+if (SIDE_BY_SIDE_NOT_RUN) console.log(`side-by-side NOT RUN: ${SIDE_BY_SIDE_NOT_RUN}`);
 
 export interface Step {
   name: string;
@@ -20,7 +40,7 @@ const tsx = (tsconfig: string, script: string, ...args: string[]) => [
  * come from this project's ranges (3200-3299, kubelet 10400-10499); nodes are named bench-*.
  */
 export function steps(quick: boolean): Step[] {
-  return [
+  const all: Step[] = [
     {
       name: 'vk-scale',
       cmd: tsx(
@@ -62,10 +82,89 @@ export function steps(quick: boolean): Step[] {
       ),
       env: { BENCH_PORT_BASE: '3200' },
     },
+    {
+      // upstream's chain and ours on one Docker sidecar (ports 26100-26119, nodes interop-bench-*)
+      name: 'side-by-side',
+      cmd: tsx(
+        'tests/interop/tsconfig.json',
+        'tests/interop/bench/side-by-side.ts',
+        ...(quick ? ['--quick'] : []),
+      ),
+    },
   ];
+  return all.filter((s) => s.name !== 'side-by-side' || !SIDE_BY_SIDE_NOT_RUN);
 }
 
 const n = (m: RegExpMatchArray, i: number) => Number(m[i]);
+
+/** "theirs X, ours Y = Z× faster" from one side-by-side figure printed for both chains. */
+function bothSides(label: string, unit = 's'): RegExp {
+  const l = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`side-by-side theirs ${l} (\\S+) ${unit}[\\s\\S]*side-by-side ours ${l} (\\S+) ${unit}`);
+}
+
+const speedup = (m: RegExpMatchArray) => n(m, 1) / n(m, 2);
+
+const SIDE_BY_SIDE: Figure[] = [
+  {
+    step: 'side-by-side',
+    what: 'apply→Succeeded p50, pods one after another (echo): theirs / ours',
+    target: 'ours ≥ 2.5× faster',
+    pattern: bothSides('apply→Succeeded p50'),
+    format: (m) => `${m[1]} s / ${m[2]} s = ${speedup(m).toFixed(2)}×`,
+    met: (m) => speedup(m) >= 2.5,
+  },
+  {
+    step: 'side-by-side',
+    what: 'apply→Running p50: theirs / ours',
+    target: '—',
+    pattern: bothSides('apply→Running p50'),
+    format: (m) => `${m[1]} s / ${m[2]} s`,
+  },
+  {
+    step: 'side-by-side',
+    what: 'small burst until all finished: theirs / ours',
+    target: 'ours ≥ 2.5× faster',
+    pattern:
+      /side-by-side theirs burst small (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst small \d+ pods all finished (\S+) s/,
+    format: (m) => `${m[1]} pods: ${m[2]} s / ${m[3]} s = ${(n(m, 2) / n(m, 3)).toFixed(2)}×`,
+    met: (m) => n(m, 2) / n(m, 3) >= 2.5,
+  },
+  {
+    step: 'side-by-side',
+    what: 'large burst until all finished: theirs / ours',
+    target: 'ours ≥ 2.5× faster',
+    pattern:
+      /side-by-side theirs burst large (\d+) pods all finished (\S+) s[\s\S]*side-by-side ours burst large \d+ pods all finished (\S+) s/,
+    format: (m) => `${m[1]} pods: ${m[2]} s / ${m[3]} s = ${(n(m, 2) / n(m, 3)).toFixed(2)}×`,
+    met: (m) => n(m, 2) / n(m, 3) >= 2.5,
+  },
+  {
+    step: 'side-by-side',
+    what: 'status propagation, container killed → pod Failed: theirs / ours',
+    target: '—',
+    pattern: bothSides('status propagation'),
+    format: (m) => `${m[1]} s / ${m[2]} s`,
+  },
+  {
+    step: 'side-by-side',
+    what: 'node controller peak RSS: theirs / ours',
+    target: 'ours ≤ 1.5× theirs',
+    pattern:
+      /side-by-side theirs node controller cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours node controller cpu (\S+) s, peak RSS (\S+) MB/,
+    format: (m) => `${m[2]} MB / ${m[4]} MB (CPU ${m[1]} s / ${m[3]} s)`,
+    met: (m) => n(m, 4) <= 1.5 * n(m, 2),
+  },
+  {
+    step: 'side-by-side',
+    what: 'relay peak RSS: theirs / ours',
+    target: 'ours ≤ 1.5× theirs',
+    pattern:
+      /side-by-side theirs relay cpu (\S+) s, peak RSS (\S+) MB[\s\S]*side-by-side ours relay cpu (\S+) s, peak RSS (\S+) MB/,
+    format: (m) => `${m[2]} MB / ${m[4]} MB (CPU ${m[1]} s / ${m[3]} s)`,
+    met: (m) => n(m, 4) <= 1.5 * n(m, 2),
+  },
+];
 
 /** The summary table: issue 8's figures and targets, read from the steps' output. */
 export const FIGURES: Figure[] = [
@@ -191,4 +290,5 @@ export const FIGURES: Figure[] = [
     pattern: /= (\S+) MB\/s/,
     format: (m) => `${m[1]} MB/s`,
   },
+  ...(SIDE_BY_SIDE_NOT_RUN ? [] : SIDE_BY_SIDE),
 ];

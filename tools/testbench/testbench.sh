@@ -2,7 +2,7 @@
 # Real local test bench: Docker Engine, a local registry, a one-node Slurm
 # cluster and a Kubernetes control plane (no kubelet) on one Debian 12 box.
 #
-#   testbench.sh up [docker|registry|slurm|k8s|all]...   (default: all)
+#   testbench.sh up [docker|registry|slurm|k8s|upstream|all]... (default: all)
 #   testbench.sh down [component...]                     (default: all)
 #   testbench.sh status [component...]                   (exit 0 iff healthy)
 #   testbench.sh env                                     (eval "$(testbench.sh env)")
@@ -27,10 +27,12 @@ source "$TB_SELF_DIR/lib/slurm.sh"
 source "$TB_SELF_DIR/lib/k8s_build.sh"
 # shellcheck source=lib/k8s.sh
 source "$TB_SELF_DIR/lib/k8s.sh"
+# shellcheck source=lib/upstream.sh
+source "$TB_SELF_DIR/lib/upstream.sh"
 # shellcheck source=lib/selftest.sh
 source "$TB_SELF_DIR/lib/selftest.sh"
 
-ALL_COMPONENTS=(docker registry slurm k8s)
+ALL_COMPONENTS=(docker registry slurm k8s upstream)
 
 usage() {
   sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
@@ -44,8 +46,8 @@ expand_components() {
   for a in "$@"; do
     case $a in
       all) want+=("${ALL_COMPONENTS[@]}") ;;
-      docker|registry|slurm|k8s) want+=("$a") ;;
-      *) die "unknown component '$a' (docker|registry|slurm|k8s|all)" ;;
+      docker|registry|slurm|k8s|upstream) want+=("$a") ;;
+      *) die "unknown component '$a' (docker|registry|slurm|k8s|upstream|all)" ;;
     esac
   done
   for c in "${ALL_COMPONENTS[@]}"; do
@@ -94,6 +96,7 @@ cmd_up() {
       registry) docker_up_quiet; timed registry registry_up ;;
       slurm) timed slurm slurm_up ;;
       k8s) timed k8s k8s_up ;;
+      upstream) timed upstream upstream_up ;;
     esac
   done
   log "all requested components (${comps[*]}) up in $((SECONDS - t0))s"
@@ -111,6 +114,7 @@ cmd_down() {
       registry) registry_down ;;
       slurm) slurm_down ;;
       k8s) k8s_down ;;
+      upstream) upstream_down ;;
     esac
   done
 }
@@ -135,6 +139,7 @@ cmd_env() {
   echo "export TESTBENCH_SLURM_READY=$slurm_ready"
   echo "export TESTBENCH_K8S_VERSION=$(k8s_version)"
   echo "export TESTBENCH_STATE_DIR=$TB_STATE_DIR"
+  upstream_env
 }
 
 cmd_logs() {

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@interlink/logging';
 import { RelayProvider, type Provider } from '@interlink/relay-client';
+import { clientCaFrom, servingCertsFrom } from './kubelet-certs-from-config';
+import { relayProviderFrom } from './relay-provider-from-config';
 import type { VkConfig } from './config/vk-config';
 import type { RuntimeSettings } from './config/runtime-settings';
 import { EventRecorder } from './events/event-recorder';
-import { CsrCertSource } from './kubelet-api/certs/csr-cert-source';
-import { FileCertSource } from './kubelet-api/certs/file-cert-source';
-import { SelfSignedCertSource } from './kubelet-api/certs/self-signed-cert-source';
 import type { ServingCertSource } from './kubelet-api/certs/serving-cert';
 import { KubeletApiServer } from './kubelet-api/kubelet-api-server';
 import { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-api/kubelet-auth';
@@ -58,6 +56,7 @@ export class VirtualKubelet {
   certs!: ServingCertSource;
   events!: EventRecorder;
   private phaseTimer: NodeJS.Timeout | undefined;
+  private lastPingFailed = false;
 
   constructor(private readonly deps: VirtualKubeletDeps) {}
 
@@ -72,7 +71,7 @@ export class VirtualKubelet {
       onAccess: this.deps.onAccess,
       onRequest: (verb, resource, status) => this.metrics.apiRequest(verb, resource, status),
     });
-    this.provider = this.deps.provider ?? this.relayProvider();
+    this.provider = this.deps.provider ?? relayProviderFrom(this.deps, (op, seconds, outcome) => this.metrics.relayCall(op, seconds, outcome));
     this.events = new EventRecorder(
       this.kube,
       { component: 'interlink-virtual-kubelet', host: settings.nodeName },
@@ -103,7 +102,7 @@ export class VirtualKubelet {
         leaseRenewIntervalMs: cfg.LeaseRenewIntervalSeconds * 1000,
       },
       {
-        ping: (ok) => this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' }),
+        ping: (ok) => this.pingOutcome(ok),
         nodeReady: (ready) => this.metrics.nodeReady.set(ready ? 1 : 0),
       },
     );
@@ -141,7 +140,7 @@ export class VirtualKubelet {
       assembler,
       this.events,
       podLog,
-      { hostIP: settings.podIP, retryMaxMs: cfg.CreateRetryMaxSeconds * 1000 },
+      { hostIP: settings.podIP },
       () => objects.invalidate(),
       {
         create: (outcome) => this.metrics.creates.inc({ outcome }),
@@ -219,8 +218,8 @@ export class VirtualKubelet {
     this.phaseTimer = setInterval(() => this.countPhases(), 5_000);
     this.phaseTimer.unref?.();
 
-    this.certs = this.servingCerts();
-    const clientCa = this.clientCa();
+    this.certs = servingCertsFrom(this.deps, this.kube, this.events, () => this.node.nodeUid);
+    const clientCa = clientCaFrom(this.deps);
     this.kubeletApi = new KubeletApiServer({
       bind: settings.kubeletBind,
       port: settings.kubeletPort,
@@ -266,6 +265,13 @@ export class VirtualKubelet {
     this.kube?.close();
   }
 
+  /** Counts pings; the first success after a failure lets waiting creates run at once. */
+  private pingOutcome(ok: boolean): void {
+    this.metrics.pings.inc({ outcome: ok ? 'ok' : 'failed' });
+    if (ok && this.lastPingFailed) this.pods?.retryWaitingNow();
+    this.lastPingFailed = !ok;
+  }
+
   private async apiPodUid(namespace: string, name: string): Promise<string | undefined> {
     try {
       const pod = await this.kube.request<V1Pod>({
@@ -277,60 +283,6 @@ export class VirtualKubelet {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-  }
-
-  private relayProvider(): RelayProvider {
-    const { cfg } = this.deps;
-    const caFile = cfg.TLS.Enabled ? (cfg.TLS.CACertFile ?? cfg.HTTP.CaCert) : cfg.HTTP.CaCert;
-    return new RelayProvider({
-      interlinkUrl: cfg.InterlinkURL,
-      interlinkPort: cfg.InterlinkPort,
-      ...(cfg.VKTokenFile ? { tokenFile: cfg.VKTokenFile } : {}),
-      tls: {
-        ...(caFile ? { caFile } : {}),
-        insecureSkipVerify: cfg.HTTP.Insecure,
-        ...(cfg.TLS.Enabled ? { certFile: cfg.TLS.CertFile, keyFile: cfg.TLS.KeyFile } : {}),
-      },
-      statusChunkSize: cfg.StatusChunkSize,
-      logger: this.deps.log.child({ component: 'relay-client' }),
-      onCall: (op, seconds, outcome) => this.metrics.relayCall(op, seconds, outcome),
-    });
-  }
-
-  private servingCerts(): ServingCertSource {
-    const { cfg, settings, log } = this.deps;
-    const certLog = log.child({ component: 'serving-cert' });
-    if (cfg.KubeletCertFile && cfg.KubeletKeyFile)
-      return new FileCertSource(cfg.KubeletCertFile, cfg.KubeletKeyFile, certLog);
-    if (cfg.DisableCSR) return new SelfSignedCertSource(settings.nodeName, settings.podIP, certLog);
-    return new CsrCertSource(
-      this.kube,
-      {
-        nodeName: settings.nodeName,
-        ip: settings.podIP,
-        signerName: cfg.KubeletCSRSignerName,
-        certDir: cfg.KubeletCertDir,
-      },
-      this.events,
-      () => ({
-        kind: 'Node',
-        apiVersion: 'v1',
-        name: settings.nodeName,
-        uid: this.node.nodeUid ?? settings.nodeName,
-      }),
-      certLog,
-    );
-  }
-
-  /** Client CA: the configured file, else the cluster CA of the kubeconfig. */
-  private clientCa(): string | undefined {
-    const { cfg, kubeConfig } = this.deps;
-    if (cfg.KubeletAuthentication.ClientCAFile)
-      return readFileSync(cfg.KubeletAuthentication.ClientCAFile, 'utf8');
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
-    if (cluster?.caFile) return readFileSync(cluster.caFile, 'utf8');
-    return undefined;
   }
 
   private countPhases(): void {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await createNamespace(admin, ns);
   relay = new TestRelay();
   await relay.start();
-  started = await startVk({ kc, nodeName, relayUrl: relay.url, relayPort: relay.portString, cfg: { CreateRetryMaxSeconds: 60 } });
+  started = await startVk({ kc, nodeName, relayUrl: relay.url, relayPort: relay.portString });
 });
 
 afterAll(async () => {
@@ -44,17 +44,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const longRunning = { containers: [{ name: 'main', image: 'busybox:latest', command: ['sleep', '3600'] }] };
 
 describe('failures surface as pod state, never silently', () => {
-  it('a create refused by the plugin fails a restartPolicy Never pod with the plugin message', async () => {
-    relay.fail('create', 500, 'sbatch: error: invalid partition specified: gpu', 1);
+  it('a create refused by the plugin (4xx) fails the pod with the plugin message', async () => {
+    relay.fail('create', 400, 'sbatch: error: invalid partition specified: gpu', 1);
     await apply(virtualPod(nodeName, 'refused'));
     await expect.poll(async () => (await pod('refused')).status?.phase, { timeout: 20_000 }).toBe('Failed');
     const p = await pod('refused');
     expect(p.status?.reason).toBe('ProviderFailed');
-    expect(p.status?.message).toBe('error creating pod (HTTP 500): sbatch: error: invalid partition specified: gpu');
+    expect(p.status?.message).toBe('error creating pod (HTTP 400): sbatch: error: invalid partition specified: gpu');
     expect(p.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 1, reason: 'ProviderFailed' });
   });
 
-  it('a refused create of a restartPolicy Always pod stays Pending with the reason and is retried', async () => {
+  it('a create answered 5xx stays Pending with the reason and is retried', async () => {
     relay.fail('create', 500, 'quota exceeded', 1);
     await apply(virtualPod(nodeName, 'retried', { ...longRunning, restartPolicy: 'Always' }));
     await expect.poll(async () => (await pod('retried')).status?.reason, { timeout: 20_000 }).toBe('ProviderFailed');
@@ -66,13 +66,16 @@ describe('failures surface as pod state, never silently', () => {
     expect((await pod('retried')).status?.reason).toBeUndefined();
   });
 
-  it('retries a create while the relay is unreachable, then runs the pod', async () => {
+  it('retries a create while the relay is unreachable, then runs the pod as soon as the relay is back', async () => {
     await relay.stop();
     await apply(virtualPod(nodeName, 'outage', longRunning));
     await expect.poll(async () => (await pod('outage')).status?.message ?? '', { timeout: 20_000 }).toMatch(/relay|unreachable|ECONNREFUSED/);
     expect((await pod('outage')).status?.phase).toBe('Pending');
+    // Let the back-off grow to 8 s, then bring the relay back: the first good ping (every 1 s
+    // here) starts the waiting create instead of the back-off timer.
+    await expect.poll(async () => (await pod('outage')).status?.message ?? '', { timeout: 30_000 }).toMatch(/\(retrying in (8|16|30)s\)$/);
     await relay.start();
-    await expect.poll(async () => (await pod('outage')).status?.phase, { timeout: 30_000 }).toBe('Running');
+    await expect.poll(async () => (await pod('outage')).status?.phase, { timeout: 5_000 }).toBe('Running');
   });
 
   it('keeps running pods as they are during a relay outage, with the node NotReady, then resumes', async () => {

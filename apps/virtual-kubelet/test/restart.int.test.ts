@@ -79,11 +79,43 @@ describe('restart recovery of the built node controller', () => {
     const beforeUid = (await pod('before-crash')).metadata!.uid!;
     expect(relay.createdUids.filter((u) => u === midUid)).toHaveLength(1);
     expect(relay.createdUids.filter((u) => u === beforeUid)).toHaveLength(1);
-    expect(vk.logLines('plugin already runs this pod; adopted without re-submitting').length).toBe(1);
+    // Both were adopted because the plugin listed them, not because of what the API says.
+    expect(vk.logLines('plugin lists this pod; adopted without re-submitting').map((l) => l['pod']).sort()).toEqual(['before-crash', 'mid-flight']);
 
     // Status keeps flowing for adopted pods.
     relay.backend.setContainerState(beforeUid, 'main', { terminated: { exitCode: 0, reason: 'Completed' } });
     await expect.poll(async () => (await pod('before-crash')).status?.phase, { timeout: 20_000 }).toBe('Succeeded');
+  }, 120_000);
+
+  it('creates again, exactly once, a pod the plugin does not list after a crash; decides nothing while the relay is down', async () => {
+    // A create that never reached the plugin (the relay refused it) when the process died.
+    relay.fail('create', 503, 'plugin unreachable');
+    await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify(virtualPod(nodeName, 'never-arrived', longRunning)));
+    await expect.poll(async () => (await pod('never-arrived')).status?.message ?? '', { timeout: 20_000 }).toMatch(/HTTP 503/);
+    const neverUid = (await pod('never-arrived')).metadata!.uid!;
+    await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify(virtualPod(nodeName, 'steady', longRunning)));
+    expect(await vk.kill('SIGKILL')).toBeNull();
+    relay.heal('create');
+    expect(relay.backend.has(neverUid)).toBe(false);
+
+    // Restart with the relay down: nothing is adopted, created or failed; pods keep their status.
+    await relay.stop();
+    const statusBefore = (await pod('mid-flight')).status;
+    vk = new VkProcess(nodeName, config, { KUBELET_PORT: String(port) });
+    vk.start();
+    await expect.poll(() => vk.logLines('cannot ask the plugin whether it has this pod; the pod keeps its status, asking again').length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect((await pod('mid-flight')).status).toEqual(statusBefore);
+    expect((await pod('never-arrived')).status?.phase).toBe('Pending');
+
+    await relay.start();
+    await expect.poll(async () => (await pod('never-arrived')).status?.phase, { timeout: 40_000 }).toBe('Running');
+    await expect.poll(async () => (await pod('steady')).status?.phase, { timeout: 20_000 }).toBe('Running');
+    expect(relay.createdUids.filter((u) => u === neverUid)).toHaveLength(1);
+    expect(vk.logLines('plugin does not list this pod; creating it (again)').map((l) => l['pod'])).toContain('never-arrived');
+    // The pods the plugin has were adopted, not submitted again.
+    const midUid = (await pod('mid-flight')).metadata!.uid!;
+    expect(relay.createdUids.filter((u) => u === midUid)).toHaveLength(1);
+    expect((await pod('mid-flight')).status?.phase).toBe('Running');
   }, 120_000);
 
   it('serves /healthz and Prometheus /metrics on MetricsAddress', async () => {

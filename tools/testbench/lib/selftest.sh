@@ -156,6 +156,19 @@ EOF
   kc delete node "$node" --ignore-not-found >/dev/null 2>&1 || true
 }
 
+selftest_upstream() {
+  local reason bindir p
+  reason=$(upstream_missing_reason)
+  if [[ -n $reason ]]; then
+    if [[ ${CI:-} == true ]]; then st_bad "upstream: $reason"; else echo "upstream: not checked ($reason)"; fi
+    return
+  fi
+  bindir=$(upstream_bin_dir)
+  for p in "${UPSTREAM_PROGRAMS[@]}"; do
+    st_check "upstream $p built (ELF executable at $bindir/$p)" sh -c "head -c4 '$bindir/$p' | grep -q ELF"
+  done
+}
+
 cmd_selftest() {
   local comps c
   parse_components comps "$@"

@@ -50,7 +50,8 @@ export const RelayConfigSchema = Type.Object({
   InterlinkAddress: Type.String({ minLength: 1, description: 'unix:///path, http://bind-host or https://bind-host' }),
   InterlinkPort: Type.Optional(Port),
   SidecarURL: Type.String({ minLength: 1, description: 'plugin address: unix:///path, http://host or https://host' }),
-  SidecarPort: Type.Optional(Port),
+  // Go reads `SidecarPort: ""` as empty (configs for a unix:// plugin carry it); empty = default
+  SidecarPort: Type.Optional(Type.String({ pattern: '^([0-9]{1,5})?$', description: 'TCP port; empty: none' })),
   VerboseLogging: Type.Boolean({ default: false }),
   ErrorsOnlyLogging: Type.Boolean({ default: false }),
   DataRootFolder: Type.Optional(Type.String({ description: 'accepted for compatibility; unused' })),

@@ -11,7 +11,8 @@ import { OWNED_CONDITIONS } from './status/pod-conditions';
 import { isTerminalPhase } from './status/pod-status-mapper';
 import type { StatusPoller } from './status-poller';
 import { jobIdOf, newTrackedPod, olderThan, podForRelay, statusDigest, type TrackedPod } from './tracked-pod';
-import { WorkQueue } from './work-queue';
+import { backoffMs, WorkQueue } from './work-queue';
+import { PluginLookup } from './plugin-lookup';
 
 export interface PodControllerOptions {
   nodeName: string;
@@ -24,14 +25,15 @@ export interface PodControllerOptions {
 /**
  * Reacts to the pods bound to this node: creates them remotely, keeps their status in sync,
  * deletes them remotely before they leave the API. Everything for one pod runs serialised
- * by UID (a delete waits for an in-flight create). After a restart it adopts pods from the
- * API: a pod with a JobID is never submitted again, and a pod we had touched without a
- * JobID is first looked up at the plugin.
+ * by UID (a delete waits for an in-flight create). After a restart a pod an earlier process
+ * touched is adopted only when the plugin lists it, and created again otherwise
+ * (adoptFromPlugin).
  */
 export class PodController implements PodEventHandler {
   readonly pods = new Map<string, TrackedPod>();
   private readonly serial = new KeyedSerializer();
   private readonly writes: WorkQueue;
+  private readonly lookup: PluginLookup;
   private stopped = false;
   private resyncTimer: NodeJS.Timeout | undefined;
 
@@ -45,6 +47,7 @@ export class PodController implements PodEventHandler {
     private readonly log: Logger,
     private readonly options: PodControllerOptions,
   ) {
+    this.lookup = new PluginLookup(provider);
     this.writes = new WorkQueue(options.workers, (uid) => this.writeStatus(uid), (uid, err) =>
       this.log.warn('pod status write failed; the next resync retries it', { uid, error: (err as Error).message }),
     );
@@ -102,10 +105,8 @@ export class PodController implements PodEventHandler {
       return;
     }
     if (t.jobId) {
-      // Restart recovery: the plugin has this pod; never submit it again.
-      t.local = { kind: 'submitted' };
-      this.log.info('adopted pod with a remote job', { namespace: t.namespace, pod: t.name, uid, jobId: t.jobId });
-      this.poller.track(t, true);
+      // An earlier process had this pod accepted; the plugin decides whether it still has it.
+      this.runCreate(t, true);
       return;
     }
     if (this.options.skipDaemonSetPods && pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) {
@@ -147,17 +148,46 @@ export class PodController implements PodEventHandler {
       .catch((err: Error) => this.log.error('pod deletion failed', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message }));
   }
 
+  /** A create or plugin lookup again after `afterMs`, or sooner when the relay is back (retryWaitingNow). */
+  private scheduleRetry(t: TrackedPod, mode: 'create' | 'lookup', afterMs: number): void {
+    if (t.deleting || this.stopped) return;
+    clearTimeout(t.retryTimer);
+    t.pendingRetry = mode;
+    t.retryTimer = setTimeout(() => {
+      t.pendingRetry = undefined;
+      this.runCreate(t, mode === 'lookup');
+    }, afterMs);
+  }
+
+  /**
+   * The relay answers again (a ping succeeded after failures): creates and plugin lookups
+   * waiting out their back-off (up to 30 s) run now instead of leaving pods Pending longer
+   * than the outage.
+   */
+  retryWaitingNow(): void {
+    for (const t of this.pods.values()) {
+      const mode = t.pendingRetry;
+      if (!mode || t.deleting || this.stopped) continue;
+      clearTimeout(t.retryTimer);
+      t.pendingRetry = undefined;
+      this.runCreate(t, mode === 'lookup');
+    }
+  }
+
   /** Queue a create attempt; an unexpected failure is logged and retried, never thrown away. */
   private runCreate(t: TrackedPod, checkPluginFirst: boolean): void {
     this.serial.run(t.uid, () => this.create(t, checkPluginFirst)).catch((err: Error) => {
       this.log.error('create attempt failed unexpectedly; retrying', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message });
-      if (!t.deleting && !this.stopped) t.retryTimer = setTimeout(() => this.runCreate(t, false), 5_000);
+      this.scheduleRetry(t, 'create', 5_000);
     });
   }
 
   private async create(t: TrackedPod, checkPluginFirst: boolean): Promise<void> {
     if (t.deleting || this.stopped) return;
-    if (checkPluginFirst && (await this.adoptFromPlugin(t))) return;
+    if (checkPluginFirst) {
+      const found = await this.adoptFromPlugin(t);
+      if (found !== 'absent' || t.deleting || this.stopped) return;
+    }
     if (!checkPluginFirst && t.createAttempts === 0) {
       // Mark the pod as ours before anything reaches the plugin: after a crash the next
       // process sees our conditions and asks the plugin before submitting again.
@@ -168,27 +198,46 @@ export class PodController implements PodEventHandler {
     this.dirty(t);
     if (result.next === 'poll') this.poller.track(t);
     else if (result.next === 'retry') {
-      t.retryTimer = setTimeout(() => this.runCreate(t, false), result.afterMs);
+      this.scheduleRetry(t, 'create', result.afterMs);
     }
   }
 
-  /** After a restart: a pod we touched but whose JobID never got stored may already run remotely. */
-  private async adoptFromPlugin(t: TrackedPod): Promise<boolean> {
+  /**
+   * Restart recovery, the rule that keeps every pod exactly once: a pod an earlier process
+   * touched (our conditions, or a JobID) is adopted only when the plugin lists it in a
+   * `/status` answer: the plugin then really has it (running, finished, or vanished and
+   * reported terminated). A pod the plugin does not list was never created there, or the
+   * create had not arrived, so it is created again (the plugin dedups by UID a create still
+   * in flight). When the plugin cannot be asked, nothing is decided: the pod keeps the status
+   * it has and the question is repeated with back-off.
+   */
+  private async adoptFromPlugin(t: TrackedPod): Promise<'adopted' | 'absent' | 'unknown'> {
+    const fields = { namespace: t.namespace, pod: t.name, uid: t.uid, jobId: t.jobId };
+    let answer;
     try {
-      const [answer] = (await this.provider.status([podForRelay(t)])).filter((s) => s.UID === t.uid);
-      if (!answer) return false;
-      t.local = { kind: 'submitted' };
-      t.maybeRemote = true;
-      t.remote = answer;
-      if (answer.JID) t.jobId = answer.JID;
-      this.log.info('plugin already runs this pod; adopted without re-submitting', { namespace: t.namespace, pod: t.name, uid: t.uid, jobId: t.jobId });
-      this.dirty(t);
-      this.poller.track(t);
-      return true;
+      answer = await this.lookup.find(podForRelay(t));
     } catch (err) {
-      this.log.warn('could not ask the plugin about a pod before re-creating it; creating (plugins are idempotent by UID)', { uid: t.uid, error: (err as Error).message });
-      return false;
+      t.lookupAttempts = (t.lookupAttempts ?? 0) + 1;
+      const afterMs = backoffMs(t.lookupAttempts, 1_000, 30_000);
+      if (t.lookupAttempts === 1 || t.lookupAttempts % 10 === 0) {
+        this.log.warn('cannot ask the plugin whether it has this pod; the pod keeps its status, asking again', { ...fields, error: (err as Error).message, retryInMs: afterMs });
+      }
+      this.scheduleRetry(t, 'lookup', afterMs);
+      return 'unknown';
     }
+    if (!answer) {
+      this.log.info('plugin does not list this pod; creating it (again)', fields);
+      t.jobId = undefined;
+      return 'absent';
+    }
+    t.local = { kind: 'submitted' };
+    t.maybeRemote = true;
+    t.remote = answer;
+    if (answer.JID) t.jobId = answer.JID;
+    this.log.info('plugin lists this pod; adopted without re-submitting', { ...fields, jobId: t.jobId });
+    this.dirty(t);
+    this.poller.track(t);
+    return 'adopted';
   }
 
   private initialStatus(t: TrackedPod): V1PodStatus {

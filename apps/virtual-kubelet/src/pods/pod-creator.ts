@@ -5,15 +5,14 @@ import { podRef, type EventRecorder } from '../events/event-recorder';
 import type { PodAddresses } from './env/field-ref';
 import { MissingObjectError, PodSpecError } from './object-source';
 import type { PodCreateAssembler } from './pod-create-assembler';
-import { podIPOf } from './pod-status-writer';
+import { podIPOf } from './pod-ip';
 import type { TrackedPod } from './tracked-pod';
 import { volumeFingerprint } from './volumes/volume-fingerprint';
 import { backoffMs } from './work-queue';
+import { classifyCreateFailure, pluginWarnings } from './create-failure';
 
 export interface PodCreatorOptions {
   hostIP: string;
-  /** CreateRetryMaxSeconds: how long relay outages are retried before the pod fails. */
-  retryMaxMs: number;
 }
 
 export interface CreateMetrics {
@@ -23,13 +22,13 @@ export interface CreateMetrics {
 /** What the controller does next. */
 export type CreateResult = { next: 'poll' } | { next: 'retry'; afterMs: number } | { next: 'none' };
 
-const RETRYABLE_HTTP = new Set([502, 503, 504]);
-
 /**
  * One create attempt for a pod: assemble the request (volumes, env, tokens), send it, and
  * turn every failure into the pod state a user can read: CreateContainerConfigError for a
- * missing ConfigMap/Secret (retried), ProviderFailed with the plugin's message (Failed for
- * restartPolicy Never, retried otherwise), relay outages retried for a bounded time.
+ * missing ConfigMap/Secret (retried); a relay or plugin that is down, slow or answers 5xx is
+ * retried with back-off until the create succeeds or the pod is deleted (Pending with the
+ * reason meanwhile); a 4xx refusal fails the pod with the plugin's message (see
+ * create-failure.ts). The plugin's `Warnings` become Warning events.
  */
 export class PodCreator {
   constructor(
@@ -83,8 +82,11 @@ export class PodCreator {
       else log.warn('relay answered a create for another pod UID; job id not stored', { answeredUid: created.PodUID });
       t.local = { kind: 'submitted' };
       t.submittedAt = Date.now();
+      t.missingSince = undefined;
+      t.missingPolls = 0;
       t.volumeFingerprint = volumeFingerprint(request);
       this.events.event(ref, 'Normal', 'Created', `Created remote job${t.jobId ? ` ${t.jobId}` : ''} through the interLink relay`);
+      for (const warning of pluginWarnings(created)) this.events.event(ref, 'Warning', 'PluginWarning', warning);
       log.info('pod submitted', { jobId: t.jobId, attempt: t.createAttempts, sessionId });
       this.metrics?.create('ok');
       return { next: 'poll' };
@@ -95,28 +97,13 @@ export class PodCreator {
   }
 
   private failed(t: TrackedPod, err: RelayError, log: Logger): CreateResult {
-    const ref = podRef(t.pod);
-    const message = err.kind === 'http' ? `error creating pod (HTTP ${err.status}): ${(err.body ?? '').trim()}` : `error creating pod: ${err.message}`;
-    const transient = err.isConnectivity || err.kind === 'token' || (err.kind === 'http' && RETRYABLE_HTTP.has(err.status ?? 0));
-    const elapsed = Date.now() - (t.createFirstAttemptAt ?? Date.now());
-    const never = (t.pod.spec?.restartPolicy ?? 'Always') === 'Never';
-    let terminal: boolean;
-    let afterMs = 0;
-    if (transient && elapsed < this.options.retryMaxMs) {
-      terminal = false;
-      afterMs = backoffMs(t.createAttempts, 1_000, 30_000);
-    } else if (transient || never) {
-      terminal = true;
-    } else {
-      terminal = false;
-      afterMs = backoffMs(t.createAttempts, 5_000, 300_000);
-    }
-    const shown = terminal ? message : `${message} (retrying in ${Math.round(afterMs / 1000)}s)`;
-    const repeated = t.local.kind === 'create-failed' && t.local.message.startsWith(message);
-    t.local = { kind: 'create-failed', message: shown, terminal };
-    if (!repeated || terminal) this.events.event(ref, 'Warning', 'Failed', shown);
-    log.warn('create failed', { error: err.message, kind: err.kind, status: err.status, terminal, sessionId: err.sessionId });
-    this.metrics?.create(terminal ? 'failed' : 'retry');
-    return terminal ? { next: 'none' } : { next: 'retry', afterMs };
+    const verdict = classifyCreateFailure(err, t.createAttempts);
+    const shown = verdict.terminal ? verdict.message : `${verdict.message} (retrying in ${Math.round(verdict.afterMs / 1000)}s)`;
+    const repeated = t.local.kind === 'create-failed' && t.local.message.startsWith(verdict.message);
+    t.local = { kind: 'create-failed', message: shown, terminal: verdict.terminal };
+    if (!repeated || verdict.terminal) this.events.event(podRef(t.pod), 'Warning', 'Failed', shown);
+    log.warn('create failed', { error: err.message, kind: err.kind, status: err.status, terminal: verdict.terminal, sessionId: err.sessionId });
+    this.metrics?.create(verdict.terminal ? 'failed' : 'retry');
+    return verdict.terminal ? { next: 'none' } : { next: 'retry', afterMs: verdict.afterMs };
   }
 }

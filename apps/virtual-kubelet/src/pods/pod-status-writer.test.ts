@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { PodStatus as RemotePodStatus } from '@interlink/api';
 import { createLogger } from '@interlink/logging';
 import type { EventRecorder } from '../events/event-recorder';
-import type { KubeClient, KubeRequest } from '../kube/kube-client';
+import { KubeApiError, type KubeClient, type KubeRequest } from '../kube/kube-client';
 import { PodStatusWriter } from './pod-status-writer';
 import { newTrackedPod, type TrackedPod } from './tracked-pod';
 
@@ -74,5 +74,40 @@ describe('PodStatusWriter', () => {
     expect(events).toEqual(['Normal/Started', 'Normal/Completed']);
     expect(await writer.sync(t)).toBe(false);
     expect(events).toHaveLength(2);
+  });
+
+  it('leaves an invalid interlink.eu/pod-ip out of the status and warns once, naming annotation and value', async () => {
+    const events: string[] = [];
+    const recorder = { event: (_o: unknown, type: string, reason: string, message: string) => events.push(`${type}/${reason}: ${message}`) } as unknown as EventRecorder;
+    const p = runningPod();
+    p.metadata!.annotations = { 'interlink.eu/pod-ip': 'not-an-ip' };
+    const t = newTrackedPod(p, { kind: 'submitted' });
+    const writer = new PodStatusWriter(apiWithFastWatch(() => t), recorder, log, { hostIP: '127.0.0.1' });
+    t.remote = remote('running');
+    expect(await writer.sync(t)).toBe(true);
+    expect(t.pod.status?.podIP).toBeUndefined();
+    expect(t.pod.status?.podIPs).toBeUndefined();
+    expect(events.filter((e) => e.startsWith('Warning/InvalidPodIP'))).toEqual([
+      'Warning/InvalidPodIP: annotation interlink.eu/pod-ip is "not-an-ip", which is not an IPv4 or IPv6 address; status.podIP is left unset',
+    ]);
+    await writer.sync(t);
+    expect(events.filter((e) => e.startsWith('Warning/InvalidPodIP'))).toHaveLength(1);
+    // A corrected annotation is used at once.
+    t.pod = { ...t.pod, metadata: { ...t.pod.metadata, annotations: { 'interlink.eu/pod-ip': '10.4.0.7' } } };
+    expect(await writer.sync(t)).toBe(true);
+    expect(t.pod.status?.podIPs).toEqual([{ ip: '10.4.0.7' }]);
+  });
+
+  it('turns a status the API server refuses as invalid (422) into one Warning event, and still fails the write', async () => {
+    const events: string[] = [];
+    const recorder = { event: (_o: unknown, type: string, reason: string, message: string) => events.push(`${type}/${reason}: ${message}`) } as unknown as EventRecorder;
+    const message = 'Pod "p" is invalid: status.containerStatuses[0].restartCount: Invalid value: -1';
+    const kube = { request: () => Promise.reject(new KubeApiError(422, 'Invalid', message)) } as unknown as KubeClient;
+    const t = newTrackedPod(runningPod(), { kind: 'submitted' });
+    t.remote = remote('running');
+    const writer = new PodStatusWriter(kube, recorder, log, { hostIP: '127.0.0.1' });
+    await expect(writer.sync(t)).rejects.toThrow(message);
+    await expect(writer.sync(t)).rejects.toThrow(message);
+    expect(events).toEqual([`Warning/StatusRejected: The API server refused the pod status written by the virtual node: ${message}`]);
   });
 });

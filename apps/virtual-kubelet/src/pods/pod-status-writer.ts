@@ -3,8 +3,9 @@ import { JOB_ID_ANNOTATION } from '@interlink/api';
 import type { Logger } from '@interlink/logging';
 import type { EventRecorder } from '../events/event-recorder';
 import { podRef } from '../events/event-recorder';
-import { isConflict, isNotFound, type KubeClient } from '../kube/kube-client';
+import { isConflict, isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client';
 import { enc } from './api-object-source';
+import { invalidPodIPMessage, podIPAnnotation, podIPOf } from './pod-ip';
 import { PodStatusMapper, isTerminalPhase } from './status/pod-status-mapper';
 import { isNewer, statusDigest, type TrackedPod } from './tracked-pod';
 
@@ -43,6 +44,7 @@ export class PodStatusWriter {
 
   /** Writes when something changed; returns true when a write happened. */
   async sync(t: TrackedPod): Promise<boolean> {
+    this.warnInvalidPodIP(t);
     for (let attempt = 0; attempt < 5; attempt++) {
       if (t.deleting || isTerminalPhase(t.pod.status?.phase) && t.lastWritten !== undefined) return false;
       const status = this.desired(t);
@@ -73,6 +75,7 @@ export class PodStatusWriter {
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
+        if (err instanceof KubeApiError && err.status === 422) this.warnRejected(t, err);
         if (!isConflict(err)) throw err;
         const fresh = await this.read(t);
         if (!fresh || fresh.metadata?.uid !== t.uid) return false;
@@ -81,6 +84,27 @@ export class PodStatusWriter {
     }
     this.log.warn('pod status kept conflicting; will retry on the next change', { namespace: t.namespace, pod: t.name, uid: t.uid });
     return false;
+  }
+
+  /** One Warning event per bad `interlink.eu/pod-ip` value: the user sees why the pod has no IP. */
+  private warnInvalidPodIP(t: TrackedPod): void {
+    const { invalid } = podIPAnnotation(t.pod);
+    if (invalid === undefined || t.warnedPodIP === invalid) return;
+    t.warnedPodIP = invalid;
+    this.events.event(podRef(t.pod), 'Warning', 'InvalidPodIP', invalidPodIPMessage(invalid));
+    this.log.warn('pod-ip annotation is not an IP address; not copied into the status', { namespace: t.namespace, pod: t.name, uid: t.uid, value: invalid });
+  }
+
+  /**
+   * The API server refused the status as invalid (422): whatever value caused it, the pod must
+   * not sit Pending in silence. One Warning event per distinct message; the write is retried
+   * at the next change or resync.
+   */
+  private warnRejected(t: TrackedPod, err: KubeApiError): void {
+    if (t.warnedStatusRejection === err.message) return;
+    t.warnedStatusRejection = err.message;
+    this.events.event(podRef(t.pod), 'Warning', 'StatusRejected', `The API server refused the pod status written by the virtual node: ${err.message}`);
+    this.log.error('pod status refused as invalid', { namespace: t.namespace, pod: t.name, uid: t.uid, error: err.message });
   }
 
   private async read(t: TrackedPod): Promise<V1Pod | undefined> {
@@ -109,8 +133,4 @@ export class PodStatusWriter {
       this.events.event(ref, 'Normal', 'Completed', 'All containers completed successfully');
     }
   }
-}
-
-export function podIPOf(pod: V1Pod): string | undefined {
-  return pod.metadata?.annotations?.['interlink.eu/pod-ip'] || undefined;
 }

@@ -4,7 +4,7 @@ import { buildRetrievedPodData } from '@interlink/api';
 import { createLogger } from '@interlink/logging';
 import { RelayProvider } from '@interlink/relay-client';
 import { TestRelay } from '../../test/support/test-relay';
-import { StatusPoller } from './status-poller';
+import { isLost, LOST_AFTER_POLLS, StatusPoller } from './status-poller';
 import { newTrackedPod, type TrackedPod } from './tracked-pod';
 
 const log = createLogger({ service: 'test', level: 'error' });
@@ -121,5 +121,18 @@ describe('StatusPoller', () => {
     await expect.poll(() => gone!.local.kind, { timeout: 3000 }).toBe('lost');
     expect(kept!.local.kind).toBe('submitted');
     expect(gone!.local.kind === 'lost' && gone!.local.message).toContain('has not reported this pod');
+  });
+
+  it('counts a pod as lost only after 3 answers without it AND the grace period', () => {
+    const t = newTrackedPod(pod(0), { kind: 'submitted' });
+    expect(LOST_AFTER_POLLS).toBe(3);
+    expect(isLost(t, 100_000, 30_000)).toBe(false);
+    t.missingSince = 0;
+    t.missingPolls = 2;
+    // A cache that skips a few answers (upstream Slurm: 10 s) is not a loss, however long.
+    expect(isLost(t, 100_000, 30_000)).toBe(false);
+    t.missingPolls = 3;
+    expect(isLost(t, 29_999, 30_000)).toBe(false);
+    expect(isLost(t, 30_000, 30_000)).toBe(true);
   });
 });

@@ -14,6 +14,23 @@ function containersStarted(answer: PodStatus | undefined): boolean {
   return all.length > 0 && (answer?.containers ?? []).length > 0 && (answer?.containers ?? []).every((c) => c.state?.running || c.state?.terminated);
 }
 
+/** Consecutive answers without a pod before it can count as lost (a slow plugin cache skips some). */
+export const LOST_AFTER_POLLS = 3;
+
+/**
+ * The lost-job rule. After an acknowledged create the plugin must list the pod (contract: a pod
+ * it created whose container/job vanished is still answered, as terminated). A pod absent
+ * from at least LOST_AFTER_POLLS consecutive successful answers AND for at least the grace
+ * period (RemoteJobLostGraceSeconds, default 60 s: upstream's Slurm plugin answers from a
+ * cache refreshed every 10 s) is gone with no trace at the plugin: it becomes Failed
+ * (RemoteJobLost, containers terminated 137) and its controller, if any, replaces it. It is
+ * not re-submitted: whether it had run, and how far, is unknown, and running it twice is worse
+ * than reporting it lost. Failed polls (relay or plugin down) count for nothing.
+ */
+export function isLost(t: TrackedPod, now: number, graceMs: number): boolean {
+  return (t.missingPolls ?? 0) >= LOST_AFTER_POLLS && t.missingSince !== undefined && now - t.missingSince >= graceMs;
+}
+
 export interface StatusPollerOptions {
   /** Steady polling period (StatusIntervalSeconds). */
   intervalMs: number;
@@ -143,6 +160,7 @@ export class StatusPoller {
       const answer = byUid.get(t.uid);
       if (answer) {
         t.missingSince = undefined;
+        t.missingPolls = 0;
         if (answer.JID && !t.jobId) t.jobId = answer.JID;
         // The relay client hands back the very same object for an unchanged answer.
         if (t.remote !== answer && (!t.remote || JSON.stringify(t.remote) !== JSON.stringify(answer))) {
@@ -153,11 +171,12 @@ export class StatusPoller {
         continue;
       }
       t.missingSince ??= now;
-      if (now - t.missingSince >= this.options.lostGraceMs) {
+      t.missingPolls = (t.missingPolls ?? 0) + 1;
+      if (isLost(t, now, this.options.lostGraceMs)) {
         const seconds = Math.round((now - t.missingSince) / 1000);
         t.local = {
           kind: 'lost',
-          message: `the plugin has not reported this pod${t.jobId ? ` (remote job ${t.jobId})` : ''} for ${seconds}s; the remote job is gone`,
+          message: `the plugin has not reported this pod${t.jobId ? ` (remote job ${t.jobId})` : ''} for ${seconds}s (${t.missingPolls} status answers); the remote job is gone`,
         };
         this.steps.delete(t.uid);
         this.changed(t);

@@ -19,11 +19,17 @@ export interface TrackedPod {
   submittedAt?: number;
   /** First poll answer without this pod (lost-job detection). */
   missingSince?: number;
+  /** Consecutive successful poll answers without this pod (lost-job detection). */
+  missingPolls?: number;
   nextPollAt?: number;
   /** Create retries (config errors, relay trouble). */
   createAttempts: number;
   createFirstAttemptAt?: number;
+  /** Failed attempts to ask the plugin whether it has this pod (restart recovery). */
+  lookupAttempts?: number;
   retryTimer?: NodeJS.Timeout;
+  /** What retryTimer will run: a create attempt or a restart lookup at the plugin. */
+  pendingRetry?: 'create' | 'lookup';
   /** Deletion in progress or finished. */
   deleting: boolean;
   remotelyDeleted: boolean;
@@ -35,6 +41,10 @@ export interface TrackedPod {
   volumeFingerprint?: string;
   /** When the volume content was last compared with the API objects. */
   volumesCheckedAt?: number;
+  /** The invalid `interlink.eu/pod-ip` value a Warning event was already sent for. */
+  warnedPodIP?: string;
+  /** The API server's 422 message a StatusRejected Warning event was already sent for. */
+  warnedStatusRejection?: string;
   /** Containers we already announced as started (Started events). */
   announced: Set<string>;
 }

@@ -29,6 +29,10 @@ export class TestRelay {
   private readonly sockets = new Set<Socket>();
   private port = 0;
   private pingAnswer: string | undefined;
+  /** Rewrites each /status element before it is sent (plugins that answer differently, e.g. `initContainers: null`). */
+  statusRewrite: ((status: Record<string, unknown>) => Record<string, unknown>) | undefined;
+  /** Extra keys merged into every /create answer (e.g. `Warnings`). */
+  createExtras: Record<string, unknown> = {};
 
   constructor(options: InMemoryBackendOptions = {}) {
     this.backend = new InMemoryBackend(options);
@@ -110,13 +114,16 @@ export class TestRelay {
         case 'create': {
           const request = PodCreateRequestsCodec.parse(body);
           this.createdUids.push(request.pod.metadata?.uid ?? '');
-          return send(res, 200, JSON.stringify(await this.backend.create(buildRetrievedPodData(request), ctx)));
+          const created = await this.backend.create(buildRetrievedPodData(request), ctx);
+          return send(res, 200, JSON.stringify({ ...created, ...this.createExtras }));
         }
         case 'status': {
           const pods = (JSON.parse(body) ?? []) as V1Pod[];
           this.statusBatchSizes.push(pods.length);
           const statuses = await this.backend.status(pods, ctx);
-          return send(res, 200, statuses.length ? JSON.stringify(statuses) : 'null');
+          const rewrite = this.statusRewrite;
+          const sent = rewrite ? statuses.map((s) => rewrite({ ...s })) : statuses;
+          return send(res, 200, sent.length ? JSON.stringify(sent) : 'null');
         }
         case 'delete':
           await this.backend.delete(JSON.parse(body) as V1Pod, ctx);

@@ -1,7 +1,9 @@
 import type { V1Container, V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { PodStatus as RemotePodStatus } from '@interlink/api';
 import { kubeTime } from '../../kube/kube-time';
+import { isPlainIP } from '../pod-ip';
 import { fromRemote, terminatedStatus, waitingStatus } from './container-statuses';
+import { appContainersHaveRun, inferredInitStatus, isReportedInitEnd } from './init-inference';
 import { buildPodConditions } from './pod-conditions';
 import { computePodPhase, type PodPhase } from './pod-phase';
 
@@ -80,16 +82,8 @@ export class PodStatusMapper {
         case 'lost':
           if (previous?.state?.terminated) return previous;
           return terminatedStatus(c, 137, ContainerReasons.RemoteJobLost, local.message, now, previous);
-        case 'submitted': {
-          const list = isInit ? input.remote?.initContainers : input.remote?.containers;
-          const reported = list?.find((s) => s.name === c.name);
-          const mapped = reported ? fromRemote(c, reported, isInit, previous) : undefined;
-          if (mapped) return mapped;
-          // Not (or no longer) reported: keep what the plugin said last rather than flap.
-          if (previous && !isDefaultWaiting(previous)) return previous;
-          const initDone = !isInit && hasInit && initSpecs.every((ic) => initSucceeded(input, ic.name, oldInit));
-          return waitingStatus(c, initDone ? ContainerReasons.ContainerCreating : defaultReason);
-        }
+        case 'submitted':
+          return submittedStatus({ c, isInit, previous, input, defaultReason, initDone: () => initSpecs.every((ic) => initSucceeded(input, ic.name, oldInit)) });
       }
     };
 
@@ -135,16 +129,41 @@ export class PodStatusMapper {
     else delete status.initContainerStatuses;
     status.containerStatuses = statuses;
     if (!status.startTime) status.startTime = kubeTime(now);
-    if (input.hostIP) {
+    // hostIP comes from configuration (POD_IP): an invalid one must not make every write fail.
+    if (input.hostIP && isPlainIP(input.hostIP)) {
       status.hostIP = input.hostIP;
       status.hostIPs = [{ ip: input.hostIP }];
     }
-    if (input.podIP) {
+    if (input.podIP && isPlainIP(input.podIP)) {
       status.podIP = input.podIP;
       status.podIPs = [{ ip: input.podIP }];
     }
     return status;
   }
+}
+
+interface SubmittedContainer {
+  c: V1Container;
+  isInit: boolean;
+  previous: V1ContainerStatus | undefined;
+  input: MapperInput;
+  defaultReason: string;
+  /** Every init container of the pod has succeeded (only asked for app containers). */
+  initDone: () => boolean;
+}
+
+/** A container of a pod the plugin accepted: the plugin's report, else the best honest stand-in. */
+function submittedStatus({ c, isInit, previous, input, defaultReason, initDone }: SubmittedContainer): V1ContainerStatus {
+  const list = isInit ? input.remote?.initContainers : input.remote?.containers;
+  const reported = list?.find((s) => s.name === c.name);
+  const mapped = reported ? fromRemote(c, reported, isInit, previous) : undefined;
+  if (mapped) return mapped;
+  // Init containers a plugin leaves out (issue 16) once the app containers have run.
+  if (isInit && appContainersHaveRun(input.remote) && !isReportedInitEnd(previous)) return inferredInitStatus(c, input.remote, input.now);
+  // Not (or no longer) reported: keep what the plugin said last rather than flap.
+  if (previous && !isDefaultWaiting(previous)) return previous;
+  const hasInit = (input.pod.spec?.initContainers ?? []).length > 0;
+  return waitingStatus(c, !isInit && hasInit && initDone() ? ContainerReasons.ContainerCreating : defaultReason);
 }
 
 function isDefaultWaiting(s: V1ContainerStatus): boolean {

@@ -3,7 +3,7 @@ import { RelayError, type Provider, type VolumeUpdateResult } from '@interlink/r
 import type { PodAddresses } from '../env/field-ref';
 import { MissingObjectError } from '../object-source';
 import type { PodCreateAssembler } from '../pod-create-assembler';
-import { podIPOf } from '../pod-status-writer';
+import { podIPOf } from '../pod-ip';
 import { isTerminalPhase } from '../status/pod-status-mapper';
 import type { TrackedPod } from '../tracked-pod';
 import { tokenSpecsOf, type ServiceAccountTokenIssuer } from './token-issuer';
