@@ -6,9 +6,9 @@
  * session ids from `InterLink-Http-Session`, one structured log line per request, `/healthz`,
  * Prometheus `/metrics`, unix sockets (stale-file cleanup), TLS/mTLS, graceful shutdown.
  *
- * Client (`HttpClient`): http://, https:// (CA, client cert, insecure) and unix:///path with a
- * keep-alive pool; any method with a body; per-call headers timeout and AbortSignal; buffered
- * or streamed responses.
+ * Client (`HttpClient`, on axios): http://, https:// (CA, client cert, insecure) and unix:///path
+ * with a keep-alive pool; any method with a body; per-call headers timeout and AbortSignal;
+ * buffered (size-bounded) or streamed responses; one retry policy (`staleSocketRetry`).
  */
 export { createHttpService } from './server/http-service';
 export type {
@@ -33,6 +33,7 @@ export {
 export { SESSION_HEADER, newSessionId } from './session';
 export { parseListenAddress, type ListenAddress } from './listen-address';
 export { HttpClient, HttpClientError } from './client/http-client';
+export { staleSocketRetry, noRetry, type RetryPolicy, type FailedAttempt } from './client/retry-policy';
 export type {
   HttpClientOptions,
   ClientTlsOptions,
