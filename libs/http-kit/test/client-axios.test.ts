@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { HttpClient, HttpClientError, noRetry, staleSocketRetry, type FailedAttempt } from '../src';
+import { HttpClient, HttpClientError, noRetry, readAtMost, staleSocketRetry, type FailedAttempt } from '../src';
 
 // A plain node:http server that resets a keep-alive socket on its second request: what a client
 // sees when the server closed an idle pooled connection just as the client reused it.
@@ -109,6 +109,15 @@ describe('HttpClient on axios', () => {
     const client = new HttpClient({ baseUrl: base, retryPolicy: noRetry });
     await client.request({ method: 'GET', path: '/stale-noretry' });
     await expect(client.request({ method: 'GET', path: '/stale-noretry' })).rejects.toMatchObject({ kind: 'transport' });
+    client.close();
+  });
+
+  it('readAtMost keeps the start of a long streamed body and closes the stream', async () => {
+    const client = new HttpClient({ baseUrl: base });
+    const res = await client.stream({ method: 'GET', path: '/quiet-stream' });
+    const start = await readAtMost(res.stream, 3);
+    expect(start.toString()).toBe('fir');
+    expect(res.stream.destroyed).toBe(true);
     client.close();
   });
 
