@@ -91,6 +91,7 @@ function createAxios(target: Target, agent: Agent, defaultHeaders: Record<string
     // Upstream addresses unix sockets as http://unix (Host header `unix`).
     baseURL: unix ? 'http://unix' : `${target.protocol}//${hostForUrl(target.host)}:${target.port}${target.pathPrefix}`,
     ...(unix ? { socketPath: target.socketPath } : {}),
+    adapter: 'http',
     httpAgent: agent,
     httpsAgent: agent,
     headers: { ...defaultHeaders, ...(unix ? { Host: 'unix' } : {}), 'Accept-Encoding': 'identity' },
