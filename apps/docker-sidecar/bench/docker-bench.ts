@@ -9,10 +9,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
+import { HttpClient } from '@interlink/http-kit';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -28,28 +28,11 @@ const instance = `bench-${randomUUID().slice(0, 6)}`;
 const work = mkdtempSync(join(tmpdir(), 'docker-bench-'));
 const socket = join(work, 'sidecar.sock');
 
-function call(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        socketPath: socket,
-        host: 'unix',
-        method,
-        path,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+const sidecarApi = new HttpClient({ baseUrl: `unix://${socket}` });
+
+async function call(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
+  const res = await sidecarApi.request({ method, path, json: body });
+  return { status: res.status, text: res.text() };
 }
 
 function podBody(i: number) {
@@ -256,6 +239,7 @@ async function main(): Promise<void> {
     await deletePods(pods);
   } finally {
     sidecar.kill('SIGTERM');
+    sidecarApi.close();
     const label = [`interlink.sidecar=${instance}`];
     const left = await docker.listContainers({ all: true, filters: { label } });
     await Promise.all(

@@ -13,9 +13,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { HttpClient } from '@interlink/http-kit';
 
 const TOTAL = Number(process.env['BENCH_PODS'] ?? 1000);
 /** The burst of short jobs submitted at once; the rest (sleep 600) stay tracked for the polls. */
@@ -23,28 +23,17 @@ const FIRST = Math.min(Number(process.env['BENCH_FIRST'] ?? 200), TOTAL);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'slurm-bench-'));
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function call(
-  base: string,
-  path: string,
-  body: unknown,
-  method = 'POST',
-): Promise<{ status: number; text: string }> {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((ok, fail) => {
-    const req = request(
-      `${base}${path}`,
-      { method, agent, headers: { 'Content-Type': 'application/json', 'Content-Length': data.length } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
+const clients = new Map<string, HttpClient>();
+
+async function call(base: string, path: string, body: unknown, method = 'POST'): Promise<{ status: number; text: string }> {
+  let client = clients.get(base);
+  if (!client) {
+    client = new HttpClient({ baseUrl: base, maxSockets: 64 });
+    clients.set(base, client);
+  }
+  const res = await client.request({ method, path, json: body });
+  return { status: res.status, text: res.text() };
 }
 
 function pod(i: number, command = ['/bin/sleep', '600']) {
@@ -224,7 +213,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
-    agent.destroy();
+    for (const client of clients.values()) client.close();
   }
 }
 

@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { HttpClient } from '@interlink/http-kit';
 import { benchEnv, ensureBench, waitFor } from '@interlink/testbench';
 import type { KubeClient } from '../src/kube/kube-client';
 import {
@@ -71,11 +72,16 @@ async function nodeReady(admin: KubeClient, nodeName: string, vk: VkProcess): Pr
 }
 
 async function relayReady(url: string): Promise<void> {
-  await waitFor(
-    'relay answering /readyz',
-    async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
-    { timeoutMs: 30_000 },
-  );
+  const relay = new HttpClient({ baseUrl: url, connectTimeoutMs: 2_000 });
+  try {
+    await waitFor(
+      'relay answering /readyz',
+      async () => (await relay.request({ method: 'GET', path: '/readyz', timeoutMs: 5_000 }).catch(() => undefined))?.status === 200,
+      { timeoutMs: 30_000 },
+    );
+  } finally {
+    relay.close();
+  }
 }
 
 async function scale(admin: KubeClient): Promise<void> {
@@ -111,14 +117,16 @@ async function scale(admin: KubeClient): Promise<void> {
     { KUBELET_PORT: String(await port('BENCH_KUBELET_PORT_BASE', 0)), LOG_LEVEL: 'warn' },
   );
   vk.start();
+  const metrics = new HttpClient({ baseUrl: `http://127.0.0.1:${metricsPort}` });
+  const metricsText = async (): Promise<string> => (await metrics.request({ method: 'GET', path: '/metrics' })).text();
   const podWrites = async (): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const text = await metricsText();
     return Number(
       /interlink_vk_api_writes_total\{verb="update",resource="pods\/status"\} (\d+)/.exec(text)?.[1] ?? 0,
     );
   };
   const heapMb = async (): Promise<string> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const text = await metricsText();
     const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1e6;
     const total = Number(/^nodejs_heap_size_total_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1e6;
     return `V8 heap used ${fmt(used, 0)} MB of ${fmt(total, 0)} MB`;
@@ -218,6 +226,7 @@ async function scale(admin: KubeClient): Promise<void> {
     await deleteNamespace(admin, ns).catch(() => undefined);
     await sleep(5000);
     await vk.kill('SIGTERM');
+    metrics.close();
     await relay.stop();
     await plugin.stop();
     await cleanupNode(admin, nodeName);

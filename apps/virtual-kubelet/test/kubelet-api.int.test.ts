@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { benchEnv, waitFor } from '@interlink/testbench';
 import type { KubeClient } from '../src/kube/kube-client';
 import { uncoveredAccess } from '../src/kube/rbac';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, getPod, kubectl, startVk, suffix, virtualPod, type StartedVk } from './support/kube-harness';
+import { kubeletGet as kubeletGetOnPort, type KubeletAuth } from './support/kubelet-client';
 import { TestRelay } from './support/test-relay';
 
 let kc: KubeConfig;
@@ -42,19 +42,8 @@ afterAll(async () => {
 });
 
 /** A direct HTTPS call to the kubelet API, optionally with a client certificate or token. */
-function kubeletGet(path: string, auth: { cert?: string; key?: string; token?: string } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: started.vk.kubeletApi.port, path, rejectUnauthorized: false, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}), headers: auth.token ? { Authorization: `Bearer ${auth.token}` } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+function kubeletGet(path: string, auth: KubeletAuth = {}): Promise<{ status: number; body: string }> {
+  return kubeletGetOnPort(started.vk.kubeletApi.port, path, auth);
 }
 
 function adminCert(): { cert: string; key: string } {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { JOB_ID_ANNOTATION } from '@interlink/api';
+import { HttpClient } from '@interlink/http-kit';
 import type { KubeClient } from '../src/kube/kube-client';
 import { benchKube, cleanupNode, createNamespace, deleteNamespace, freePort, getPod, kubectl, suffix, virtualPod } from './support/kube-harness';
 import { TestRelay } from './support/test-relay';
@@ -119,9 +120,11 @@ describe('restart recovery of the built node controller', () => {
   }, 120_000);
 
   it('serves /healthz and Prometheus /metrics on MetricsAddress', async () => {
-    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    const client = new HttpClient({ baseUrl: `http://127.0.0.1:${metricsPort}` });
+    const health = await client.request({ method: 'GET', path: '/healthz' });
     expect(health.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metrics = (await client.request({ method: 'GET', path: '/metrics' })).text();
+    client.close();
     expect(metrics).toMatch(/interlink_vk_node_ready 1/);
     expect(metrics).toMatch(/interlink_vk_status_polls_total\{outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/interlink_vk_api_writes_total\{verb="update",resource="pods\/status"\} [1-9]/);

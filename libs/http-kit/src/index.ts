@@ -8,9 +8,9 @@
  * Prometheus `/metrics` (authenticated; optionally anonymous on `metricsListen`), unix sockets
  * (stale-file cleanup), TLS/mTLS (files with hot reload, or PEM in memory), graceful shutdown.
  *
- * Client (`HttpClient`): http://, https:// (CA, client cert, insecure) and unix:///path with a
- * keep-alive pool; any method with a body; per-call headers timeout and AbortSignal; buffered
- * or streamed responses.
+ * Client (`HttpClient`, on axios): http://, https:// (CA, client cert, insecure) and unix:///path
+ * with a keep-alive pool; any method with a body; per-call headers timeout and AbortSignal;
+ * buffered (size-bounded) or streamed responses; one retry policy (`staleSocketRetry`).
  */
 export { createHttpService } from './server/http-service';
 export type {
@@ -36,6 +36,8 @@ export {
 export { SESSION_HEADER, newSessionId } from './session';
 export { parseListenAddress, type ListenAddress } from './listen-address';
 export { HttpClient, HttpClientError } from './client/http-client';
+export { readAtMost } from './client/read-at-most';
+export { staleSocketRetry, noRetry, type RetryPolicy, type FailedAttempt } from './client/retry-policy';
 export type {
   HttpClientOptions,
   ClientTlsOptions,

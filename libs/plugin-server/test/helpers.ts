@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { HttpClient } from '@interlink/http-kit';
 import { createLogger, type Logger } from '@interlink/logging';
 import type { RetrievedPodData } from '@interlink/api';
 import { beforeAll, afterAll } from 'vitest';
@@ -23,49 +23,25 @@ export interface Target {
   url: string;
 }
 
-/** Sends any method with any body (GET included), like the Go relay does. */
-export function send(
+const clients = new Map<string, HttpClient>();
+
+/** Sends any method with any body (GET included), like the Go relay does; keep-alive per target. */
+export async function send(
   target: Target,
   method: string,
   path: string,
   body?: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const base = target.url.startsWith('unix://')
-      ? { socketPath: target.url.slice('unix://'.length), host: 'unix' }
-      : { host: new URL(target.url).hostname, port: Number(new URL(target.url).port) };
-    const req = request(
-      {
-        ...base,
-        method,
-        path,
-        headers: {
-          ...(body !== undefined
-            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
-            : {}),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: text,
-            json: () => JSON.parse(text),
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+  let client = clients.get(target.url);
+  if (!client) {
+    client = new HttpClient({ baseUrl: target.url });
+    clients.set(target.url, client);
+  }
+  const typed = body === undefined ? headers : { 'Content-Type': 'application/json', ...headers };
+  const res = await client.request({ method, path, headers: typed, ...(body === undefined ? {} : { body }) });
+  const text = res.text();
+  return { status: res.status, headers: res.headers, body: text, json: () => JSON.parse(text) };
 }
 
 export function quietLogger(lines: string[] = []): Logger {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { HttpClient } from '@interlink/http-kit';
 import {
   PluginError,
   createPluginServer,
@@ -146,38 +146,18 @@ describe('plugin server over TCP', () => {
       Opts: { Follow: true },
     });
     const received: string[] = [];
-    const done = new Promise<number>((resolve, reject) => {
-      const addr = new URL(server.url);
-      const req = request(
-        {
-          host: addr.hostname,
-          port: Number(addr.port),
-          method: 'GET',
-          path: '/getLogs',
-          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.on('data', (c: Buffer) => {
-            received.push(c.toString());
-            if (received.join('') === 'before\n') {
-              backend.appendLog(uid, 'main', 'after');
-              setTimeout(
-                () =>
-                  backend.setContainerState(uid, 'main', {
-                    terminated: { exitCode: 0, reason: 'Completed' },
-                  }),
-                20,
-              );
-            }
-          });
-          res.on('end', () => {
-            resolve(res.statusCode ?? 0);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const client = new HttpClient({ baseUrl: server.url });
+    const res = await client.stream({ method: 'GET', path: '/getLogs', body, headers: { 'Content-Type': 'application/json' } });
+    const done = (async (): Promise<number> => {
+      for await (const c of res.stream) {
+        received.push(String(c));
+        if (received.join('') !== 'before\n') continue;
+        backend.appendLog(uid, 'main', 'after');
+        setTimeout(() => backend.setContainerState(uid, 'main', { terminated: { exitCode: 0, reason: 'Completed' } }), 20);
+      }
+      client.close();
+      return res.status;
+    })();
     expect(await done).toBe(200);
     expect(received.join('')).toBe('before\nafter\n');
   });
@@ -193,7 +173,6 @@ describe('plugin server over TCP', () => {
       return original(req, ctx);
     };
     try {
-      const addr = new URL(server.url);
       const body = JSON.stringify({
         Namespace: 'default',
         PodUID: uid,
@@ -201,20 +180,14 @@ describe('plugin server over TCP', () => {
         ContainerName: 'main',
         Opts: { Follow: true },
       });
-      await new Promise<void>((resolve) => {
-        const headers = { 'Content-Length': Buffer.byteLength(body) };
-        const req = request(
-          { host: addr.hostname, port: Number(addr.port), method: 'GET', path: '/getLogs', headers },
-          (res) => {
-            res.once('data', () => {
-              req.destroy();
-              resolve();
-            });
-          },
-        );
-        req.end(body);
-        setTimeout(() => backend.appendLog(uid, 'main', 'x'), 50);
-      });
+      const client = new HttpClient({ baseUrl: server.url });
+      const controller = new AbortController();
+      const res = await client.stream({ method: 'GET', path: '/getLogs', body, signal: controller.signal });
+      setTimeout(() => backend.appendLog(uid, 'main', 'x'), 50);
+      await new Promise((resolve) => res.stream.once('data', resolve));
+      // The client goes away mid-stream.
+      controller.abort();
+      client.close();
       await vi.waitFor(() => expect(seen[0]?.signal.aborted).toBe(true));
     } finally {
       backend.logs = original;

@@ -16,13 +16,15 @@ import {
 } from '@interlink/api';
 import {
   HttpClient,
-  HttpClientError,
+  readAtMost,
+  type ClientRequestOptions,
   type ClientTlsOptions,
   type StreamedResponse,
 } from '@interlink/http-kit';
 import type { Logger } from '@interlink/logging';
 import type { CallOptions, PingResult, Provider, VolumeUpdateResult } from './provider';
 import { RelayError, type RelayOp } from './relay-error';
+import { clientFailure, httpFailure, protocolFailure, reasonOf, tokenFailure } from './relay-failures';
 import { relayBaseUrl } from './relay-url';
 import { relaySessionId } from './session-id';
 import { PodArrayEncoder, PodStatusDecoder, withoutManagedFields } from './status-poll-codec';
@@ -137,17 +139,19 @@ export class RelayProvider implements Provider {
   }
 
   async logs(request: LogStruct, options: CallOptions = {}): Promise<Readable> {
-    const sessionId = options.sessionId ?? relaySessionId('GetLogs');
+    const call = { ...options, sessionId: options.sessionId ?? relaySessionId('GetLogs') };
     const started = process.hrtime.bigint();
-    const res = await this.send(
-      'GetLogs',
-      'GET',
-      RelayPaths.logs,
-      request,
-      { ...options, sessionId },
-      started,
-    );
-    if (res.status !== 200) throw await this.httpError('GetLogs', res, sessionId, started);
+    let res: StreamedResponse;
+    try {
+      res = await this.http.stream(await this.requestOptions('GetLogs', 'GET', RelayPaths.logs, request, call));
+    } catch (err) {
+      throw this.failed('GetLogs', err, call.sessionId, started);
+    }
+    if (res.status !== 200) {
+      // The status code is what matters; a truncated body is still worth showing.
+      const body = (await readAtMost(res.stream, MAX_ERROR_BODY)).toString('utf8');
+      throw this.httpError('GetLogs', res.status, body, call.sessionId, started);
+    }
     this.record('GetLogs', started, 'ok');
     return res.stream;
   }
@@ -193,26 +197,11 @@ export class RelayProvider implements Provider {
     );
   }
 
-  private decode<B extends string | Buffer, T>(
-    op: RelayOp,
-    body: B,
-    options: CallOptions,
-    decode: (body: B) => T,
-  ): T {
+  private decode<B extends string | Buffer, T>(op: RelayOp, body: B, options: CallOptions, decode: (body: B) => T): T {
     try {
       return decode(body);
     } catch (err) {
-      const sessionId = options.sessionId ?? '';
-      const message = err instanceof Error ? err.message : String(err);
-      throw new RelayError(
-        op,
-        'protocol',
-        `${op}: relay answered 200 with a body that is not valid: ${message}`,
-        sessionId,
-        200,
-        typeof body === 'string' ? body.slice(0, 2000) : body.subarray(0, 2000).toString(),
-        { cause: err },
-      );
+      throw protocolFailure({ op, sessionId: options.sessionId ?? '' }, body, err);
     }
   }
 
@@ -235,50 +224,46 @@ export class RelayProvider implements Provider {
     json: unknown,
     options: CallOptions,
   ): Promise<Buffer> {
-    const sessionId = options.sessionId ?? relaySessionId(op);
+    const call = { ...options, sessionId: options.sessionId ?? relaySessionId(op) };
     const started = process.hrtime.bigint();
-    const res = await this.send(op, method, path, json, { ...options, sessionId }, started);
-    if (res.status !== 200) throw await this.httpError(op, res, sessionId, started);
-    let bytes: Buffer;
+    let res;
     try {
-      bytes = await readAll(res.stream);
+      res = await this.http.request(await this.requestOptions(op, method, path, json, call));
     } catch (err) {
-      const e = this.fromClientError(op, err, sessionId);
-      this.record(op, started, e.kind);
-      throw e;
+      throw this.failed(op, err, call.sessionId, started);
     }
+    if (res.status !== 200) throw this.httpError(op, res.status, res.text().slice(0, MAX_ERROR_BODY), call.sessionId, started);
     this.record(op, started, 'ok');
-    return bytes;
+    return res.body;
   }
 
-  private async send(
+  /** Headers (session id, bearer token) and body of one relay call. */
+  private async requestOptions(
     op: RelayOp,
     method: string,
     path: string,
     json: unknown,
     options: CallOptions & { sessionId: string },
-    started: bigint,
-  ): Promise<StreamedResponse> {
+  ): Promise<ClientRequestOptions> {
     const headers: Record<string, string> = { [SESSION_HEADER]: options.sessionId };
     if (json instanceof EncodedJson) headers['Content-Type'] = 'application/json';
-    try {
-      const token = await this.readToken(op, options.sessionId);
-      if (token !== undefined && (token !== '' || op === 'PingInterLink'))
-        headers['Authorization'] = `Bearer ${token}`;
-      return await this.http.stream({
-        method,
-        path,
-        ...(json === undefined ? {} : json instanceof EncodedJson ? { body: json.bytes } : { json }),
-        headers,
-        timeoutMs: this.timeouts[op],
-        signal: options.signal,
-        retryOnStaleSocket: true,
-      });
-    } catch (err) {
-      const e = err instanceof RelayError ? err : this.fromClientError(op, err, options.sessionId);
-      this.record(op, started, e.kind);
-      throw e;
-    }
+    const token = await this.readToken(op, options.sessionId);
+    if (token !== undefined && (token !== '' || op === 'PingInterLink')) headers['Authorization'] = `Bearer ${token}`;
+    return {
+      method,
+      path,
+      ...(json === undefined ? {} : json instanceof EncodedJson ? { body: json.bytes } : { json }),
+      headers,
+      timeoutMs: this.timeouts[op],
+      signal: options.signal,
+      retryOnStaleSocket: true,
+    };
+  }
+
+  private failed(op: RelayOp, err: unknown, sessionId: string, started: bigint): RelayError {
+    const e = clientFailure({ op, sessionId, baseUrl: this.baseUrl }, err);
+    this.record(op, started, e.kind);
+    return e;
   }
 
   private async readToken(op: RelayOp, sessionId: string): Promise<string | undefined> {
@@ -287,61 +272,13 @@ export class RelayProvider implements Provider {
     try {
       return (await readFile(file, 'utf8')).trim();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new RelayError(
-        op,
-        'token',
-        `VKTokenFile ${file}: cannot read the bearer token (${code ?? (err as Error).message})`,
-        sessionId,
-        undefined,
-        undefined,
-        { cause: err },
-      );
+      throw tokenFailure({ op, sessionId }, file, err);
     }
   }
 
-  private async httpError(
-    op: RelayOp,
-    res: StreamedResponse,
-    sessionId: string,
-    started: bigint,
-  ): Promise<RelayError> {
-    // The status code is what matters; a truncated body is still worth showing.
-    const body = await readSome(res.stream, MAX_ERROR_BODY);
+  private httpError(op: RelayOp, status: number, body: string, sessionId: string, started: bigint): RelayError {
     this.record(op, started, 'http');
-    const detail = body.trim() === '' ? '(empty body)' : body.trim();
-    return new RelayError(
-      op,
-      'http',
-      `relay answered HTTP ${res.status} to ${op}: ${detail}`,
-      sessionId,
-      res.status,
-      body,
-    );
-  }
-
-  private fromClientError(op: RelayOp, err: unknown, sessionId: string): RelayError {
-    if (err instanceof HttpClientError) {
-      const kind = err.kind === 'bad-response' ? 'protocol' : err.kind;
-      return new RelayError(
-        op,
-        kind,
-        `${op} via ${this.baseUrl}: ${err.message}`,
-        sessionId,
-        undefined,
-        undefined,
-        { cause: err },
-      );
-    }
-    return new RelayError(
-      op,
-      'transport',
-      `${op} via ${this.baseUrl}: ${(err as Error).message}`,
-      sessionId,
-      undefined,
-      undefined,
-      { cause: err },
-    );
+    return httpFailure({ op, sessionId, baseUrl: this.baseUrl }, status, body);
   }
 
   private record(op: RelayOp, started: bigint, outcome: 'ok' | RelayError['kind']): void {
@@ -352,46 +289,4 @@ export class RelayProvider implements Provider {
 /** A body already serialised to JSON text. */
 class EncodedJson {
   constructor(readonly bytes: readonly Buffer[]) {}
-}
-
-/** The whole body of a response; a connection that closes early is a transport failure. */
-function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-    stream.once('close', () => {
-      if (!(stream as { complete?: boolean }).complete)
-        reject(new HttpClientError('transport', 'connection closed before the response body was complete'));
-    });
-  });
-}
-
-/** At most `limit` bytes of an error body; whatever arrived is enough to show a human. */
-function readSome(stream: Readable, limit: number): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8').slice(0, limit));
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= limit) {
-        stream.destroy();
-        done();
-      }
-    });
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
-  });
-}
-
-function reasonOf(body: string | undefined): unknown {
-  try {
-    return (JSON.parse(body ?? '') as { reason?: unknown } | null)?.reason;
-  } catch {
-    return undefined;
-  }
 }

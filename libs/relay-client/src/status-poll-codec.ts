@@ -10,8 +10,9 @@ const CLOSE = Buffer.from(']');
  * The JSON array of pods a `/status` poll sends, as pieces of bytes. A node polls the same pod
  * objects every tick (they change only when the watch delivers a new copy), so each object's
  * UTF-8 JSON is kept, keyed by the object itself, and a request body is the list of those
- * pieces, written to the socket as they are: at 5,000 pods this saves serialising, encoding and
- * copying ~15 MB per tick. Callers must treat pods as immutable (replace, never edit in
+ * pieces, joined with one Buffer.concat by the HTTP client: at 5,000 pods this saves
+ * serialising and encoding ~15 MB per tick (one memory copy remains; see
+ * bench/status-body-bench.ts for what streaming the pieces instead would save). Callers must treat pods as immutable (replace, never edit in
  * place), which the node controller does.
  */
 export class PodArrayEncoder {

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { HttpClient } from '@interlink/http-kit';
 import { ensureBench, eventually, repoRoot, run, runOk, stack } from '@interlink/testbench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -119,7 +120,9 @@ describe('the one-command local stack', () => {
     const unauthorized: string[] = [];
     // MetricsAddress of vk-docker and vk-slurm (tools/deploy/stack-lib.sh).
     for (const port of [10265, 10266]) {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const vk = new HttpClient({ baseUrl: `http://127.0.0.1:${port}` });
+      const text = (await vk.request({ method: 'GET', path: '/metrics' })).text();
+      vk.close();
       for (const m of text.matchAll(/^interlink_vk_api_requests_total\{([^}]*)\} (\S+)$/gm)) {
         const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
         const perm = `${labels['resource']}:${labels['verb']}`;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -14,6 +13,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { LogStruct, PodStatus, RetrievedPodData } from '@interlink/api';
 import { completeLogOpts } from '@interlink/api';
+import { HttpClient } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
 import { ensureBench, waitFor } from '@interlink/testbench';
@@ -28,43 +28,25 @@ export interface Reply {
   json<T = unknown>(): T;
 }
 
-/** Any method with a body (GET included), as the relay sends it. */
-export function send(
+const clients = new Map<string, HttpClient>();
+
+/** Any method with a body (GET included), as the relay sends it; one keep-alive client per URL. */
+export async function send(
   url: string,
   method: string,
   path: string,
   body?: unknown,
   signal?: AbortSignal,
 ): Promise<Reply> {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: Number(target.port),
-        method,
-        path,
-        signal,
-        headers:
-          payload !== undefined
-            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
-            : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text, json: <T>() => JSON.parse(text) as T });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+  let client = clients.get(url);
+  if (!client) {
+    client = new HttpClient({ baseUrl: url });
+    clients.set(url, client);
+  }
+  const payload = body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
+  const res = await client.request({ method, path, ...payload, ...(signal ? { signal } : {}) });
+  const text = res.text();
+  return { status: res.status, body: text, json: <T>() => JSON.parse(text) as T };
 }
 
 export interface Harness {

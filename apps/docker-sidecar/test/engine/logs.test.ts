@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeLogOpts } from '@interlink/api';
+import { HttpClient } from '@interlink/http-kit';
 import { makePod, purge, running, startHarness, terminated, waitForStatus, type Harness } from './harness';
 
 describe('logs', () => {
@@ -106,35 +106,34 @@ describe('logs', () => {
       ContainerName: container,
       Opts: completeLogOpts({ Follow: true }),
     });
-    const target = new URL(h.url);
-    return new Promise<{ status: number; text: string; ended: boolean; chunks: number }>(
-      (resolve, reject) => {
-        let text = '';
-        let chunks = 0;
-        const req = request(
-          {
-            host: target.hostname,
-            port: Number(target.port),
-            method: 'GET',
-            path: '/getLogs',
-            headers: { 'Content-Length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.on('data', (c: Buffer) => {
-              chunks++;
-              text += c.toString();
-              onChunk(c.toString(), text, () => {
-                req.destroy();
-                resolve({ status: res.statusCode ?? 0, text, ended: false, chunks });
-              });
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ended: true, chunks }));
-          },
-        );
-        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-        req.end(body);
-      },
-    );
+    return followWith(new HttpClient({ baseUrl: h.url }), body, onChunk);
+  }
+
+  /** Reads a streamed /getLogs answer chunk by chunk until it ends or the caller stops it. */
+  async function followWith(
+    client: HttpClient,
+    body: string,
+    onChunk: (text: string, all: string, stop: () => void) => void,
+  ): Promise<{ status: number; text: string; ended: boolean; chunks: number }> {
+    const controller = new AbortController();
+    try {
+      const res = await client.stream({ method: 'GET', path: '/getLogs', body, signal: controller.signal });
+      let text = '';
+      let chunks = 0;
+      for await (const c of res.stream) {
+        chunks++;
+        text += String(c);
+        let stopped = false;
+        onChunk(String(c), text, () => (stopped = true));
+        if (stopped) {
+          controller.abort();
+          return { status: res.status, text, ended: false, chunks };
+        }
+      }
+      return { status: res.status, text, ended: true, chunks };
+    } finally {
+      client.close();
+    }
   }
 
   it('Follow streams lines as they are written and ends when the container stops', async () => {

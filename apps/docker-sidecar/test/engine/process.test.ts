@@ -1,38 +1,27 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpClient } from '@interlink/http-kit';
 import { ensureBench, waitFor, workspaceRoot } from '@interlink/testbench';
 
 const root = workspaceRoot();
 const main = join(root, 'dist/apps/docker-sidecar/main.js');
 
-function viaSocket(
+async function viaSocket(
   socket: string,
   method: string,
   path: string,
   body?: string,
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: socket,
-        host: 'unix',
-        method,
-        path,
-        headers: body ? { 'Content-Length': Buffer.byteLength(body) } : {},
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const client = new HttpClient({ baseUrl: `unix://${socket}` });
+  try {
+    const res = await client.request({ method, path, ...(body === undefined ? {} : { body }) });
+    return { status: res.status, text: res.text() };
+  } finally {
+    client.close();
+  }
 }
 
 describe('the docker-sidecar process', () => {

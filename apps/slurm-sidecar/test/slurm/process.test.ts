@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeLogStruct } from '@interlink/api';
+import { HttpClient } from '@interlink/http-kit';
 import { waitFor, workspaceRoot } from '@interlink/testbench';
 import { makeCreate, makePod } from '../fixtures';
 import { requireSlurm } from './harness';
@@ -16,34 +16,21 @@ const root = workspaceRoot();
 const mainJs = resolve(root, 'dist/apps/slurm-sidecar/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'slurm-sidecar-proc-'));
 
-function call(
+async function call(
   base: string,
   method: string,
   path: string,
   body?: unknown,
   token?: string,
 ): Promise<{ status: number; text: string }> {
-  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((ok, fail) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method,
-        headers: {
-          ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}),
-          'InterLink-Http-Session': 'CreatePod#4242',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
+  const client = new HttpClient({ baseUrl: base });
+  try {
+    const headers = { 'InterLink-Http-Session': 'CreatePod#4242', ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    const res = await client.request({ method, path, headers, ...(body === undefined ? {} : { json: body }) });
+    return { status: res.status, text: res.text() };
+  } finally {
+    client.close();
+  }
 }
 
 function startProcess(

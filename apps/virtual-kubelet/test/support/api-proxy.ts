@@ -1,7 +1,11 @@
-import { request as httpsRequest, createServer, type Server } from 'node:https';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { HttpClient, type ClientTlsOptions, type StreamedResponse } from '@interlink/http-kit';
 import { serverCert } from './pki';
 
 export interface ProxiedRequest {
@@ -38,7 +42,7 @@ export class ApiProxy {
   /** Forwarded watch responses still open. */
   private readonly watches = new Map<ServerResponse, (how: 'end' | 'reset') => void>();
   private upstream!: URL;
-  private tls: Record<string, unknown> = {};
+  private upstreamClient: HttpClient | undefined;
 
   constructor(private readonly target: KubeConfig) {}
 
@@ -52,7 +56,7 @@ export class ApiProxy {
     this.upstream = new URL(cluster.server);
     const opts: Record<string, unknown> = {};
     await this.target.applyToHTTPSOptions(opts as never);
-    for (const k of ['ca', 'cert', 'key']) if (opts[k] !== undefined) this.tls[k] = opts[k];
+    this.upstreamClient = new HttpClient({ baseUrl: this.upstream.origin, tls: tlsFiles(opts), maxSockets: 256 });
     const server = createServer(serverCert(), (req, res) => void this.handle(req, res));
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -67,6 +71,7 @@ export class ApiProxy {
     this.server = undefined;
     if (!server) return;
     for (const s of this.sockets) s.destroy();
+    this.upstreamClient?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -138,45 +143,56 @@ export class ApiProxy {
       res.writeHead(500);
       return void res.end(`proxy interceptor failed: ${(err as Error).message}`);
     }
-    const headers: Record<string, string | string[]> = {};
+    await this.forward(req, res, { body, record, watch: url.searchParams.get('watch') === 'true' });
+  }
+
+  private async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: { body: Buffer; record: ProxyRecord; watch: boolean },
+  ): Promise<void> {
+    const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined || ['host', 'authorization', 'connection', 'content-length'].includes(k)) continue;
-      headers[k] = v;
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
-    if (body.length) headers['content-length'] = String(body.length);
-    const up = httpsRequest(
-      {
-        protocol: 'https:',
-        hostname: this.upstream.hostname,
-        port: this.upstream.port,
-        path: req.url,
-        method: req.method,
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    let up: StreamedResponse;
+    try {
+      up = await this.client().stream({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
         headers,
-        ...this.tls,
-      },
-      (upRes) => {
-        record.status = upRes.statusCode ?? 0;
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        if (url.searchParams.get('watch') === 'true') {
-          this.watches.set(res, (how) => {
-            upRes.unpipe(res);
-            up.destroy();
-            if (how === 'end') res.end();
-            else res.socket?.destroy();
-          });
-          res.once('close', () => this.watches.delete(res));
-        }
-        upRes.pipe(res);
-      },
-    );
-    res.once('close', () => up.destroy());
-    up.on('error', (err) => {
-      if (!res.headersSent) {
+        ...(call.body.length ? { body: call.body } : {}),
+        timeoutMs: 0,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (res.headersSent) res.destroy();
+      else {
         res.writeHead(502);
-        res.end(`proxy: ${err.message}`);
-      } else res.destroy();
-    });
-    up.end(body);
+        res.end(`proxy: ${(err as Error).message}`);
+      }
+      return;
+    }
+    call.record.status = up.status;
+    res.writeHead(up.status, up.headers);
+    if (call.watch) {
+      this.watches.set(res, (how) => {
+        up.stream.unpipe(res);
+        controller.abort();
+        if (how === 'end') res.end();
+        else res.socket?.destroy();
+      });
+      res.once('close', () => this.watches.delete(res));
+    }
+    up.stream.pipe(res);
+  }
+
+  private client(): HttpClient {
+    if (!this.upstreamClient) throw new Error('proxy not started');
+    return this.upstreamClient;
   }
 }
 
@@ -196,4 +212,18 @@ export function goneStatus(message = 'too old resource version'): string {
     reason: 'Gone',
     code: 410,
   });
+}
+
+/** The HTTP client reads TLS material from files: the admin's CA, certificate and key, written once. */
+function tlsFiles(opts: Record<string, unknown>): ClientTlsOptions {
+  const dir = mkdtempSync(join(tmpdir(), 'api-proxy-'));
+  const file = (name: string, data: unknown): string | undefined => {
+    if (data === undefined) return undefined;
+    writeFileSync(join(dir, name), data as Buffer | string, { mode: 0o600 });
+    return join(dir, name);
+  };
+  const caFile = file('ca.crt', opts['ca']);
+  const certFile = file('client.crt', opts['cert']);
+  const keyFile = file('client.key', opts['key']);
+  return { ...(caFile ? { caFile } : {}), ...(certFile && keyFile ? { certFile, keyFile } : {}) };
 }

@@ -1,5 +1,7 @@
-import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpClient } from '@interlink/http-kit';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeletAuth {
@@ -8,32 +10,32 @@ export interface KubeletAuth {
   token?: string;
 }
 
-/** A direct HTTPS GET on a kubelet API port, optionally with a client certificate or a bearer token. */
-export function kubeletGet(
+/**
+ * A direct HTTPS GET on a kubelet API port (certificate not verified, a fresh connection), optionally
+ * with a client certificate or a bearer token.
+ */
+export async function kubeletGet(
   port: number,
   path: string,
   auth: KubeletAuth = {},
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        rejectUnauthorized: false,
-        ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}),
-        headers: auth.token ? { Authorization: `Bearer ${auth.token}` } : {},
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  const client = new HttpClient({ baseUrl: `https://127.0.0.1:${port}`, tls: { insecureSkipVerify: true, ...clientCertFiles(auth) } });
+  try {
+    const headers: Record<string, string> = auth.token ? { Authorization: `Bearer ${auth.token}` } : {};
+    const res = await client.request({ method: 'GET', path, headers });
+    return { status: res.status, body: res.text() };
+  } finally {
+    client.close();
+  }
+}
+
+/** The HTTP client reads certificates from files, as the apps do. */
+function clientCertFiles(auth: KubeletAuth): { certFile?: string; keyFile?: string } {
+  if (!auth.cert || !auth.key) return {};
+  const dir = mkdtempSync(join(tmpdir(), 'kubelet-client-'));
+  writeFileSync(join(dir, 'client.crt'), auth.cert);
+  writeFileSync(join(dir, 'client.key'), auth.key, { mode: 0o600 });
+  return { certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
 }
 
 /** The bench admin's client certificate (signed by the cluster CA, group system:masters). */

@@ -1,82 +1,51 @@
-import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { Agent, IncomingMessage } from 'node:http';
 import { createAgent, parseTarget, type Target } from './agent';
-import type { BufferedResponse, ClientRequestOptions, HttpClientErrorKind, HttpClientOptions, StreamedResponse } from './types';
+import { Exchange } from './exchange';
+import { HttpClientError, toClientError, transportCode } from './http-client-error';
+import { staleSocketRetry, type RetryPolicy } from './retry-policy';
+import type { BufferedResponse, ClientRequestOptions, HttpClientOptions, StreamedResponse } from './types';
 
-export class HttpClientError extends Error {
-  override readonly name = 'HttpClientError';
-  constructor(
-    readonly kind: HttpClientErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { HttpClientError } from './http-client-error';
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EACCES', 'ENOTSOCK']);
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const DEFAULT_MAX_RESPONSE = 256 * 1024 * 1024;
+const ignoreError = (): void => undefined;
 
-/** Keep-alive HTTP client over TCP, TLS or a unix socket. One instance per target; reuse it. */
+/**
+ * Keep-alive HTTP client over TCP, TLS or a unix socket, on axios. One instance per target;
+ * reuse it. Any status is returned (callers inspect it); bodies go out on every method.
+ */
 export class HttpClient {
   readonly baseUrl: string;
   private readonly target: Target;
   private readonly agent: Agent;
+  private readonly axios: AxiosInstance;
+  private readonly retryPolicy: RetryPolicy;
 
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl;
     this.target = parseTarget(options.baseUrl);
     this.agent = createAgent(this.target, options);
+    this.retryPolicy = options.retryPolicy ?? staleSocketRetry;
+    this.axios = createAxios(this.target, this.agent, options.defaultHeaders);
   }
 
-  /** Send and buffer the whole response body. Any status is returned (no throw on 4xx/5xx). */
+  /** Send and buffer the whole response body (at most `maxResponseBytes`). */
   async request(options: ClientRequestOptions): Promise<BufferedResponse> {
-    const { status, headers, stream } = await this.stream(options);
-    const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
-    const body = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          stream.destroy(new HttpClientError('bad-response', `response body exceeds ${limit} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      stream.once('end', () => resolve(Buffer.concat(chunks, size)));
-      stream.once('error', (err) => reject(toClientError(err, this.baseUrl, 'reading the response')));
-      stream.once('close', () => {
-        if (!stream.complete) reject(new HttpClientError('transport', `${this.baseUrl}: connection closed before the response body was complete`));
-      });
-    });
-    return {
-      status,
-      headers,
-      body,
-      text: () => body.toString('utf8'),
-      json: () => {
-        try {
-          return JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          throw new HttpClientError('bad-response', `response is not valid JSON: ${(err as Error).message}`, { cause: err });
-        }
-      },
-    };
+    const maxContentLength = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    const { response, exchange } = await this.send(options, { responseType: 'arraybuffer', maxContentLength });
+    exchange.cleanup();
+    return bufferedResponse(response.status, exchange.headers, response.data as Buffer);
   }
 
   /** Send and return as soon as headers arrive; the body is a stream (destroy it to cancel). */
   async stream(options: ClientRequestOptions): Promise<StreamedResponse> {
-    const method = options.method.toUpperCase();
-    const retry = options.retryOnStaleSocket ?? IDEMPOTENT.has(method);
-    try {
-      return await this.once(options, method);
-    } catch (err) {
-      if (retry && err instanceof StaleSocketError) return this.once(options, method);
-      if (err instanceof StaleSocketError) throw toClientError(err.cause, this.baseUrl, 'sending the request');
-      throw err;
-    }
+    const { response, exchange } = await this.send(options, { responseType: 'stream', maxContentLength: -1 });
+    const stream = response.data as IncomingMessage;
+    // Axios emits the caller's abort as an 'error' on the body; consumers may not listen for it.
+    stream.on('error', ignoreError);
+    stream.once('close', exchange.cleanup);
+    return { status: response.status, headers: exchange.headers, stream };
   }
 
   /** Destroy pooled sockets. */
@@ -84,92 +53,97 @@ export class HttpClient {
     this.agent.destroy();
   }
 
-  private once(options: ClientRequestOptions, method: string): Promise<StreamedResponse> {
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new HttpClientError('aborted', `${method} ${options.path}: aborted before sending`));
-    let payload: Buffer | readonly Buffer[] | undefined;
-    const headers: OutgoingHttpHeaders = { ...this.options.defaultHeaders, ...options.headers };
-    if (options.body !== undefined) payload = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
-    else if (options.json !== undefined) {
-      payload = Buffer.from(JSON.stringify(options.json));
-      if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+  private async send(options: ClientRequestOptions, read: AxiosRequestConfig): Promise<{ response: AxiosResponse; exchange: Exchange }> {
+    const method = options.method.toUpperCase();
+    const label = `${method} ${options.path}`;
+    if (options.signal?.aborted) throw new HttpClientError('aborted', `${label}: aborted before sending`);
+    const config: AxiosRequestConfig = { ...read, method, url: options.path, ...encodeBody(options, this.options.defaultHeaders) };
+    for (let attempt = 1; ; attempt++) {
+      const exchange = this.exchange(options, config, label);
+      try {
+        return { response: await exchange.run(), exchange };
+      } catch (err) {
+        const cancelled = exchange.cancellation();
+        if (cancelled) throw cancelled;
+        const failure = { method, attempt, code: transportCode(err), reusedSocket: exchange.reusedSocket, responded: exchange.responded };
+        if (!this.retryPolicy.shouldRetry({ ...failure, optIn: options.retryOnStaleSocket })) throw toClientError(err, this.baseUrl, label);
+      }
     }
-    if (payload) headers['Content-Length'] = Buffer.isBuffer(payload) ? payload.length : payload.reduce((n, b) => n + b.length, 0);
-    const target = this.target;
-    const path = target.kind === 'tcp' ? target.pathPrefix + options.path : options.path;
-    const requestOptions =
-      target.kind === 'unix'
-        ? { socketPath: target.socketPath, host: 'unix', path, method, headers, agent: this.agent }
-        : { host: target.host, port: target.port, path, method, headers, agent: this.agent };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const headersTimeout = options.timeoutMs ?? this.options.headersTimeoutMs ?? 120_000;
-    const connectTimeout = this.options.connectTimeoutMs ?? 90_000;
+  }
 
-    return new Promise<StreamedResponse>((resolve, reject) => {
-      let settled = false;
-      let headersTimer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        clearTimeout(headersTimer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const req: ClientRequest = send(requestOptions, (res: IncomingMessage) => {
-        settled = true;
-        clearTimeout(headersTimer);
-        // The caller's signal keeps cancelling the body stream until it ends.
-        res.once('close', cleanup);
-        res.on('error', () => undefined); // surfaced to stream consumers; avoid unhandled errors
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res });
-      });
-      const onAbort = (): void => {
-        req.destroy(new HttpClientError('aborted', `${method} ${options.path}: aborted by caller`));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (headersTimeout > 0) {
-        headersTimer = setTimeout(
-          () => req.destroy(new HttpClientError('timeout', `${method} ${this.baseUrl}${options.path}: no response headers within ${headersTimeout} ms`)),
-          headersTimeout,
-        );
-      }
-      req.once('socket', (socket) => {
-        if (!socket.connecting) return;
-        const t = setTimeout(
-          () => req.destroy(new HttpClientError('unreachable', `${this.baseUrl}: connect timeout after ${connectTimeout} ms`)),
-          connectTimeout,
-        );
-        socket.once('connect', () => clearTimeout(t));
-        socket.once('close', () => clearTimeout(t));
-      });
-      req.once('error', (err: NodeJS.ErrnoException) => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err));
-        else reject(toClientError(err, this.baseUrl, `${method} ${options.path}`));
-      });
-      if (payload === undefined || Buffer.isBuffer(payload)) req.end(payload);
-      else {
-        // Pieces go out as they are (one writev), without first copying them into one buffer.
-        req.cork();
-        for (const piece of payload) req.write(piece);
-        req.end();
-      }
+  private exchange(options: ClientRequestOptions, config: AxiosRequestConfig, label: string): Exchange {
+    return new Exchange({
+      axios: this.axios,
+      secure: this.target.protocol === 'https:',
+      config,
+      signal: options.signal,
+      headersTimeoutMs: options.timeoutMs ?? this.options.headersTimeoutMs ?? 120_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 90_000,
+      label,
+      baseUrl: this.baseUrl,
     });
   }
 }
 
-class StaleSocketError extends Error {
-  constructor(override readonly cause: unknown) {
-    super('stale keep-alive socket');
-  }
+function createAxios(target: Target, agent: Agent, defaultHeaders: Record<string, string> = {}): AxiosInstance {
+  const unix = target.kind === 'unix';
+  return axios.create({
+    // Upstream addresses unix sockets as http://unix (Host header `unix`).
+    baseURL: unix ? 'http://unix' : `${target.protocol}//${hostForUrl(target.host)}:${target.port}${target.pathPrefix}`,
+    ...(unix ? { socketPath: target.socketPath } : {}),
+    adapter: 'http',
+    httpAgent: agent,
+    httpsAgent: agent,
+    headers: { ...defaultHeaders, ...(unix ? { Host: 'unix' } : {}), 'Accept-Encoding': 'identity' },
+    // Same reach as before: no environment proxies, no redirects, no decompression, raw bytes.
+    proxy: false,
+    maxRedirects: 0,
+    decompress: false,
+    maxBodyLength: -1,
+    transformRequest: [],
+    transformResponse: [],
+    validateStatus: null,
+  });
 }
 
-function hasHeader(headers: OutgoingHttpHeaders, name: string): boolean {
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Body and headers for axios: raw bytes as given, pieces joined, `json` serialised. Without a
+ * Content-Type, axios would label POST/PUT bodies form-urlencoded; `false` keeps it unset.
+ */
+function encodeBody(options: ClientRequestOptions, defaults: Record<string, string> = {}): Pick<AxiosRequestConfig, 'data' | 'headers'> {
+  const headers: Record<string, string | false> = { ...options.headers };
+  const typed = hasHeader(options.headers ?? {}, 'content-type') || hasHeader(defaults, 'content-type');
+  if (options.json !== undefined && options.body === undefined && !typed) headers['Content-Type'] = 'application/json';
+  else if (!typed) headers['Content-Type'] = false;
+  return { data: bodyData(options), headers };
+}
+
+function bodyData(options: ClientRequestOptions): string | Buffer | undefined {
+  const body = options.body;
+  if (body === undefined) return options.json === undefined ? undefined : JSON.stringify(options.json);
+  return typeof body === 'string' || Buffer.isBuffer(body) ? body : Buffer.concat(body);
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((k) => k.toLowerCase() === name);
 }
 
-function toClientError(err: unknown, baseUrl: string, during: string): HttpClientError {
-  if (err instanceof HttpClientError) return err;
-  const e = err as NodeJS.ErrnoException;
-  if (e.code && UNREACHABLE.has(e.code)) return new HttpClientError('unreachable', `${baseUrl} unreachable (${e.code}: ${e.message})`, { cause: err });
-  return new HttpClientError('transport', `${baseUrl}: ${during} failed (${e.code ? `${e.code}: ` : ''}${e.message})`, { cause: err });
+function bufferedResponse(status: number, headers: BufferedResponse['headers'], body: Buffer): BufferedResponse {
+  return {
+    status,
+    headers,
+    body,
+    text: () => body.toString('utf8'),
+    json: () => {
+      try {
+        return JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw new HttpClientError('bad-response', `response is not valid JSON: ${(err as Error).message}`, { cause: err });
+      }
+    },
+  };
 }

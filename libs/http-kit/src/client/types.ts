@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { RetryPolicy } from './retry-policy';
 
 export interface ClientTlsOptions {
   /** CA bundle (PEM or DER) to trust instead of the system roots. */
@@ -28,6 +29,8 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   /** Headers added to every request (e.g. Authorization). */
   defaultHeaders?: Record<string, string>;
+  /** When a failed attempt is sent again. Default: `staleSocketRetry`. */
+  retryPolicy?: RetryPolicy;
 }
 
 export interface ClientRequestOptions {
@@ -37,7 +40,7 @@ export interface ClientRequestOptions {
   path: string;
   /** Serialised as JSON with `Content-Type: application/json`. Ignored when `body` is set. */
   json?: unknown;
-  /** Raw body; pieces are sent one after the other (Content-Length is their total). */
+  /** Raw body; pieces are joined into one buffer (Content-Length is their total). */
   body?: string | Buffer | readonly Buffer[];
   headers?: Record<string, string>;
   /** Headers timeout for this call (ms); default the client's. 0 = none. */
@@ -45,7 +48,8 @@ export interface ClientRequestOptions {
   signal?: AbortSignal;
   /**
    * Retry once when a pooled keep-alive socket turns out to be closed by the server (ECONNRESET
-   * before any response byte). Default: true for GET, HEAD, OPTIONS, PUT and DELETE.
+   * before any response byte). Default: true for GET, HEAD, OPTIONS, PUT and DELETE. Read by
+   * the client's retry policy (`staleSocketRetry`).
    */
   retryOnStaleSocket?: boolean;
   /** Buffered responses only: fail with `bad-response` beyond this size. Default 256 MiB. */

@@ -1,35 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
+import { HttpClient } from '@interlink/http-kit';
 import { eventually } from '@interlink/testbench';
 
+const relays = new Map<number, HttpClient>();
+
 /** A relay's REST API (hop 1) as the virtual kubelet calls it: JSON bodies, also on GET. */
-export function relayCall(
+export async function relayCall(
   port: number,
   method: string,
   path: string,
   body: unknown,
 ): Promise<{ status: number; text: string }> {
-  const payload = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
-        timeout: 60_000,
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  let relay = relays.get(port);
+  if (!relay) {
+    relay = new HttpClient({ baseUrl: `http://127.0.0.1:${port}`, headersTimeoutMs: 60_000 });
+    relays.set(port, relay);
+  }
+  const res = await relay.request({ method, path, json: body });
+  return { status: res.status, text: res.text() };
 }
 
 export interface TestPod {
