@@ -276,7 +276,12 @@ export class DockerBackend implements PluginBackend {
       const all = await this.inventory.listAll();
       const out = await Promise.all(
         pods.map((p) =>
-          this.mapper.podStatus(p, this.runtimes.get(p.metadata?.uid ?? ''), all.get(p.metadata?.uid ?? '')),
+          this.mapper.podStatus(
+            p,
+            this.runtimes.get(p.metadata?.uid ?? ''),
+            all.get(p.metadata?.uid ?? ''),
+            all.startedAt,
+          ),
         ),
       );
       return out.filter((s): s is PodStatus => s !== undefined);

@@ -27,12 +27,23 @@ export interface PodContainers {
   instances: Map<string, ContainerInstance[]>;
 }
 
+/** The sidecar's containers by pod UID, and when the list call that produced them was sent. */
+export class PodListing extends Map<string, PodContainers> {
+  constructor(
+    pods: Map<string, PodContainers>,
+    /** performance.now() just before the list call: containers created later are not in it. */
+    readonly startedAt: number,
+  ) {
+    super(pods);
+  }
+}
+
 /**
  * Reads the sidecar's containers with ONE list call filtered by our label (never one inspect per
  * pod). Concurrent callers share the call in flight.
  */
 export class ContainerInventory {
-  private inflight: Promise<Map<string, PodContainers>> | undefined;
+  private inflight: Promise<PodListing> | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -40,7 +51,7 @@ export class ContainerInventory {
   ) {}
 
   /** All pods of this sidecar. */
-  listAll(): Promise<Map<string, PodContainers>> {
+  listAll(): Promise<PodListing> {
     if (this.inflight) return this.inflight;
     const call = this.list([]).finally(() => {
       if (this.inflight === call) this.inflight = undefined;
@@ -62,12 +73,13 @@ export class ContainerInventory {
     return (await this.list([`${Labels.podUid}=${uid}`])).get(uid);
   }
 
-  private async list(extra: string[]): Promise<Map<string, PodContainers>> {
+  private async list(extra: string[]): Promise<PodListing> {
+    const startedAt = performance.now();
     const raw = await this.docker.listContainers({
       all: true,
       filters: { label: [`${Labels.sidecar}=${this.sidecar}`, ...extra] },
     });
-    return groupByPod(raw);
+    return new PodListing(groupByPod(raw), startedAt);
   }
 }
 

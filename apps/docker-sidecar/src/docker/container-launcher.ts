@@ -132,7 +132,7 @@ export class ContainerLauncher {
     }
     rt.waiting.delete(c.name);
     if (rt.launched.size === 0) await persistLaunched(rt, this.logger);
-    rt.launched.add(c.name);
+    rt.noteLaunched(c.name);
     await this.start(rt, id);
   }
 

@@ -31,6 +31,11 @@ export class PodRuntime {
    */
   readonly launched = new Set<string>();
   /**
+   * When (performance.now()) the pod last gained a container: its sandbox at creation, then each
+   * launch. A container list started before that cannot show it, so it proves nothing vanished.
+   */
+  lastLaunchAt = performance.now();
+  /**
    * Set when the pod's record says it was created (and ran) here but Docker has none of its
    * containers: it is reported terminated with this message and never started again.
    */
@@ -67,6 +72,12 @@ export class PodRuntime {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
+  }
+
+  /** Records that `container` now exists in Docker (see `launched` and `lastLaunchAt`). */
+  noteLaunched(container: string): void {
+    this.launched.add(container);
+    this.lastLaunchAt = performance.now();
   }
 
   waitingFor(container: string): V1ContainerStateWaiting | undefined {

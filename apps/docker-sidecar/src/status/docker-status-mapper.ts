@@ -29,6 +29,8 @@ export class DockerStatusMapper {
     requested: V1Pod,
     rt: PodRuntime | undefined,
     pc: PodContainers | undefined,
+    /** performance.now() when the list behind `pc` was sent; default: now (a fresh list). */
+    listedAt = performance.now(),
   ): Promise<PodStatus | undefined> {
     // Never created here, its create not arrived yet, or deleted: left out of the answer. A
     // made-up terminated state would read as a final Failed (upstream) or as "the plugin runs it".
@@ -36,7 +38,9 @@ export class DockerStatusMapper {
     const spec = rt?.data?.pod.spec ?? requested.spec;
     const inits = specContainers(spec?.initContainers, pc, 'init');
     const apps = specContainers(spec?.containers, pc, 'app');
-    const lost = vanishedStatus(requested, rt, pc, apps);
+    // A list sent before the pod's latest container existed cannot prove that container gone
+    // (a burst's status poll overlapping its creates): only a later list can.
+    const lost = rt && rt.lastLaunchAt < listedAt ? vanishedStatus(requested, rt, pc, apps) : undefined;
     if (lost) return lost;
     if (apps.length === 0 && inits.length === 0) return undefined;
 

@@ -237,6 +237,30 @@ describe('DockerStatusMapper', () => {
     expect(await mapper.podStatus({ metadata: { name: 'x', uid: UID } }, rt, undefined)).toBeUndefined();
   });
 
+  it('does not call a pod vanished from a container list sent before its containers existed', async () => {
+    // A burst: the status poll's list call is sent, then a create makes the sandbox (or launches a
+    // container) and registers the pod before the list answers without it.
+    const { docker } = fakeDocker({});
+    const mapper = new DockerStatusMapper(new InspectCache(docker));
+    const ref = { namespace: 'ns', podName: 'web', uid: UID };
+    const listSentAt = performance.now();
+    const withSandbox = new PodRuntime(ref, undefined, { volumes: new Map() }, '/d', 'sb');
+    const early = await mapper.podStatus(pod, withSandbox, undefined, listSentAt);
+    expect(early!.containers.map((c) => c.state?.waiting?.reason)).toEqual([
+      'PodInitializing',
+      'PodInitializing',
+    ]);
+    const sandboxLess = new PodRuntime(ref, undefined, { volumes: new Map() }, '/d', '');
+    const beforeLaunch = performance.now();
+    sandboxLess.noteLaunched('init-a');
+    expect(
+      (await mapper.podStatus(pod, sandboxLess, undefined, beforeLaunch))!.containers[0]!.state!.terminated,
+    ).toBeUndefined();
+    // A list sent after the launch that still lacks the container does prove it gone.
+    const later = await mapper.podStatus(pod, sandboxLess, undefined, performance.now() + 1);
+    expect(later!.containers[0]!.state!.terminated!.reason).toBe('ContainerStatusUnknown');
+  });
+
   it('inspects a container once per state and serves steady pods from the cache', async () => {
     const { docker, inspects } = fakeDocker({ r: { Status: 'running', StartedAt: '2026-03-02T10:00:00Z' } });
     const cache = new InspectCache(docker);
