@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@interlink/logging';
 import { RelayError, type Provider } from '@interlink/relay-client';
 import type { Registry } from 'prom-client';
-import type { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-auth';
+import { refusalOf, type KubeletAuthenticator, type KubeletAuthorizer, type Refusal } from './kubelet-auth';
 import type { ServingCert, ServingCertSource } from './certs/serving-cert';
 import { LogQueryError, logStructFor } from './log-query';
 import { refuseStream } from './exec-refusal';
@@ -131,9 +131,9 @@ export class KubeletApiServer {
     try {
       if (path === '/healthz') return text(res, 200, 'ok');
       const authn = await this.options.authn.authenticate(req);
-      if (!authn.ok) return text(res, authn.status, `Unauthorized: ${authn.message}`);
+      if (!authn.ok) return refuse(res, refusalOf(authn));
       const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', path);
-      if (!authz.allowed) return text(res, 403, `Forbidden: ${authz.reason}`);
+      if (!authz.allowed) return refuse(res, refusalOf(authz));
 
       if (path === '/metrics') return text(res, 200, await this.options.registry.metrics(), this.options.registry.contentType);
       if (path === '/pods' || path === '/pods/') return json(res, 200, podList(this.options.pods.list()));
@@ -196,6 +196,11 @@ function podList(items: V1Pod[]): unknown {
 function text(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': contentType });
   res.end(body.endsWith('\n') || status === 200 ? body : `${body}\n`);
+}
+
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  text(res, refusal.status, refusal.body);
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {
