@@ -124,6 +124,23 @@ describe('KubeletAuthenticator', () => {
     expect(api.calls).toHaveLength(5);
   });
 
+  it('does not cache a failed review: the next request reviews again', async () => {
+    let fail = true;
+    const calls: KubeRequest[] = [];
+    const kube = {
+      request: async (req: KubeRequest) => {
+        calls.push(req);
+        if (fail) throw new Error('API server unreachable');
+        return { status: { authenticated: false } };
+      },
+    } as unknown as KubeClient;
+    const authn = new KubeletAuthenticator(kube, { anonymous: false, webhook: true });
+    await expect(authn.authenticate(bearer('t'))).rejects.toThrow('API server unreachable');
+    fail = false;
+    expect(await authn.authenticate(bearer('t'))).toMatchObject({ ok: false, status: 401 });
+    expect(calls).toHaveLength(2);
+  });
+
   it('reviews go to the API client with the lowest priority', async () => {
     const api = reviewer();
     await new KubeletAuthenticator(api.kube, { anonymous: false, webhook: true }).authenticate(bearer('x'));

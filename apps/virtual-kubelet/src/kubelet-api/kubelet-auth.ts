@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 import { KubeApiError, type KubeClient } from '../kube/kube-client';
-import { ReviewBudget, ReviewBudgetExhausted, type ReviewBudgetOptions } from './review-budget';
+import { ReviewBudget, type ReviewBudgetOptions, type ReviewRefusal } from './review-budget';
 import { ReviewCache } from './review-cache';
 
 export interface UserInfo {
@@ -110,13 +110,13 @@ export class KubeletAuthenticator {
   async authenticateToken(token: string): Promise<AuthnResult> {
     if (!this.options.webhook) return { ok: false, status: 401, message: 'bearer tokens are not accepted (KubeletAuthentication.Webhook is false)' };
     try {
-      const { user } = await this.tokens.get(token, () => this.budget.run(() => this.review(token)));
-      if (user) return { ok: true, via: 'token', user };
+      const answer = await this.tokens.get(token, () => this.budget.start(() => this.review(token)));
+      if (!answer) return tooMany('token review', this.budget.lastRefusal);
+      if (answer.user) return { ok: true, via: 'token', user: answer.user };
       return { ok: false, status: 401, message: 'invalid bearer token' };
     } catch (err) {
-      const busy = overBudget(err);
-      if (busy) return { ok: false, status: 429, message: `token review not possible now: ${busy.message}`, retryAfterSeconds: busy.retryAfterSeconds };
-      throw err;
+      if (!isTooManyRequests(err)) throw err;
+      return tooMany('token review', { message: err.message, retryAfterSeconds: 1 });
     }
   }
 
@@ -148,11 +148,13 @@ function certificateUser(socket: TLSSocket): UserInfo | undefined {
   return { username: cn, groups: [...orgs, 'system:authenticated'] };
 }
 
-/** Our review budget spent, or the API server's own rate limit (its 429): both mean "retry later". */
-function overBudget(err: unknown): { message: string; retryAfterSeconds: number } | undefined {
-  if (err instanceof ReviewBudgetExhausted) return err;
-  if (err instanceof KubeApiError && err.status === 429) return { message: err.message, retryAfterSeconds: 1 };
-  return undefined;
+/** The API server's own rate limit: like our budget spent, "retry later". */
+function isTooManyRequests(err: unknown): err is KubeApiError {
+  return err instanceof KubeApiError && err.status === 429;
+}
+
+function tooMany(what: string, refusal: ReviewRefusal): { ok: false; status: 429; message: string; retryAfterSeconds: number } {
+  return { ok: false, status: 429, message: `${what} not possible now: ${refusal.message}`, retryAfterSeconds: refusal.retryAfterSeconds };
 }
 
 function single(v: string | string[] | undefined): string | undefined {
@@ -184,6 +186,11 @@ export function kubeletVerb(method: string): string {
   }
 }
 
+function refusedNow(refusal: ReviewRefusal): AuthzResult {
+  const busy = tooMany('access review', refusal);
+  return { allowed: false, reason: busy.message, status: 429, retryAfterSeconds: busy.retryAfterSeconds };
+}
+
 /** SubjectAccessReview on nodes/<subresource> for this node (answers cached: 5 min allowed, 30 s denied by default). */
 export class KubeletAuthorizer {
   private readonly cache: ReviewCache<AuthzResult>;
@@ -205,11 +212,12 @@ export class KubeletAuthorizer {
     const subresource = kubeletSubresource(path);
     const key = JSON.stringify([user.username, user.groups, user.uid, user.extra, verb, subresource]);
     try {
-      return await this.cache.get(key, () => this.budget.run(() => this.review(user, verb, subresource)));
+      const answer = await this.cache.get(key, () => this.budget.start(() => this.review(user, verb, subresource)));
+      if (answer) return answer;
+      return refusedNow(this.budget.lastRefusal);
     } catch (err) {
-      const busy = overBudget(err);
-      if (!busy) throw err;
-      return { allowed: false, reason: `access review not possible now: ${busy.message}`, status: 429, retryAfterSeconds: busy.retryAfterSeconds };
+      if (!isTooManyRequests(err)) throw err;
+      return refusedNow({ message: err.message, retryAfterSeconds: 1 });
     }
   }
 

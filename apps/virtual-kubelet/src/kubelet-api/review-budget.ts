@@ -1,14 +1,9 @@
 import { RateLimiter } from '../kube/rate-limiter';
 
-/** The review budget is spent: answer 429 with this Retry-After instead of queueing the caller. */
-export class ReviewBudgetExhausted extends Error {
-  override readonly name = 'ReviewBudgetExhausted';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
+/** Why no review may be made now, and when to come back (Retry-After). */
+export interface ReviewRefusal {
+  message: string;
+  retryAfterSeconds: number;
 }
 
 export interface ReviewBudgetOptions {
@@ -23,33 +18,38 @@ export interface ReviewBudgetOptions {
 /**
  * The budget of TokenReviews and SubjectAccessReviews that callers of the kubelet API may make
  * the node controller spend. Anyone who can reach the port can trigger them, so they get a small
- * bucket of their own and a bound on concurrency, and never wait: a review over budget fails at
- * once, so a flood of bad tokens cannot queue up work in front of the Lease or pod status.
+ * bucket of their own and a bound on concurrency, and never wait: a review over budget is
+ * refused at once (no exception, no allocation: a flood is answered cheaply), so bad tokens
+ * cannot queue up work in front of the Lease or pod status.
  */
 export class ReviewBudget {
   private readonly bucket: RateLimiter;
   private inFlight = 0;
+  private refusal: ReviewRefusal | undefined;
 
   constructor(private readonly options: ReviewBudgetOptions) {
     this.bucket = new RateLimiter(options.qps, options.burst, options.now);
   }
 
-  /** Runs `review` within the budget, or throws ReviewBudgetExhausted without waiting. */
-  async run<T>(review: () => Promise<T>): Promise<T> {
+  /** Starts `review` within the budget, or returns undefined (see `lastRefusal`) without starting it. */
+  start<T>(review: () => Promise<T>): Promise<T> | undefined {
     const max = this.options.maxInFlight;
     if (max > 0 && this.inFlight >= max) {
-      throw new ReviewBudgetExhausted(`${this.inFlight} reviews already in flight (limit ${max})`, 1);
+      this.refusal = { message: `${this.inFlight} reviews already in flight (limit ${max})`, retryAfterSeconds: 1 };
+      return undefined;
     }
     const waitMs = this.bucket.tryAcquire();
     if (waitMs > 0) {
-      throw new ReviewBudgetExhausted(`review rate limit reached (${this.options.qps}/s, burst ${this.options.burst})`, Math.max(1, Math.ceil(waitMs / 1000)));
+      this.refusal = { message: `review rate limit reached (${this.options.qps}/s, burst ${this.options.burst})`, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+      return undefined;
     }
     this.inFlight++;
-    try {
-      return await review();
-    } finally {
-      this.inFlight--;
-    }
+    return review().finally(() => this.inFlight--);
+  }
+
+  /** Why the last review was refused. */
+  get lastRefusal(): ReviewRefusal {
+    return this.refusal ?? { message: 'review budget spent', retryAfterSeconds: 1 };
   }
 
   get active(): number {
