@@ -67,7 +67,7 @@ async function floodClient(kubeletPort: number): Promise<{ go: () => Promise<Flo
 }
 
 /** Local receive times of every Lease change (a watch on the node's Lease); returns a stop function. */
-async function watchLease(admin: KubeClient, nodeName: string, onRenew: (at: number) => void): Promise<() => void> {
+async function watchLease(admin: KubeClient, nodeName: string, onRenew: (at: number, renewTime: number) => void): Promise<() => void> {
   const abort = new AbortController();
   const path = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
   const open = async (): Promise<void> => {
@@ -81,7 +81,7 @@ async function watchLease(admin: KubeClient, nodeName: string, onRenew: (at: num
         const ev = JSON.parse(buffer.slice(0, nl)) as { type: string; object: V1Lease };
         buffer = buffer.slice(nl + 1);
         const renew = String(ev.object.spec?.renewTime ?? '');
-        if (ev.type !== 'DELETED' && renew !== last) onRenew(at);
+        if (ev.type !== 'DELETED' && renew !== last) onRenew(at, Date.parse(renew));
         last = renew;
       }
     });
@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   const nodeName = s.vk.nodeName;
   const succeededAt = new Map<string, number>();
   const renewals: number[] = [];
+  /** The controller's own renewTime stamps (taken when a renewal begins). */
+  const renewStamps: number[] = [];
   const floods: Array<[number, number]> = [];
   const stops: Array<() => void> = [];
   const tokenReviews = async (): Promise<number> =>
@@ -152,7 +154,12 @@ async function main(): Promise<void> {
       const name = pod.metadata?.name ?? '';
       if (pod.status?.phase === 'Succeeded' && !succeededAt.has(name)) succeededAt.set(name, at);
     }));
-    stops.push(await watchLease(admin, nodeName, (at) => renewals.push(at)));
+    stops.push(
+      await watchLease(admin, nodeName, (at, renewTime) => {
+        renewals.push(at);
+        renewStamps.push(renewTime);
+      }),
+    );
     console.log(`kubelet-flood: node ${nodeName} → relay → Docker sidecar; ${RUNS} runs; flood of ${REQUESTS} requests with random bearer tokens at concurrency ${CONCURRENCY} (keep-alive TLS)`);
 
     const podFor = async (name: string): Promise<number> => {
@@ -193,6 +200,10 @@ async function main(): Promise<void> {
     const medianFlooded = percentile(flooded, 50);
     console.log(`  pod apply → Succeeded (2 s pod, ${RUNS} runs each): alone median ${fmt(medianAlone)} s, during the flood median ${fmt(medianFlooded)} s max ${fmt(Math.max(...flooded))} s; delay ${fmt(medianFlooded - medianAlone)} s`);
     console.log(`  Lease renewals: max gap overlapping a flood ${fmt(Math.max(...gaps.during))} s (${gaps.during.length} gaps), otherwise ${fmt(Math.max(...gaps.otherwise))} s (${gaps.otherwise.length} gaps)`);
+    // Where a late renewal lost its time: the controller starting it late (renewTime gaps) or the write reaching the API server late.
+    const stampGaps = leaseGaps(renewStamps, floods);
+    const lags = renewals.map((at, i) => (at - (renewStamps[i] ?? at)) / 1000);
+    console.log(`  Lease renewTime gaps (controller clock): max overlapping a flood ${fmt(Math.max(...stampGaps.during))} s, otherwise ${fmt(Math.max(...stampGaps.otherwise))} s; renewTime → watch event max ${fmt(Math.max(...lags))} s`);
     const other = Object.entries(answers).filter(([k]) => k !== '401' && k !== '429').reduce((sum, [, n]) => sum + n, 0);
     console.log(`  flood answers in total: 401 × ${answers['401'] ?? 0}, 429 × ${answers['429'] ?? 0}, other × ${other}; median ${fmt(percentile(rates, 50), 0)} requests/s; TokenReviews per flood max ${Math.max(...reviews)}`);
   } finally {

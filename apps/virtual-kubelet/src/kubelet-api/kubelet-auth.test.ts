@@ -37,7 +37,8 @@ function reviewer() {
   };
 }
 
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, socket: {} }) as unknown as IncomingMessage;
+const socketStub = () => ({ pause: () => undefined, resume: () => undefined, once: () => undefined, destroyed: false });
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, socket: socketStub() }) as unknown as IncomingMessage;
 
 describe('KubeletAuthenticator', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -96,6 +97,19 @@ describe('KubeletAuthenticator', () => {
     expect(api.calls).toHaveLength(3);
     vi.advanceTimersByTime(1_000);
     expect(await authn.authenticate(bearer(GOOD))).toMatchObject({ ok: true });
+  });
+
+  it('does not read the next request of a caller told to retry later before Retry-After', async () => {
+    const api = reviewer();
+    const authn = new KubeletAuthenticator(api.kube, { anonymous: false, webhook: true, budget: new ReviewBudget({ qps: 1, burst: 1, maxInFlight: 5 }) });
+    const sockets = [0, 1].map(() => ({ pause: vi.fn(), resume: vi.fn(), once: vi.fn(), destroyed: false }));
+    const request = (i: number) => ({ headers: { authorization: `Bearer t${i}` }, socket: sockets[i] }) as unknown as IncomingMessage;
+    expect(await authn.authenticate(request(0))).toMatchObject({ status: 401 });
+    expect(await authn.authenticate(request(1))).toMatchObject({ status: 429, retryAfterSeconds: 1 });
+    expect(sockets[0]?.pause).not.toHaveBeenCalled();
+    expect(sockets[1]?.pause).toHaveBeenCalledOnce();
+    vi.advanceTimersByTime(1_000);
+    expect(sockets[1]?.resume).toHaveBeenCalledOnce();
   });
 
   it('bounds reviews in flight: callers beyond the bound get 429 while the API server is slow', async () => {

@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 import { KubeApiError, type KubeClient } from '../kube/kube-client';
 import { ReviewBudget, type ReviewBudgetOptions, type ReviewRefusal } from './review-budget';
+import { holdConnection } from './connection-hold';
 import { ReviewCache } from './review-cache';
 
 export interface UserInfo {
@@ -97,7 +98,12 @@ export class KubeletAuthenticator {
     if (byCert) return { ok: true, via: 'certificate', user: byCert };
     const header = req.headers['authorization'];
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (m?.[1]) return this.authenticateToken(m[1]);
+    if (m?.[1]) {
+      const result = await this.authenticateToken(m[1]);
+      // A caller told to come back later is not read again before then (the answer itself goes out now).
+      if (!result.ok && result.status === 429) holdConnection(req.socket, result.retryAfterSeconds * 1000);
+      return result;
+    }
     const socket = req.socket as TLSSocket;
     if (socket.authorizationError && socket.getPeerCertificate?.()?.subject) {
       return { ok: false, status: 401, message: `client certificate not trusted: ${String(socket.authorizationError)}` };
