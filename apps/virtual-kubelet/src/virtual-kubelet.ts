@@ -227,7 +227,7 @@ export class VirtualKubelet {
       nodeName: settings.nodeName,
       ...(clientCa ? { clientCa } : {}),
       certs: this.certs,
-      ...kubeletAuth(this.kube, cfg, settings.nodeName),
+      ...kubeletAuth(this.kube, cfg, settings.nodeName, log.child({ component: 'kubelet-api' })),
       provider: this.provider,
       pods: {
         list: () => this.watcher.list(),

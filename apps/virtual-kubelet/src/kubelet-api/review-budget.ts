@@ -1,4 +1,8 @@
+import type { Logger } from '@interlink/logging';
 import { RateLimiter } from '../kube/rate-limiter';
+
+/** Refusals are logged at most this often, with how many there were since the last line. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** Why no review may be made now, and when to come back (Retry-After). */
 export interface ReviewRefusal {
@@ -13,6 +17,9 @@ export interface ReviewBudgetOptions {
   /** Reviews waiting for the API server at once (0 = no bound). */
   maxInFlight: number;
   now?: () => number;
+  /** Where refusals are reported (one warning a minute at most); `what` names the review kind. */
+  log?: Logger;
+  what?: string;
 }
 
 /**
@@ -26,6 +33,8 @@ export class ReviewBudget {
   private readonly bucket: RateLimiter;
   private inFlight = 0;
   private refusal: ReviewRefusal | undefined;
+  private refusedSinceLog = 0;
+  private loggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ReviewBudgetOptions) {
     this.bucket = new RateLimiter(options.qps, options.burst, options.now);
@@ -35,16 +44,26 @@ export class ReviewBudget {
   start<T>(review: () => Promise<T>): Promise<T> | undefined {
     const max = this.options.maxInFlight;
     if (max > 0 && this.inFlight >= max) {
-      this.refusal = { message: `${this.inFlight} reviews already in flight (limit ${max})`, retryAfterSeconds: 1 };
-      return undefined;
+      return this.refuse(`${this.inFlight} reviews already in flight (limit ${max})`, 1);
     }
     const waitMs = this.bucket.tryAcquire();
     if (waitMs > 0) {
-      this.refusal = { message: `review rate limit reached (${this.options.qps}/s, burst ${this.options.burst})`, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
-      return undefined;
+      return this.refuse(`review rate limit reached (${this.options.qps}/s, burst ${this.options.burst})`, Math.max(1, Math.ceil(waitMs / 1000)));
     }
     this.inFlight++;
     return review().finally(() => this.inFlight--);
+  }
+
+  private refuse(message: string, retryAfterSeconds: number): undefined {
+    this.refusal = { message, retryAfterSeconds };
+    this.refusedSinceLog++;
+    const now = (this.options.now ?? Date.now)();
+    if (this.options.log && now - this.loggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.options.log.warn('kubelet API review budget spent: callers answered 429 with Retry-After', { review: this.options.what ?? 'review', refused: this.refusedSinceLog, reason: message });
+      this.loggedAt = now;
+      this.refusedSinceLog = 0;
+    }
+    return undefined;
   }
 
   /** Why the last review was refused. */
