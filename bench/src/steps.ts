@@ -91,6 +91,21 @@ export function steps(quick: boolean): Step[] {
         ...(quick ? ['--quick'] : []),
       ),
     },
+    {
+      // Issue 15, item 2: bad bearer tokens on the kubelet API must not starve the controller.
+      name: 'kubelet-flood',
+      cmd: tsx(
+        'apps/virtual-kubelet/tsconfig.json',
+        'apps/virtual-kubelet/bench/kubelet-flood-bench.ts',
+        '--requests',
+        quick ? '4000' : '8000',
+        '--concurrency',
+        '400',
+        '--runs',
+        quick ? '1' : '5',
+      ),
+      env: { BENCH_PORT_BASE: '3230', BENCH_KUBELET_PORT_BASE: '10420' },
+    },
   ];
   return all.filter((s) => s.name !== 'side-by-side' || !SIDE_BY_SIDE_NOT_RUN);
 }
@@ -291,4 +306,31 @@ export const FIGURES: Figure[] = [
     format: (m) => `${m[1]} MB/s`,
   },
   ...(SIDE_BY_SIDE_NOT_RUN ? [] : SIDE_BY_SIDE),
+  {
+    step: 'kubelet-flood',
+    what: 'kubelet API flood of bad bearer tokens (concurrency 400): 2 s pod apply→Succeeded, alone / during the flood (medians)',
+    target: 'delay < 1 s',
+    pattern:
+      /pod apply → Succeeded \(2 s pod, (\d+) runs each\): alone median (\S+) s, during the flood median (\S+) s max (\S+) s; delay (\S+) s/,
+    format: (m) => `${m[2]} / ${m[3]} s (max ${m[4]} s), delay ${m[5]} s (${m[1]} runs)`,
+    met: (m) => n(m, 5) < 1,
+  },
+  {
+    step: 'kubelet-flood',
+    what: 'kubelet API flood: longest gap between Lease renewals overlapping a flood',
+    target: '≤ 10.5 s',
+    pattern: /Lease renewals: max gap overlapping a flood (\S+) s \((\d+) gaps\), otherwise (\S+) s/,
+    format: (m) => `${m[1]} s (${m[2]} gaps; ${m[3]} s without flood)`,
+    met: (m) => n(m, 1) <= 10.5,
+  },
+  {
+    step: 'kubelet-flood',
+    what: 'kubelet API flood: answers, rate, TokenReviews made per flood',
+    target: '401/429 only',
+    pattern:
+      /flood of (\d+) requests[\s\S]*flood answers in total: 401 × (\d+), 429 × (\d+), other × (\d+); median (\d+) requests\/s; TokenReviews per flood max (\d+)/,
+    format: (m) =>
+      `${m[1]} per flood: 401 × ${m[2]}, 429 × ${m[3]}, other × ${m[4]}; ${m[5]} req/s; ≤ ${m[6]} TokenReviews`,
+    met: (m) => n(m, 4) === 0,
+  },
 ];

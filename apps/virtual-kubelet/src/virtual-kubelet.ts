@@ -8,7 +8,7 @@ import type { RuntimeSettings } from './config/runtime-settings';
 import { EventRecorder } from './events/event-recorder';
 import type { ServingCertSource } from './kubelet-api/certs/serving-cert';
 import { KubeletApiServer } from './kubelet-api/kubelet-api-server';
-import { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-api/kubelet-auth';
+import { kubeletAuth } from './kubelet-api/kubelet-auth-setup';
 import type { ApiAccess } from './kube/api-access';
 import { KubeClient, isNotFound } from './kube/kube-client';
 import { VkMetrics } from './metrics/vk-metrics';
@@ -226,15 +226,7 @@ export class VirtualKubelet {
       nodeName: settings.nodeName,
       ...(clientCa ? { clientCa } : {}),
       certs: this.certs,
-      authn: new KubeletAuthenticator(this.kube, {
-        anonymous: cfg.KubeletAuthentication.Anonymous,
-        webhook: cfg.KubeletAuthentication.Webhook,
-      }),
-      authz: new KubeletAuthorizer(
-        this.kube,
-        settings.nodeName,
-        cfg.KubeletAuthorization.Mode === 'AlwaysAllow',
-      ),
+      ...kubeletAuth(this.kube, cfg, settings.nodeName, log.child({ component: 'kubelet-api' })),
       provider: this.provider,
       pods: {
         list: () => this.watcher.list(),

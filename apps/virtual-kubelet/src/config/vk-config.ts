@@ -140,6 +140,17 @@ export const VkConfigSchema = Type.Object({
     description: 'client-side rate limit for Kubernetes Events',
   }),
   EventBurst: Type.Integer({ default: 100, minimum: 1 }),
+  KubeletReviewQPS: Type.Number({
+    default: 10,
+    minimum: 0,
+    description: 'TokenReviews/SubjectAccessReviews per second that kubelet API callers may trigger (0 = no limit); over it they get 429',
+  }),
+  KubeletReviewBurst: Type.Integer({ default: 20, minimum: 1 }),
+  KubeletReviewMaxInFlight: Type.Integer({
+    default: 10,
+    minimum: 0,
+    description: 'reviews for kubelet API callers waiting on the API server at once (0 = no bound)',
+  }),
   SkipDaemonSetPods: Bool(
     false,
     'leave DaemonSet pods Pending with a clear reason instead of offloading them',
@@ -149,11 +160,16 @@ export const VkConfigSchema = Type.Object({
       ClientCAFile: Str('CA for client certificates; default the cluster CA from the kubeconfig'),
       Anonymous: Bool(false, 'allow unauthenticated requests (as system:anonymous)'),
       Webhook: Bool(true, 'check bearer tokens with TokenReview'),
+      WebhookCacheTTLSeconds: Seconds(120, 'how long TokenReview answers are reused, valid and invalid tokens alike (kubelet --authentication-token-webhook-cache-ttl)'),
     },
     { default: {} },
   ),
   KubeletAuthorization: Type.Object(
-    { Mode: Type.Union([Type.Literal('Webhook'), Type.Literal('AlwaysAllow')], { default: 'Webhook' }) },
+    {
+      Mode: Type.Union([Type.Literal('Webhook'), Type.Literal('AlwaysAllow')], { default: 'Webhook' }),
+      WebhookCacheAuthorizedTTLSeconds: Seconds(300, 'how long an allowing SubjectAccessReview answer is reused (kubelet --authorization-webhook-cache-authorized-ttl)'),
+      WebhookCacheUnauthorizedTTLSeconds: Seconds(30, 'how long a denying SubjectAccessReview answer is reused (kubelet --authorization-webhook-cache-unauthorized-ttl)'),
+    },
     { default: {} },
   ),
   KubeletCertDir: Type.String({

@@ -3,7 +3,8 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiAccessOf, type ApiAccess } from './api-access';
-import { RateLimiter } from './rate-limiter';
+import { apiPriorityOf } from './api-priority';
+import { RateLimiter, type ApiPriority } from './rate-limiter';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,6 +18,8 @@ export interface KubeRequest {
   timeoutMs?: number;
   /** Which client-side rate budget the request uses (events must not starve pod status). */
   budget?: 'default' | 'events';
+  /** Order among waiters when the budget is short; derived from the path when not given (api-priority.ts). */
+  priority?: ApiPriority;
 }
 
 /** An API server answer other than 2xx, with the Status object's reason. */
@@ -111,7 +114,7 @@ export class KubeClient {
 
   /** JSON request; resolves with the decoded body of a 2xx answer, throws KubeApiError otherwise. */
   async request<T>(req: KubeRequest): Promise<T> {
-    await (req.budget === 'events' ? this.eventLimiter : this.limiter).acquire();
+    await (req.budget === 'events' ? this.eventLimiter : this.limiter).acquire(req.priority ?? apiPriorityOf(req.method, req.path));
     const started = process.hrtime.bigint();
     const res = await this.send(req, req.timeoutMs ?? 30_000);
     const text = await readBody(res);

@@ -5,7 +5,7 @@ import { createHttpService, HttpError, type AuthResult, type HttpService, type R
 import type { Logger } from '@interlink/logging';
 import { RelayError, type Provider } from '@interlink/relay-client';
 import type { Registry } from 'prom-client';
-import type { KubeletAuthenticator, KubeletAuthorizer } from './kubelet-auth';
+import { refusalOf, type KubeletAuthenticator, type KubeletAuthorizer, type Refusal } from './kubelet-auth';
 import type { ServingCert, ServingCertSource } from './certs/serving-cert';
 import { LogQueryError, logStructFor } from './log-query';
 import { refuseStream } from './exec-refusal';
@@ -131,9 +131,9 @@ export class KubeletApiServer {
   /** Authentication then authorization of the path, with the kubelet's wording. */
   private async authenticate(req: IncomingMessage): Promise<AuthResult> {
     const authn = await this.options.authn.authenticate(req);
-    if (!authn.ok) return { ok: false, status: 401, message: `Unauthorized: ${authn.message}` };
+    if (!authn.ok) return refusedWith(refusalOf(authn));
     const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', pathOf(req));
-    if (!authz.allowed) return { ok: false, status: 403, message: `Forbidden: ${authz.reason}` };
+    if (!authz.allowed) return refusedWith(refusalOf(authz));
     return { ok: true, principal: authn.user.username };
   }
 
@@ -143,9 +143,9 @@ export class KubeletApiServer {
     const path = pathOf(req);
     try {
       const authn = await this.options.authn.authenticate(req);
-      if (!authn.ok) return void socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      if (!authn.ok) return void socket.end(statusLine(refusalOf(authn)));
       const authz = await this.options.authz.authorize(authn.user, req.method ?? 'GET', path);
-      if (!authz.allowed) return void socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      if (!authz.allowed) return void socket.end(statusLine(refusalOf(authz)));
       refuseStream(req, socket, unsupportedMessage(path) ?? `${path}: no streaming endpoint here`);
     } catch (err) {
       this.options.log.warn('kubelet API upgrade failed', { path, error: (err as Error).message });
@@ -203,6 +203,17 @@ function relayChunks(stream: Readable, res: ServerResponse, signal: AbortSignal)
       resolve();
     });
   });
+}
+
+function refusedWith(refusal: Refusal): AuthResult {
+  return { ok: false, status: refusal.status as 401 | 403 | 429, message: refusal.body, headers: refusal.headers };
+}
+
+/** A refusal as a raw HTTP/1.1 answer, for upgrade requests (no ServerResponse exists for them). */
+function statusLine(refusal: Refusal): string {
+  const reason: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' };
+  const headers = Object.entries(refusal.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${refusal.status} ${reason[refusal.status] ?? 'Error'}\r\n${headers}Connection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
 function podList(items: V1Pod[]): unknown {

@@ -53,8 +53,11 @@ export class LeaseHeartbeat {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = Date.now();
+      // The next renewal is due one interval after this one began, not after it ended: time
+      // spent waiting for a busy API server must not add up into late renewals.
       this.renew()
-        .then(() => this.schedule(this.options.renewIntervalMs))
+        .then(() => this.schedule(Math.max(0, this.options.renewIntervalMs - (Date.now() - started))))
         .catch((err: Error) => {
           this.log.warn('node lease renewal failed; retrying', { error: err.message });
           this.schedule(Math.min(this.options.renewIntervalMs, 2_000));

@@ -29,6 +29,7 @@ export function serveRoute(route: ServedRoute, authenticate: Authenticator | und
       const result = await authenticate(req);
       if (!result.ok) {
         if (result.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+        for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
         throw new HttpError(result.status, result.message);
       }
       ctx.principal = result.principal;

@@ -29,7 +29,14 @@ export interface ServerPemTls {
 /** Outcome of `authenticate`. Failures become 401 (no/invalid credentials) or 403 (not allowed). */
 export type AuthResult =
   | { ok: true; /** who the caller is, logged as `principal` */ principal?: string }
-  | { ok: false; status: 401 | 403; message: string };
+  | {
+      ok: false;
+      /** 429 when the service cannot afford to check now (e.g. a review budget is spent). */
+      status: 401 | 403 | 429;
+      message: string;
+      /** Sent with the refusal, e.g. Retry-After. */
+      headers?: Record<string, string>;
+    };
 
 export type Authenticator = (req: IncomingMessage) => Promise<AuthResult>;
 
