@@ -86,6 +86,7 @@ describe.each(['docker', 'slurm'] as const)('relay of the %s node unreachable', 
 
 interface Answer {
   status: number;
+  text: string;
 }
 
 const clients = new Map<string, HttpClient>();
@@ -103,8 +104,13 @@ async function send(
     client = new HttpClient({ baseUrl: url, tls: { insecureSkipVerify: true } });
     clients.set(url, client);
   }
-  const res = await client.request({ method, path, body, headers: { 'content-type': 'application/json', ...headers } });
-  return { status: res.status };
+  const res = await client.request({
+    method,
+    path,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  return { status: res.status, text: res.text() };
 }
 
 /** Deterministic hostile bodies: broken JSON, wrong types, huge strings, shell metacharacters, prototype keys. */
@@ -195,4 +201,110 @@ describe('malformed and hostile requests at every HTTP surface', () => {
     },
     120_000,
   );
+});
+
+/** A pod the API server would accept, with `patch` merged into its spec (or replacing fields). */
+function podBody(spec: Record<string, unknown>): Record<string, unknown> {
+  return {
+    metadata: { name: 'hostile', namespace: 'default', uid: '00000000-0000-4000-8000-0000000000f5' },
+    spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec },
+  };
+}
+
+/** A JSON array nested `depth` levels deep, built without recursion. */
+function deepArray(depth: number): string {
+  return '['.repeat(depth) + ']'.repeat(depth);
+}
+
+// Issue 15: values found by an attacker's run, each refused with 400 and a reason naming it.
+const refusedValues: Array<{ what: string; path: string; body: string; names: RegExp }> = [
+  {
+    what: 'a 100,000-deep array inside an unknown field',
+    path: '/create',
+    body: `{"pod":${JSON.stringify(podBody({}))},"junk":${deepArray(100_000)}}`,
+    names: /depth|nest/i,
+  },
+  {
+    what: 'a negative grace period',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ terminationGracePeriodSeconds: -1 }) }),
+    names: /terminationGracePeriodSeconds/,
+  },
+  {
+    what: 'restartPolicy Sometimes',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ restartPolicy: 'Sometimes' }) }),
+    names: /restartPolicy/,
+  },
+  {
+    what: 'activeDeadlineSeconds 1e30',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ activeDeadlineSeconds: 1e30 }) }),
+    names: /activeDeadlineSeconds/,
+  },
+  {
+    what: 'runAsUser -1',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ securityContext: { runAsUser: -1 } }) }),
+    names: /runAsUser/,
+  },
+  {
+    what: 'runAsUser "0; id"',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ securityContext: { runAsUser: '0; id' } }) }),
+    names: /runAsUser/,
+  },
+  {
+    what: 'an image name with $(...)',
+    path: '/create',
+    body: JSON.stringify({ pod: podBody({ containers: [{ name: 'c', image: 'busybox$(id)' }] }) }),
+    names: /image/,
+  },
+  {
+    what: 'SinceSeconds 1e20',
+    path: '/getLogs',
+    body: JSON.stringify({
+      Namespace: 'default',
+      PodUID: 'u',
+      PodName: 'p',
+      ContainerName: 'c',
+      Opts: { SinceSeconds: 1e20 },
+    }),
+    names: /SinceSeconds/,
+  },
+  {
+    what: 'SinceTime "garbage"',
+    path: '/getLogs',
+    body: JSON.stringify({
+      Namespace: 'default',
+      PodUID: 'u',
+      PodName: 'p',
+      ContainerName: 'c',
+      Opts: { SinceTime: 'garbage' },
+    }),
+    names: /SinceTime/,
+  },
+];
+
+describe('values an attacker tried (issue 15) are refused with 400 naming them, at the relay and both sidecars', () => {
+  const targets = [
+    { name: 'relay', url: 'http://127.0.0.1:3010' },
+    { name: 'Docker sidecar', url: 'http://127.0.0.1:4010' },
+    { name: 'Slurm sidecar', url: 'http://127.0.0.1:4011' },
+  ];
+  it.each(targets)('$name', async ({ url }) => {
+    for (const v of refusedValues) {
+      const answer = await send(url, 'POST', v.path, v.body);
+      expect(answer.status, `${v.what}: ${answer.text}`).toBe(400);
+      expect(answer.text, v.what).toMatch(v.names);
+    }
+    // A malformed percent-encoding in the path is the caller's mistake, not a crash.
+    const malformed = await send(url, 'GET', '/status%E0%A4%A', '[]');
+    expect(malformed.status, malformed.text).toBe(400);
+  });
+
+  it('kubelet API: a malformed percent-encoding in a log path is refused, not a 500', async () => {
+    const answer = await send('https://127.0.0.1:10250', 'GET', '/containerLogs/%E0%A4%A/x/y', '');
+    expect([400, 401], answer.text).toContain(answer.status);
+  });
 });
