@@ -29,6 +29,7 @@ export function createDockerSidecar(
     bodyLimitBytes: settings.bodyLimitBytes,
     tombstoneDir: tombstoneDirOf(settings.backend.dataRoot),
     ...(settings.token ? { token: settings.token } : {}),
+    ...(settings.metricsListen ? { metricsListen: settings.metricsListen } : {}),
   });
   registerSidecarMetrics(server.service.registry, backend);
   return {

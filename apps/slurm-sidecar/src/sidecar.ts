@@ -38,6 +38,7 @@ export function createSlurmSidecar(settings: SidecarSettings, logger: Logger, ve
     // Beside the job directories, so a restart keeps refusing late creates of deleted pods.
     tombstoneDir: join(settings.dataRoot, '.tombstones'),
     ...(settings.token ? { token: settings.token } : {}),
+    ...(settings.metricsListen ? { metricsListen: settings.metricsListen } : {}),
   });
   new Gauge({
     name: 'slurm_sidecar_tracked_jobs',

@@ -34,7 +34,7 @@ export {
   type Stoppable,
 } from './server/shutdown';
 export { SESSION_HEADER, newSessionId } from './session';
-export { parseListenAddress, type ListenAddress } from './listen-address';
+export { parseListenAddress, plainListenAddress, type ListenAddress } from './listen-address';
 export { HttpClient, HttpClientError } from './client/http-client';
 export { readAtMost } from './client/read-at-most';
 export { staleSocketRetry, noRetry, type RetryPolicy, type FailedAttempt } from './client/retry-policy';

@@ -1,6 +1,6 @@
 export { PluginError, PodNotFoundError, type CallContext, type PluginBackend } from './backend';
 export { createPluginServer, type PluginServer, type PluginServerOptions } from './plugin-server';
-export { pluginListenAddress, type PluginListenConfig } from './listen-address';
+export { pluginListenAddress, pluginMetricsListen, type PluginListenConfig } from './listen-address';
 export { bearerTokenAuthenticator } from './auth';
 export { toHttpError } from './errors';
 export { DELETE_ANSWER } from './handlers';

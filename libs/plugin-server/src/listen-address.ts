@@ -1,4 +1,5 @@
 import { DEFAULT_PLUGIN_PORT } from '@interlink/api';
+import { plainListenAddress } from '@interlink/http-kit';
 
 export interface PluginListenConfig {
   /** Upstream `Socket`: `unix:///path/plugin.sock`; wins over the port when set. */
@@ -24,4 +25,19 @@ export function pluginListenAddress(cfg: PluginListenConfig): string {
   }
   const host = cfg.SidecarHost?.trim() || '0.0.0.0';
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The `MetricsListen` key of a plugin: a second, anonymous listener serving /metrics (and
+ * /healthz) for scrapers while the API needs the bearer token. Empty: none.
+ * @throws Error naming the key when the address is malformed or asks for https.
+ */
+export function pluginMetricsListen(value: string): string | undefined {
+  const address = value.trim();
+  if (address === '') return undefined;
+  try {
+    return plainListenAddress(address);
+  } catch (err) {
+    throw new Error(`config key "MetricsListen": ${(err as Error).message}`);
+  }
 }

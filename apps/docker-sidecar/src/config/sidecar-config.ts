@@ -43,6 +43,11 @@ export const SidecarConfigSchema = Type.Object({
     default: '',
     description: 'File holding a token callers must send as Authorization: Bearer',
   }),
+  MetricsListen: Type.String({
+    default: '',
+    description:
+      'Second listener serving /metrics without the token, for scrapers (http://host:port or unix:///path); /metrics on the main address needs the token',
+  }),
   HostPathAllowList: Type.Array(Type.String({ pattern: '^/' }), {
     default: [],
     description: 'Host path prefixes hostPath volumes may use; empty = hostPath refused',

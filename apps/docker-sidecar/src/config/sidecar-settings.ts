@@ -3,13 +3,15 @@ import { isAbsolute, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { ConfigError } from '@interlink/config';
 import { levelFromConfig, type LogLevel } from '@interlink/logging';
-import { pluginListenAddress } from '@interlink/plugin-server';
+import { pluginListenAddress, pluginMetricsListen } from '@interlink/plugin-server';
 import type { DockerBackendSettings } from '../backend-settings';
 import type { SidecarConfig } from './sidecar-config';
 
 export interface SidecarSettings {
   listen: string;
   token: string | undefined;
+  /** Anonymous /metrics listener for scrapers (config MetricsListen). */
+  metricsListen: string | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   docker: Docker.DockerOptions | undefined;
@@ -61,6 +63,7 @@ export function toSidecarSettings(cfg: SidecarConfig): SidecarSettings {
   return {
     listen,
     token,
+    metricsListen: metricsListenOf(cfg.MetricsListen),
     logLevel: levelFromConfig(cfg),
     bodyLimitBytes: cfg.BodyLimitBytes,
     docker: options,
@@ -114,4 +117,12 @@ export function dockerOptions(endpoint: string): {
     options: { host: m[2], port: Number(m[3]), protocol: m[1] === 'https' ? 'https' : 'http' },
     endpoint,
   };
+}
+
+function metricsListenOf(value: string): string | undefined {
+  try {
+    return pluginMetricsListen(value);
+  } catch (err) {
+    throw new ConfigError((err as Error).message, 'MetricsListen');
+  }
 }

@@ -26,6 +26,15 @@ describe('sidecar settings', () => {
       toSidecarSettings({ ...defaults(), BearerTokenFile: '/nonexistent/token' } as never),
     ).toThrow(/BearerTokenFile/);
     expect(() => dockerOptions('ftp://x')).toThrow(/DockerHost/);
+    expect(() =>
+      toSidecarSettings({ ...defaults(), MetricsListen: 'https://127.0.0.1:9090' } as never),
+    ).toThrow(/MetricsListen/);
+  });
+
+  it('takes MetricsListen as the anonymous /metrics listener for scrapers (none by default)', () => {
+    expect(toSidecarSettings({ ...defaults() } as never).metricsListen).toBeUndefined();
+    const s = toSidecarSettings({ ...defaults(), MetricsListen: 'unix:///run/m.sock' } as never);
+    expect(s.metricsListen).toBe('unix:///run/m.sock');
   });
 
   it('parses Docker endpoints', () => {

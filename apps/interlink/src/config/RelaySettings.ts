@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '@interlink/config';
-import { parseListenAddress, type ClientTlsOptions, type ServerTlsOptions } from '@interlink/http-kit';
+import { plainListenAddress, type ClientTlsOptions, type ServerTlsOptions } from '@interlink/http-kit';
 import type { ScriptBuildConfig } from '@interlink/api';
 import type { LogLevel } from '@interlink/logging';
 import { levelFromConfig } from '@interlink/logging';
@@ -31,16 +31,11 @@ export interface AuthSettings {
 
 /** MetricsListen must be a plain listener: the anonymous scrape endpoint has no TLS of its own. */
 function metricsListen(address: string): string {
-  let parsed;
   try {
-    parsed = parseListenAddress(address);
+    return plainListenAddress(address);
   } catch (err) {
     throw new ConfigError(`config key "MetricsListen": ${(err as Error).message}`, 'MetricsListen');
   }
-  if (parsed.kind === 'tcp' && parsed.protocol === 'https') {
-    throw new ConfigError('config key "MetricsListen": use http://host:port or unix:///path (the metrics listener serves no TLS)', 'MetricsListen');
-  }
-  return address;
 }
 
 /** Everything the relay needs, derived and cross-checked from the configuration. */

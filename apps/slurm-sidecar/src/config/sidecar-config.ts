@@ -37,6 +37,10 @@ export const SlurmSidecarConfigSchema = Type.Object({
   Socket: str('', 'unix:///path/plugin.sock: listen on a unix socket instead of TCP'),
   SidecarHost: str('0.0.0.0', 'ours: interface the TCP listener binds (upstream: all interfaces)'),
   BearerTokenFile: str('', 'ours: file holding a token callers must send as Authorization: Bearer'),
+  MetricsListen: str(
+    '',
+    'ours: second listener serving /metrics without the token, for scrapers (http://host:port or unix:///path)',
+  ),
   SbatchPath: str('sbatch'),
   ScancelPath: str('scancel'),
   SqueuePath: str('squeue'),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@interlink/config';
 import type { LogLevel } from '@interlink/logging';
-import { pluginListenAddress } from '@interlink/plugin-server';
+import { pluginListenAddress, pluginMetricsListen } from '@interlink/plugin-server';
 import { parseMemorySize } from './quantity';
 import { RUNTIME_NAMES, type RuntimeName, type SlurmSidecarConfig } from './sidecar-config';
 import { parseAdminFlags } from '../pod/annotation-flags';
@@ -37,6 +37,8 @@ export interface SidecarSettings {
   /** http://host:port or unix:///path for the plugin server */
   listen: string;
   token?: string;
+  /** Anonymous /metrics listener for scrapers (config MetricsListen). */
+  metricsListen?: string;
   logLevel: LogLevel;
 }
 
@@ -144,6 +146,7 @@ export function resolveSettings(cfg: SlurmSidecarConfig, cwd = process.cwd()): S
     allowedHostPathPrefixes: cfg.AllowedHostPathPrefixes.map((p) => resolve(p)),
     listen,
     ...(token ? { token } : {}),
+    ...metricsListenOf(cfg.MetricsListen),
     logLevel: cfg.VerboseLogging ? 'debug' : cfg.ErrorsOnlyLogging ? 'error' : 'info',
   };
 }
@@ -191,4 +194,13 @@ function flagPolicyOf(cfg: SlurmSidecarConfig): FlagPolicy {
   const extra = named('ExtraAllowedSlurmFlags');
   const base = replaced.length > 0 ? replaced : DEFAULT_ALLOWED_SLURM_FLAGS;
   return { allowed: new Set([...base, ...extra]), configured: new Set([...replaced, ...extra]) };
+}
+
+function metricsListenOf(value: string): { metricsListen?: string } {
+  try {
+    const metricsListen = pluginMetricsListen(value);
+    return metricsListen ? { metricsListen } : {};
+  } catch (err) {
+    throw new ConfigError((err as Error).message, 'MetricsListen');
+  }
 }
