@@ -284,9 +284,10 @@ stack_sweep() {
     fi
   fi
   # The sidecars' stored pods: a sidecar restarts what it finds there, so a pod deleted while
-  # the stack was down would come back as an orphan on the next start.
+  # the stack was down would come back as an orphan on the next start. Dot-directories are the
+  # sidecars' own (.tombstones: UIDs of deleted pods, kept so late creates stay refused).
   local dirs
-  dirs=$(find "$STACK_DIR"/data/docker-sidecar "$STACK_DIR"/data/slurm-jobs -mindepth 1 -maxdepth 1 2>/dev/null || true)
+  dirs=$(find "$STACK_DIR"/data/docker-sidecar "$STACK_DIR"/data/slurm-jobs -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null || true)
   if [[ -n $dirs ]]; then
     log "removing $(wc -l <<<"$dirs") stored pod director(y/ies) $what"
     xargs rm -rf <<<"$dirs"
