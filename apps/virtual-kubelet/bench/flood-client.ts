@@ -5,6 +5,9 @@
  * Prints "ready", floods when it reads a line on stdin, then prints one JSON line: answers by
  * HTTP status (0 = connection error), seconds taken. Every request is GET /pods with a random
  * bearer token over keep-alive TLS connections (the budget is the target, not the handshakes).
+ * A load generator, so plain node:https rather than http-kit's axios client: axios costs 210–255 µs
+ * of CPU per request against 76–90 µs for node:http (measured 2026-12-07, see
+ * apps/interlink/bench/RESULTS.md), which on this 2-core bench would throttle the flood itself.
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:https';

@@ -11,6 +11,12 @@ import type { Authenticator, HttpServiceOptions, RouteHandler, RouteOptions } fr
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 const DEFAULT_JSON_DEPTH_LIMIT = 1000;
 
+/**
+ * express's Router (routing, body parsers, middleware) mounted directly on node's http/https
+ * server, not an `express()` application: the application object doubled the relay's CPU per
+ * request (572 vs 283 µs in apps/interlink/bench/relay-bench.ts, 2026-12-07), while the Router
+ * alone costs what plain node does (75 vs 77 µs; libs/http-kit/bench/express-overhead.cjs).
+ */
 export interface ServiceApp {
   /** The request listener for node's http/https server. */
   handle(req: IncomingMessage, res: ServerResponse): void;
