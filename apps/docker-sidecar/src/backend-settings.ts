@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { TaintResponse } from '@interlink/api';
 import type { RegistryCredential } from './docker/image-puller';
 import type { BackoffSettings } from './pod/restart-policy';
@@ -31,11 +30,3 @@ export interface DockerBackendSettings {
 }
 
 export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 };
-
-/**
- * Where the plugin server journals deleted pod UIDs: inside DataRootFolder so it survives
- * restarts with the pod records, in a directory no pod directory (`<namespace>-<uid>`) can be.
- */
-export function tombstoneDirOf(dataRoot: string): string {
-  return join(dataRoot, '.tombstones');
-}

@@ -1,7 +1,6 @@
 import type { Logger } from '@interlink/logging';
-import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
+import { createPluginServer, tombstoneDirOf, type PluginServer } from '@interlink/plugin-server';
 import type { SidecarSettings } from './config/sidecar-settings';
-import { tombstoneDirOf } from './backend-settings';
 import { createDockerClient } from './docker-client';
 import { DockerBackend } from './docker-backend';
 import { registerSidecarMetrics } from './sidecar-metrics';

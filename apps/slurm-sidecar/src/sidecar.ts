@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { Logger } from '@interlink/logging';
-import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
+import { createPluginServer, tombstoneDirOf, type PluginServer } from '@interlink/plugin-server';
 import { Gauge } from 'prom-client';
 import { SlurmBackend } from './backend/slurm-backend';
 import type { SidecarSettings } from './config/sidecar-settings';
@@ -36,7 +35,7 @@ export function createSlurmSidecar(settings: SidecarSettings, logger: Logger, ve
     name: 'slurm-sidecar',
     version,
     // Beside the job directories, so a restart keeps refusing late creates of deleted pods.
-    tombstoneDir: join(settings.dataRoot, '.tombstones'),
+    tombstoneDir: tombstoneDirOf(settings.dataRoot),
     ...(settings.token ? { token: settings.token } : {}),
     ...(settings.metricsListen ? { metricsListen: settings.metricsListen } : {}),
   });

@@ -9,6 +9,7 @@ export { formatLogTimestamp, logSince, renderLogLines, type TimedLogLine } from 
 export {
   TombstoneStore,
   TOMBSTONE_FILE,
+  tombstoneDirOf,
   deletedBeforeCreateMessage,
   type Tombstone,
   type TombstoneStoreOptions,

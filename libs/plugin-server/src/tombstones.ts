@@ -23,6 +23,14 @@ export const TOMBSTONE_FILE = 'deleted-pods.jsonl';
 const DEFAULT_CAPACITY = 10_000;
 
 /**
+ * Where a sidecar keeps its tombstones: inside its data directory so they survive restarts with
+ * the pod records, in a dot-directory no pod directory (`<namespace>-<uid>`) can be.
+ */
+export function tombstoneDirOf(dataRoot: string): string {
+  return join(dataRoot, '.tombstones');
+}
+
+/**
  * The last N deleted pod UIDs, kept across restarts as an append-only JSON-lines journal that is
  * rewritten once it holds twice the capacity. Upstream node controllers send /create in the
  * background, so its /delete may arrive first; the tombstone is what stops the late create from

@@ -17,7 +17,8 @@ import { HttpClient } from '@interlink/http-kit';
 import { createLogger } from '@interlink/logging';
 import { createPluginServer, type PluginServer } from '@interlink/plugin-server';
 import { ensureBench, waitFor } from '@interlink/testbench';
-import { DEFAULT_BACKOFF, tombstoneDirOf, type DockerBackendSettings } from '../../src/backend-settings';
+import { tombstoneDirOf } from '@interlink/plugin-server';
+import { DEFAULT_BACKOFF, type DockerBackendSettings } from '../../src/backend-settings';
 import { DockerBackend } from '../../src/docker-backend';
 
 export const docker = new Docker();
